@@ -1,0 +1,38 @@
+/**
+ * Every way an input can be rejected. One code per kind of defect, so that a caller (and the
+ * native engine) can tell them apart without parsing messages.
+ */
+export type ElfErrorCode =
+  | 'TRUNCATED'
+  | 'BAD_MAGIC'
+  | 'BAD_CLASS'
+  | 'BAD_BYTE_ORDER'
+  | 'BAD_VERSION'
+  | 'UNSUPPORTED_MACHINE'
+  | 'WRONG_MACHINE'
+  | 'NOT_PIE'
+  | 'BAD_ENTRY_SIZE'
+  | 'BAD_TABLE_SIZE'
+  | 'OUT_OF_BOUNDS'
+  | 'BAD_SEGMENT'
+  | 'NO_DYNAMIC'
+  | 'UNTERMINATED_DYNAMIC'
+  | 'UNMAPPED_ADDRESS'
+  | 'WRITE_OUTSIDE_SEGMENTS'
+  | 'IMAGE_TOO_LARGE'
+  | 'BAD_DUMP';
+
+export class ElfError extends Error {
+  override readonly name = 'ElfError';
+
+  constructor(
+    readonly code: ElfErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function hex(value: bigint | number): string {
+  return `0x${value.toString(16)}`;
+}

@@ -1,0 +1,54 @@
+import { ET_DYN, ET_EXEC } from './constants.js';
+import { AddressMap } from './address-map.js';
+import { findDynamicHeader, readDynamic, type DynamicSection } from './dynamic.js';
+import { ElfError } from './errors.js';
+import { openReader, readHeader, type ElfHeader } from './header.js';
+import { identifyArch, type Arch } from './machines.js';
+import { readProgramHeaders, usesExtendedPhnum, type ProgramHeader } from './program-headers.js';
+import type { ElfReader } from './reader.js';
+import { findRelocationTables, infoDecoder, type InfoDecoder, type RelocationTable } from './relocations.js';
+import { readExtendedCounts, readSectionHeaders, type SectionHeader } from './section-headers.js';
+
+export interface ElfFile {
+  readonly bytes: Uint8Array;
+  readonly reader: ElfReader;
+  readonly header: ElfHeader;
+  readonly arch: Arch;
+  readonly programHeaders: readonly ProgramHeader[];
+  /** Empty when the file has none: nothing the relocator does depends on them. */
+  readonly sectionHeaders: readonly SectionHeader[];
+  readonly addressMap: AddressMap;
+}
+
+/**
+ * Parses the header, program headers and (when present) section headers of an ELF file. With
+ * `fill`, `bytes` may start out empty beyond e_ident: each range is filled before it is read.
+ */
+export function readElf(bytes: Uint8Array, fill?: (start: number, end: number) => void): ElfFile {
+  const reader = openReader(bytes, fill);
+  const header = readHeader(reader);
+  const counts = readExtendedCounts(reader, header, usesExtendedPhnum(header));
+  const programHeaders = readProgramHeaders(reader, header, counts.phnum);
+  const sectionHeaders = readSectionHeaders(reader, header, counts);
+  const arch = identifyArch(header.machine, reader.wordSize, reader.endian, header.entry);
+  return { bytes, reader, header, arch, programHeaders, sectionHeaders, addressMap: new AddressMap(reader, programHeaders) };
+}
+
+/** What a startup relocator reads: the dynamic section and the tables it points to. */
+export interface RelocationInfo {
+  readonly dynamic: DynamicSection;
+  readonly tables: readonly RelocationTable[];
+  readonly decoder: InfoDecoder;
+}
+
+/** Fails for anything a static-PIE's own startup code could not relocate. */
+export function readRelocationInfo(elf: ElfFile): RelocationInfo {
+  if (elf.header.type === ET_EXEC) {
+    throw new ElfError('NOT_PIE', 'Invalid ELF type: e_type = ET_EXEC (2), a fixed-address executable is not position-independent');
+  }
+  if (elf.header.type !== ET_DYN) {
+    throw new ElfError('NOT_PIE', `Invalid ELF type: e_type = ${elf.header.type}, only ET_DYN (3) files relocate themselves`);
+  }
+  const dynamic = readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders));
+  return { dynamic, tables: findRelocationTables(elf.reader, elf.addressMap, dynamic), decoder: infoDecoder(elf.arch) };
+}

@@ -1,0 +1,16 @@
+export * from './constants.js';
+export { ElfError, hex, type ElfErrorCode } from './errors.js';
+export { ElfReader, type Endian, type WordSize } from './reader.js';
+export type { ElfHeader } from './header.js';
+export type { ProgramHeader } from './program-headers.js';
+export type { SectionHeader } from './section-headers.js';
+export type { DynamicEntry, DynamicSection } from './dynamic.js';
+export { AddressMap } from './address-map.js';
+export { architectures, archByName, identifyArch, type Arch, type ArchName, type InfoLayout } from './machines.js';
+export { relocationTypeNames } from './relocation-types.js';
+export { readRelocation, typeName, type InfoDecoder, type Relocation, type RelocationTable, type TableKind } from './relocations.js';
+export { decodeRelr, forEachRelrAddress, type RelrAddress } from './relr.js';
+export { AddressNames, type SymbolName } from './symbols.js';
+export { readElf, readRelocationInfo, type ElfFile, type RelocationInfo } from './file.js';
+export { dynamicTagNames } from './dynamic-tags.js';
+export { readElfFile } from './file-source.js';

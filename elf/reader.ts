@@ -1,0 +1,95 @@
+import { ElfError, hex } from './errors.js';
+
+export type Endian = 'little' | 'big';
+export type WordSize = 4 | 8;
+
+/**
+ * Bounds-checked reads of one file in one class and byte order. Every structure module reads
+ * through this, so endianness and word size are decided once, in the header.
+ */
+export class ElfReader {
+  readonly view: DataView;
+  readonly little: boolean;
+
+  /**
+   * `fill` makes bytes present before they are read, for files read lazily (see file-source.ts):
+   * planning a 130 MB library touches a tenth of it.
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly endian: Endian,
+    readonly wordSize: WordSize,
+    private readonly fill?: (start: number, end: number) => void,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.little = endian === 'little';
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /**
+   * The file offset of `size` bytes at `offset`, or an error naming `what`: an offset beyond the
+   * end is OUT_OF_BOUNDS, a structure that starts inside the file but runs past its end is
+   * TRUNCATED.
+   */
+  range(offset: bigint | number, size: bigint | number, what: string): number {
+    const start = this.check(offset, size, what);
+    this.fill?.(start, start + Number(size));
+    return start;
+  }
+
+  /** As `range`, without making the bytes present: for structures that are only validated. */
+  check(offset: bigint | number, size: bigint | number, what: string): number {
+    const start = BigInt(offset);
+    const length = BigInt(size);
+    const fileSize = BigInt(this.bytes.length);
+    if (start > fileSize) {
+      throw new ElfError('OUT_OF_BOUNDS', `Invalid ELF ${what}: offset ${hex(start)} is past the end of the ${fileSize}-byte file`);
+    }
+    if (start + length > fileSize) {
+      throw new ElfError(
+        'TRUNCATED',
+        `Invalid ELF ${what}: ${length} bytes at offset ${hex(start)} run past the end of the ${fileSize}-byte file`,
+      );
+    }
+    return Number(start);
+  }
+
+  u8(offset: number): number {
+    return this.view.getUint8(offset);
+  }
+
+  u16(offset: number): number {
+    return this.view.getUint16(offset, this.little);
+  }
+
+  u32(offset: number): number {
+    return this.view.getUint32(offset, this.little);
+  }
+
+  u64(offset: number): bigint {
+    return this.view.getBigUint64(offset, this.little);
+  }
+
+  /** An unsigned address-sized field (Elf32_Addr/Off or Elf64_Addr/Off/Xword). */
+  word(offset: number): bigint {
+    return this.wordSize === 8 ? this.view.getBigUint64(offset, this.little) : BigInt(this.view.getUint32(offset, this.little));
+  }
+
+  /** A signed address-sized field (Elf32_Sword or Elf64_Sxword), as r_addend and d_tag are. */
+  signedWord(offset: number): bigint {
+    return this.wordSize === 8 ? this.view.getBigInt64(offset, this.little) : BigInt(this.view.getInt32(offset, this.little));
+  }
+
+  /** The low and high 32 bits of a word, for hot loops that must not allocate bigints. */
+  wordLow(offset: number): number {
+    return this.wordSize === 8 && !this.little ? this.view.getUint32(offset + 4, false) : this.view.getUint32(offset, this.little);
+  }
+
+  wordHigh(offset: number): number {
+    if (this.wordSize === 4) return 0;
+    return this.little ? this.view.getUint32(offset + 4, true) : this.view.getUint32(offset, false);
+  }
+}

@@ -1,0 +1,153 @@
+import {
+  DT_REL,
+  DT_RELA,
+  DT_RELAENT,
+  DT_RELASZ,
+  DT_RELENT,
+  DT_RELR,
+  DT_RELRENT,
+  DT_RELRSZ,
+  DT_RELSZ,
+} from './constants.js';
+import { ElfError, hex } from './errors.js';
+import type { AddressMap } from './address-map.js';
+import type { DynamicSection } from './dynamic.js';
+import type { InfoLayout, Arch } from './machines.js';
+import type { ElfReader } from './reader.js';
+
+export type TableKind = 'rel' | 'rela' | 'relr';
+
+/** A relocation table found through its dynamic tags, the way the startup code finds it. */
+export interface RelocationTable {
+  readonly kind: TableKind;
+  readonly vaddr: bigint;
+  readonly size: bigint;
+  readonly entrySize: number;
+  readonly count: number;
+  readonly fileOffset: number;
+}
+
+export interface Relocation {
+  readonly index: number;
+  readonly offset: bigint;
+  readonly info: bigint;
+  readonly symbol: number;
+  /** For mips64, `r_type | r_type2 << 8 | r_type3 << 16`. */
+  readonly type: number;
+  /** REL entries carry their addend in the word they relocate: undefined here. */
+  readonly addend: bigint | undefined;
+  readonly relative: boolean;
+}
+
+interface TableTags {
+  readonly kind: TableKind;
+  readonly address: bigint;
+  readonly size: bigint;
+  readonly entrySize: bigint;
+  readonly words: number;
+}
+
+const TABLES: readonly TableTags[] = [
+  { kind: 'rel', address: DT_REL, size: DT_RELSZ, entrySize: DT_RELENT, words: 2 },
+  { kind: 'rela', address: DT_RELA, size: DT_RELASZ, entrySize: DT_RELAENT, words: 3 },
+  { kind: 'relr', address: DT_RELR, size: DT_RELRSZ, entrySize: DT_RELRENT, words: 1 },
+];
+
+const TAG_NAMES: Readonly<Record<TableKind, readonly [string, string, string]>> = {
+  rel: ['DT_REL', 'DT_RELSZ', 'DT_RELENT'],
+  rela: ['DT_RELA', 'DT_RELASZ', 'DT_RELAENT'],
+  relr: ['DT_RELR', 'DT_RELRSZ', 'DT_RELRENT'],
+};
+
+/** The REL, RELA and RELR tables in the order the startup code applies them; absent ones are left out. */
+export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic: DynamicSection): RelocationTable[] {
+  const tables: RelocationTable[] = [];
+  for (const tags of TABLES) {
+    const vaddr = dynamic.sorted[Number(tags.address)] ?? 0n;
+    if (vaddr === 0n) continue;
+    const [addressName, sizeName, entryName] = TAG_NAMES[tags.kind];
+    const entrySize = tags.words * reader.wordSize;
+    const declared = dynamic.sorted[Number(tags.entrySize)] ?? 0n;
+    if (declared !== 0n && declared !== BigInt(entrySize)) {
+      throw new ElfError('BAD_ENTRY_SIZE', `Invalid ELF ${entryName}: ${declared}, ELF${reader.wordSize * 8} entries are ${entrySize} bytes`);
+    }
+    const size = dynamic.sorted[Number(tags.size)] ?? 0n;
+    if (size % BigInt(entrySize) !== 0n) {
+      throw new ElfError('BAD_TABLE_SIZE', `Invalid ELF ${sizeName}: ${size} is not a multiple of the ${entrySize}-byte entry size`);
+    }
+    const fileOffset = map.fileOffset(vaddr, size, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`);
+    tables.push({ kind: tags.kind, vaddr, size, entrySize, count: Number(size / BigInt(entrySize)), fileOffset });
+  }
+  return tables;
+}
+
+/** Splits r_info given as its two 32-bit halves (a 32-bit r_info has no high half). */
+export interface InfoDecoder {
+  type(low: number, high: number): number;
+  symbol(low: number, high: number): number;
+  isRelative(low: number, high: number): boolean;
+}
+
+export function infoDecoder(arch: Arch): InfoDecoder {
+  const decode = typeAndSymbol(arch.infoLayout, arch.endian === 'little');
+  const relativeType = arch.relativeType;
+  if (!arch.relativeNeedsNullSymbol) {
+    return { type: decode.type, symbol: decode.symbol, isRelative: (low, high) => decode.type(low, high) === relativeType };
+  }
+  return {
+    type: decode.type,
+    symbol: decode.symbol,
+    isRelative: (low, high) => decode.type(low, high) === relativeType && decode.symbol(low, high) === 0 && decode.ssym(low, high) === 0,
+  };
+}
+
+interface Decode {
+  type(low: number, high: number): number;
+  symbol(low: number, high: number): number;
+  ssym(low: number, high: number): number;
+}
+
+function typeAndSymbol(layout: InfoLayout, little: boolean): Decode {
+  const noSsym = (): number => 0;
+  switch (layout) {
+    case 'elf32':
+      return { type: (low) => low & 0xff, symbol: (low) => low >>> 8, ssym: noSsym };
+    case 'elf64':
+      return { type: (low) => low, symbol: (_low, high) => high, ssym: noSsym };
+    case 'sparc64':
+      return { type: (low) => low & 0xff, symbol: (_low, high) => high, ssym: noSsym };
+    case 'mips64':
+      // Bytes in file order: r_sym (4), r_ssym, r_type3, r_type2, r_type.
+      return little
+        ? {
+            type: (_low, high) => (high >>> 24) | (((high >>> 16) & 0xff) << 8) | (((high >>> 8) & 0xff) << 16),
+            symbol: (low) => low,
+            ssym: (_low, high) => high & 0xff,
+          }
+        : { type: (low) => low & 0xffffff, symbol: (_low, high) => high, ssym: (low) => low >>> 24 };
+  }
+}
+
+export function readRelocation(reader: ElfReader, decoder: InfoDecoder, table: RelocationTable, index: number): Relocation {
+  const at = table.fileOffset + index * table.entrySize;
+  const w = reader.wordSize;
+  const low = reader.wordLow(at + w);
+  const high = reader.wordHigh(at + w);
+  return {
+    index,
+    offset: reader.word(at),
+    info: reader.word(at + w),
+    symbol: decoder.symbol(low, high),
+    type: decoder.type(low, high),
+    addend: table.kind === 'rela' ? reader.signedWord(at + 2 * w) : undefined,
+    relative: decoder.isRelative(low, high),
+  };
+}
+
+/** mips64 names all three stacked types, as readelf does; elsewhere the one type's name. */
+export function typeName(arch: Arch, type: number): string {
+  const names = arch.typeNames;
+  const one = (value: number): string => names.get(value) ?? `unknown (${value})`;
+  if (arch.infoLayout !== 'mips64') return one(type);
+  return [type & 0xff, (type >>> 8) & 0xff, (type >>> 16) & 0xff].map(one).join('/');
+}

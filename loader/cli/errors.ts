@@ -1,0 +1,19 @@
+/** Exit statuses of the command line; each failure class has its own. */
+export const EXIT_OK = 0;
+export const EXIT_DIFFERENCE = 1;
+export const EXIT_INVALID_INPUT = 2;
+export const EXIT_USAGE = 64;
+
+/** A failure the command line reports as one line with a chosen exit status. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function usageError(message: string): CliError {
+  return new CliError(EXIT_USAGE, message);
+}

@@ -1,0 +1,12 @@
+export * from '../elf/index.js';
+export { apply, checkBase } from './apply.js';
+export { parseDump, type Dump, type DumpSegment } from './dump.js';
+export { emulatorFor } from './emulators.js';
+export { createImage, imageFor, readImageWord, type Image } from './image.js';
+export { inspect, type Inspection, type InspectedRelocation, type InspectedSegment, type InspectedTable } from './inspection.js';
+export { IMAGE_LIMIT, layoutOf, type ImageLayout, type LoadSegment } from './layout.js';
+export { describeSource, plan, type Plan, type SkippedRelocation, type TableSummary } from './plan.js';
+export { runSample, type SampleRun } from './runner.js';
+export { compareDump, expectedImage, type Comparison, type Difference } from './verify.js';
+export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './writes.js';
+export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';

@@ -1,0 +1,186 @@
+import {
+  DT_PLTGOT,
+  ElfError,
+  forEachRelrAddress,
+  hex,
+  readRelocationInfo,
+  typeName,
+  type ElfFile,
+  type RelocationInfo,
+  type RelocationTable,
+  type TableKind,
+} from '../elf/index.js';
+import { layoutOf, segmentAt, type ImageLayout, type LoadSegment } from './layout.js';
+import { joinWord, splitWord, TWO_32 } from './words.js';
+import {
+  ADD_BASE,
+  SET_BASE_PLUS_ADDEND,
+  SOURCE_GOT,
+  SOURCE_REL,
+  SOURCE_RELA,
+  SOURCE_RELR,
+  SOURCES,
+  WriteList,
+} from './write-list.js';
+
+export interface SkippedRelocation {
+  readonly table: 'rel' | 'rela';
+  readonly index: number;
+  readonly offset: bigint;
+  readonly symbol: number;
+  readonly type: number;
+  readonly typeName: string;
+}
+
+export interface TableSummary {
+  readonly table: RelocationTable;
+  /** Words this table relocates (for RELR, decoded addresses). */
+  readonly relative: number;
+  /** Entries left alone, counted by type name. */
+  readonly skipped: ReadonlyMap<string, number>;
+}
+
+/**
+ * What the startup code will do, independent of the load base: the writes in the order it makes
+ * them, and the relocations it leaves alone.
+ */
+export interface Plan {
+  readonly elf: ElfFile;
+  readonly info: RelocationInfo;
+  readonly layout: ImageLayout;
+  readonly writes: WriteList;
+  readonly skipped: readonly SkippedRelocation[];
+  readonly tables: readonly TableSummary[];
+  /** The MIPS local GOT, when the file has one. */
+  readonly localGot: { readonly vaddr: bigint; readonly count: number } | undefined;
+  /** Indexes into `writes` of the writes that land in non-writable segments. */
+  readonly textRelocations: readonly number[];
+  /** The segments relocation reads and writes: the writable ones and any with text relocations. */
+  readonly relocatedSegments: readonly LoadSegment[];
+}
+
+const TABLE_SOURCE: Readonly<Record<TableKind, number>> = { rel: SOURCE_REL, rela: SOURCE_RELA, relr: SOURCE_RELR };
+
+export function describeSource(source: number, entry: number): string {
+  return `${SOURCES[source] ?? 'unknown'}#${entry}`;
+}
+
+export function plan(elf: ElfFile): Plan {
+  const info = readRelocationInfo(elf);
+  const layout = layoutOf(elf);
+  const builder = new PlanBuilder(elf, layout);
+  const localGot = builder.addLocalGot(info);
+  const tables = info.tables.map((table) => (table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table)));
+  return {
+    elf,
+    info,
+    layout,
+    writes: builder.writes,
+    skipped: builder.skipped,
+    tables,
+    localGot,
+    textRelocations: builder.textRelocations,
+    relocatedSegments: layout.segments.filter((segment) => segment.writable || builder.textSegments.has(segment)),
+  };
+}
+
+class PlanBuilder {
+  readonly writes = new WriteList();
+  readonly skipped: SkippedRelocation[] = [];
+  readonly textRelocations: number[] = [];
+  readonly textSegments = new Set<LoadSegment>();
+  private readonly startLow: number;
+  private readonly startHigh: number;
+  private readonly wordSize: number;
+  private cached: LoadSegment;
+
+  constructor(
+    private readonly elf: ElfFile,
+    private readonly layout: ImageLayout,
+  ) {
+    [this.startLow, this.startHigh] = splitWord(layout.start);
+    this.wordSize = layout.wordSize;
+    this.cached = layout.segments[0] as LoadSegment;
+  }
+
+  addLocalGot(info: RelocationInfo): Plan['localGot'] {
+    if (!this.elf.arch.localGot || info.dynamic.mipsLocalGotno === 0n) return undefined;
+    const vaddr = info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n;
+    const count = info.dynamic.mipsLocalGotno;
+    const size = BigInt(this.wordSize);
+    // Each word is checked as it is planned, so a huge count fails at the segment's end.
+    for (let index = 0n; index < count; index++) {
+      const [low, high] = splitWord(BigInt.asUintN(this.wordSize * 8, vaddr + index * size));
+      this.push(low, high, ADD_BASE, 0, 0, SOURCE_GOT, Number(index));
+    }
+    return { vaddr, count: Number(count) };
+  }
+
+  addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
+    const reader = this.elf.reader;
+    const decoder = info.decoder;
+    const w = this.wordSize;
+    const isRela = table.kind === 'rela';
+    const source = TABLE_SOURCE[table.kind];
+    const kind = isRela ? SET_BASE_PLUS_ADDEND : ADD_BASE;
+    const skipped = new Map<string, number>();
+    let relative = 0;
+    for (let index = 0; index < table.count; index++) {
+      const at = table.fileOffset + index * table.entrySize;
+      const infoLow = reader.wordLow(at + w);
+      const infoHigh = reader.wordHigh(at + w);
+      if (decoder.isRelative(infoLow, infoHigh)) {
+        relative++;
+        const addendLow = isRela ? reader.wordLow(at + 2 * w) : 0;
+        const addendHigh = isRela ? reader.wordHigh(at + 2 * w) : 0;
+        this.push(reader.wordLow(at), reader.wordHigh(at), kind, addendLow, addendHigh, source, index);
+        continue;
+      }
+      const type = decoder.type(infoLow, infoHigh);
+      const name = typeName(this.elf.arch, type);
+      skipped.set(name, (skipped.get(name) ?? 0) + 1);
+      this.skipped.push({
+        table: isRela ? 'rela' : 'rel',
+        index,
+        offset: joinWord(reader.wordLow(at), reader.wordHigh(at)),
+        symbol: decoder.symbol(infoLow, infoHigh),
+        type,
+        typeName: name,
+      });
+    }
+    return { table, relative, skipped };
+  }
+
+  addRelr(table: RelocationTable): TableSummary {
+    const before = this.writes.count;
+    forEachRelrAddress(this.elf.reader, table, (low, high, entry) => this.push(low, high, ADD_BASE, 0, 0, SOURCE_RELR, entry));
+    return { table, relative: this.writes.count - before, skipped: new Map() };
+  }
+
+  /** Places one write in the image, or fails naming the entry when it lands outside every segment. */
+  private push(low: number, high: number, kind: number, addendLow: number, addendHigh: number, source: number, entry: number): void {
+    let offset = low - this.startLow;
+    let borrow = 0;
+    if (offset < 0) {
+      offset += TWO_32;
+      borrow = 1;
+    }
+    const w = this.wordSize;
+    let segment = this.cached;
+    if (high - this.startHigh - borrow !== 0 || offset < segment.offset || offset + w > segment.offset + segment.memorySize) {
+      const found = high - this.startHigh - borrow === 0 ? segmentAt(this.layout, offset, w) : undefined;
+      if (found === undefined) {
+        throw new ElfError(
+          'WRITE_OUTSIDE_SEGMENTS',
+          `Invalid ELF ${describeSource(source, entry)}: the ${w}-byte word at ${hex(joinWord(low, high))} is outside every PT_LOAD segment`,
+        );
+      }
+      segment = this.cached = found;
+    }
+    if (!segment.writable) {
+      this.textRelocations.push(this.writes.count);
+      this.textSegments.add(segment);
+    }
+    this.writes.push(offset, kind, addendLow, addendHigh, source, entry);
+  }
+}
