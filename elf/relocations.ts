@@ -86,45 +86,74 @@ export interface InfoDecoder {
   type(low: number, high: number): number;
   symbol(low: number, high: number): number;
   isRelative(low: number, high: number): boolean;
+  /** `isRelative` as masks, for hot loops: relative when `(half & mask) >>> 0 === value` for both halves. */
+  readonly relative: RelativePattern;
+}
+
+export interface RelativePattern {
+  readonly lowMask: number;
+  readonly low: number;
+  readonly highMask: number;
+  readonly high: number;
+}
+
+/**
+ * The bits of r_info a startup relocator compares. Only the type, except on MIPS where the symbol
+ * (and on mips64 r_ssym) must be 0 as well: the whole r_info is one constant.
+ */
+function relativePattern(arch: Arch): RelativePattern {
+  const type = arch.relativeType;
+  const all = 0xffffffff;
+  switch (arch.infoLayout) {
+    case 'elf32':
+      return arch.relativeNeedsNullSymbol ? { lowMask: all, low: type, highMask: 0, high: 0 } : { lowMask: 0xff, low: type, highMask: 0, high: 0 };
+    case 'elf64':
+      return { lowMask: all, low: type, highMask: 0, high: 0 };
+    case 'sparc64':
+      return { lowMask: 0xff, low: type, highMask: 0, high: 0 };
+    case 'mips64': {
+      // r_type, r_type2, r_type3 stacked as in `type`, placed per byte order (see typeAndSymbol).
+      const [first, second, third] = [type & 0xff, (type >>> 8) & 0xff, (type >>> 16) & 0xff];
+      return arch.endian === 'little'
+        ? { lowMask: all, low: 0, highMask: all, high: ((first << 24) | (second << 16) | (third << 8)) >>> 0 }
+        : { lowMask: all, low: ((third << 16) | (second << 8) | first) >>> 0, highMask: all, high: 0 };
+    }
+  }
 }
 
 export function infoDecoder(arch: Arch): InfoDecoder {
   const decode = typeAndSymbol(arch.infoLayout, arch.endian === 'little');
-  const relativeType = arch.relativeType;
-  if (!arch.relativeNeedsNullSymbol) {
-    return { type: decode.type, symbol: decode.symbol, isRelative: (low, high) => decode.type(low, high) === relativeType };
-  }
+  const relative = relativePattern(arch);
+  const { lowMask, low: lowValue, highMask, high: highValue } = relative;
   return {
     type: decode.type,
     symbol: decode.symbol,
-    isRelative: (low, high) => decode.type(low, high) === relativeType && decode.symbol(low, high) === 0 && decode.ssym(low, high) === 0,
+    relative,
+    isRelative: (low, high) => (low & lowMask) >>> 0 === lowValue && (high & highMask) >>> 0 === highValue,
   };
 }
 
 interface Decode {
   type(low: number, high: number): number;
   symbol(low: number, high: number): number;
-  ssym(low: number, high: number): number;
 }
 
 function typeAndSymbol(layout: InfoLayout, little: boolean): Decode {
-  const noSsym = (): number => 0;
   switch (layout) {
     case 'elf32':
-      return { type: (low) => low & 0xff, symbol: (low) => low >>> 8, ssym: noSsym };
+      return { type: (low) => low & 0xff, symbol: (low) => low >>> 8 };
     case 'elf64':
-      return { type: (low) => low, symbol: (_low, high) => high, ssym: noSsym };
+      return { type: (low) => low, symbol: (_low, high) => high };
     case 'sparc64':
-      return { type: (low) => low & 0xff, symbol: (_low, high) => high, ssym: noSsym };
+      return { type: (low) => low & 0xff, symbol: (_low, high) => high };
     case 'mips64':
       // Bytes in file order: r_sym (4), r_ssym, r_type3, r_type2, r_type.
       return little
         ? {
             type: (_low, high) => (high >>> 24) | (((high >>> 16) & 0xff) << 8) | (((high >>> 8) & 0xff) << 16),
             symbol: (low) => low,
-            ssym: (_low, high) => high & 0xff,
           }
-        : { type: (low) => low & 0xffffff, symbol: (_low, high) => high, ssym: (low) => low >>> 24 };
+        : { type: (low) => low & 0xffffff, symbol: (_low, high) => high };
   }
 }
 

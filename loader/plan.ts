@@ -118,37 +118,42 @@ class PlanBuilder {
 
   addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
     const reader = this.elf.reader;
-    const decoder = info.decoder;
+    const { view, little } = reader;
+    const { lowMask, low: lowValue, highMask, high: highValue } = info.decoder.relative;
     const w = this.wordSize;
+    // Offsets of the low and high halves of a word inside an entry.
+    const lowAt = w === 8 && !little ? 4 : 0;
+    const highAt = little ? 4 : 0;
     const isRela = table.kind === 'rela';
     const source = TABLE_SOURCE[table.kind];
     const kind = isRela ? SET_BASE_PLUS_ADDEND : ADD_BASE;
     const skipped = new Map<string, number>();
-    let relative = 0;
-    for (let index = 0; index < table.count; index++) {
-      const at = table.fileOffset + index * table.entrySize;
-      const infoLow = reader.wordLow(at + w);
-      const infoHigh = reader.wordHigh(at + w);
-      if (decoder.isRelative(infoLow, infoHigh)) {
-        relative++;
-        const addendLow = isRela ? reader.wordLow(at + 2 * w) : 0;
-        const addendHigh = isRela ? reader.wordHigh(at + 2 * w) : 0;
-        this.push(reader.wordLow(at), reader.wordHigh(at), kind, addendLow, addendHigh, source, index);
+    const before = this.writes.count;
+    this.writes.reserve(table.count);
+    for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
+      const infoLow = view.getUint32(at + w + lowAt, little);
+      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+      const offsetLow = view.getUint32(at + lowAt, little);
+      const offsetHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
+      if ((infoLow & lowMask) >>> 0 === lowValue && (infoHigh & highMask) >>> 0 === highValue) {
+        const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
+        const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
+        this.push(offsetLow, offsetHigh, kind, addendLow, addendHigh, source, index);
         continue;
       }
-      const type = decoder.type(infoLow, infoHigh);
+      const type = info.decoder.type(infoLow, infoHigh);
       const name = typeName(this.elf.arch, type);
       skipped.set(name, (skipped.get(name) ?? 0) + 1);
       this.skipped.push({
         table: isRela ? 'rela' : 'rel',
         index,
-        offset: joinWord(reader.wordLow(at), reader.wordHigh(at)),
-        symbol: decoder.symbol(infoLow, infoHigh),
+        offset: joinWord(offsetLow, offsetHigh),
+        symbol: info.decoder.symbol(infoLow, infoHigh),
         type,
         typeName: name,
       });
     }
-    return { table, relative, skipped };
+    return { table, relative: this.writes.count - before, skipped };
   }
 
   addRelr(table: RelocationTable): TableSummary {

@@ -34,8 +34,13 @@ export class WriteList {
     this.entries[at] = entry;
   }
 
-  private grow(): void {
-    const capacity = this.targets.length * 2;
+  /** Makes room for `extra` more writes at once, so a big table grows the arrays once. */
+  reserve(extra: number): void {
+    if (this.count + extra > this.targets.length) this.grow(this.count + extra);
+  }
+
+  private grow(least = 0): void {
+    const capacity = Math.max(this.targets.length * 2, least);
     const widen = <T extends Uint32Array | Uint8Array>(array: T, make: (length: number) => T): T => {
       const wider = make(capacity);
       wider.set(array);

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { apply, imageFor, plan, readElfFile } from '../../loader/index.js';
+import { relrFixture } from './relr-fixture.js';
+import { commandMs, medianMs } from './timing.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../loader/cli/main.js', import.meta.url));
+const RUNS = 7;
+const LIBLLVM = '/usr/lib/x86_64-linux-gnu/libLLVM.so.19.1';
+
+interface Row {
+  readonly file: string;
+  readonly relocations: number;
+  readonly planApplyMs: number;
+  readonly readelfMs: number;
+  readonly cliMs: number;
+}
+
+function measure(file: string): Row {
+  let relocations = 0;
+  const planApplyMs = medianMs(RUNS, () => {
+    const planned = plan(readElfFile(file));
+    apply(planned, imageFor(planned), 0x7f0000000000n);
+    relocations = planned.writes.count;
+  });
+  return {
+    file,
+    relocations,
+    planApplyMs,
+    readelfMs: commandMs(RUNS, 'readelf', ['-r', '-W', file]),
+    cliMs: commandMs(RUNS, process.execPath, [cli, 'plan', file, '--base', '0x7f0000000000', '--json']),
+  };
+}
+
+function report(rows: readonly Row[]): void {
+  console.log('piekit plan + apply, in-process, against readelf -r -W on the same file (median of %d runs)', RUNS);
+  console.log('targets: in-process >= 10x faster than readelf, >= 20 M relocations/s; `piekit plan --json` no slower than readelf\n');
+  for (const row of rows) {
+    const rate = row.relocations / (row.planApplyMs / 1000) / 1e6;
+    console.log(`${row.file}`);
+    console.log(`  relative relocations        ${row.relocations}`);
+    console.log(`  plan + apply (in-process)   ${row.planApplyMs.toFixed(1)} ms  = ${rate.toFixed(1)} M relocations/s`);
+    console.log(`  readelf -r -W               ${row.readelfMs.toFixed(1)} ms  -> in-process is ${(row.readelfMs / row.planApplyMs).toFixed(1)}x faster`);
+    console.log(`  piekit plan --json (shell)  ${row.cliMs.toFixed(1)} ms  -> ${(row.cliMs / row.readelfMs).toFixed(2)}x readelf's time\n`);
+  }
+}
+
+const files = [existsSync(LIBLLVM) ? LIBLLVM : undefined, relrFixture(`${root}.cache/bench`, 1_000_000)].filter(
+  (file): file is string => file !== undefined,
+);
+if (!existsSync(LIBLLVM)) console.log(`${LIBLLVM} is missing (Debian package libllvm19; bash scripts/setup installs it)\n`);
+report(files.map(measure));
