@@ -2,53 +2,61 @@ import type { ElfReader } from './reader.js';
 import type { RelocationTable } from './relocations.js';
 
 /**
- * Walks a RELR table (generic-ABI proposal, SHT_RELR): an even entry A relocates the word at A and
- * sets `where` to the next word; an odd entry is a bitmap whose bit k (1..63, or 1..31 in ELF32)
- * relocates `where[k - 1]`, after which `where` moves on by 63 (31) words. A bitmap before any
- * address entry counts from address 0, as LLVM's decoder does.
+ * Walks a RELR table (generic-ABI proposal, SHT_RELR) one entry at a time. An even entry A
+ * relocates the word at A and sets `where` to the word after it; an odd entry is a bitmap whose
+ * bit k (1..63, or 1..31 in ELF32) relocates `where[k - 1]`, after which `where` moves on by 63
+ * (31) words. A bitmap before any address entry counts from address 0, as LLVM's decoder does.
  *
- * Addresses are passed as 32-bit halves so that hot callers need not allocate bigints; arithmetic
- * wraps at the word size, as it does in the startup code.
+ * `visit` gets the address of the entry's first word and a mask of the words it relocates (bit i:
+ * word i), as 32-bit halves so that hot callers need not allocate bigints. Addresses wrap at the
+ * word size, as they do in the startup code.
  */
-export function forEachRelrAddress(
+export function forEachRelrEntry(
   reader: ElfReader,
   table: RelocationTable,
-  visit: (low: number, high: number, entry: number) => void,
+  visit: (whereLow: number, whereHigh: number, maskLow: number, maskHigh: number, entry: number) => void,
 ): void {
   const w = reader.wordSize;
-  const bitsPerEntry = w * 8 - 1;
   const wide = w === 8;
+  const { view, little } = reader;
+  const lowAt = wide && !little ? 4 : 0;
+  const highAt = little ? 4 : 0;
+  const advance = (w * 8 - 1) * w;
   let whereLow = 0;
   let whereHigh = 0;
-  for (let entry = 0; entry < table.count; entry++) {
-    const at = table.fileOffset + entry * w;
-    let low = reader.wordLow(at);
+  for (let entry = 0, at = table.fileOffset; entry < table.count; entry++, at += w) {
+    const low = view.getUint32(at + lowAt, little);
+    const high = wide ? view.getUint32(at + highAt, little) : 0;
     if ((low & 1) === 0) {
-      whereLow = low;
-      whereHigh = reader.wordHigh(at);
-      visit(whereLow, whereHigh, entry);
-      whereLow += w;
+      visit(low, high, 1, 0, entry);
+      whereLow = low + w;
+      whereHigh = high;
     } else {
-      let high = reader.wordHigh(at);
-      let offset = 0;
-      // Shift the bitmap right one bit at a time across both halves; stop as soon as it is empty.
-      for (;;) {
-        low = (low >>> 1) | ((high & 1) << 31);
-        high >>>= 1;
-        if (low === 0 && high === 0) break;
-        if ((low & 1) !== 0) {
-          const sum = whereLow + offset;
-          visit(sum >>> 0, wide ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, entry);
-        }
-        offset += w;
-      }
-      whereLow += bitsPerEntry * w;
+      visit(whereLow, whereHigh, ((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, entry);
+      whereLow += advance;
     }
     if (whereLow > 0xffffffff) {
       whereLow -= 0x100000000;
       whereHigh = wide ? (whereHigh + 1) >>> 0 : 0;
     }
   }
+}
+
+/** Every address a RELR table relocates, in order, with the index of the entry it came from. */
+export function forEachRelrAddress(
+  reader: ElfReader,
+  table: RelocationTable,
+  visit: (low: number, high: number, entry: number) => void,
+): void {
+  const w = reader.wordSize;
+  forEachRelrEntry(reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
+    for (let word = 0; word < 64; word++) {
+      const set = word < 32 ? (maskLow >>> word) & 1 : (maskHigh >>> (word - 32)) & 1;
+      if (set === 0) continue;
+      const sum = whereLow + word * w;
+      visit(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, entry);
+    }
+  });
 }
 
 export interface RelrAddress {

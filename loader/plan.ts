@@ -1,7 +1,7 @@
 import {
   DT_PLTGOT,
   ElfError,
-  forEachRelrAddress,
+  forEachRelrEntry,
   hex,
   readRelocationInfo,
   typeName,
@@ -158,8 +158,40 @@ class PlanBuilder {
 
   addRelr(table: RelocationTable): TableSummary {
     const before = this.writes.count;
-    forEachRelrAddress(this.elf.reader, table, (low, high, entry) => this.push(low, high, ADD_BASE, 0, 0, SOURCE_RELR, entry));
+    const w = this.wordSize;
+    const writes = this.writes;
+    forEachRelrEntry(this.elf.reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
+      // One check for the whole run when it lies in the last segment written; else word by word,
+      // which names the exact word that falls outside.
+      const words = maskHigh !== 0 ? 64 - Math.clz32(maskHigh) : 32 - Math.clz32(maskLow);
+      const first = this.offsetInCachedSegment(whereLow, whereHigh, words * w);
+      if (first < 0) {
+        for (let word = 0; word < words; word++) {
+          if (((word < 32 ? maskLow >>> word : maskHigh >>> (word - 32)) & 1) === 0) continue;
+          const sum = whereLow + word * w;
+          this.push(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, ADD_BASE, 0, 0, SOURCE_RELR, entry);
+        }
+        return;
+      }
+      writes.reserve(words);
+      for (let word = 0; word < words; word++) {
+        if (((word < 32 ? maskLow >>> word : maskHigh >>> (word - 32)) & 1) !== 0) writes.pushAddBase(first + word * w, SOURCE_RELR, entry);
+      }
+    });
     return { table, relative: this.writes.count - before, skipped: new Map() };
+  }
+
+  /** The image offset of `size` bytes at an address when they lie in the cached writable segment, else -1. */
+  private offsetInCachedSegment(low: number, high: number, size: number): number {
+    let offset = low - this.startLow;
+    let borrow = 0;
+    if (offset < 0) {
+      offset += TWO_32;
+      borrow = 1;
+    }
+    const segment = this.cached;
+    const inside = high - this.startHigh - borrow === 0 && offset >= segment.offset && offset + size <= segment.offset + segment.memorySize;
+    return inside && segment.writable ? offset : -1;
   }
 
   /** Places one write in the image, or fails naming the entry when it lands outside every segment. */

@@ -34,6 +34,14 @@ export class WriteList {
     this.entries[at] = entry;
   }
 
+  /** A `word += base` write; the caller has reserved room. Kinds and addends start out 0 (ADD_BASE). */
+  pushAddBase(target: number, source: number, entry: number): void {
+    const at = this.count++;
+    this.targets[at] = target;
+    this.sources[at] = source;
+    this.entries[at] = entry;
+  }
+
   /** Makes room for `extra` more writes at once, so a big table grows the arrays once. */
   reserve(extra: number): void {
     if (this.count + extra > this.targets.length) this.grow(this.count + extra);
