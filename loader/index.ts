@@ -10,3 +10,5 @@ export { runSample, type SampleRun } from './runner.js';
 export { compareDump, expectedImage, type Comparison, type Difference } from './verify.js';
 export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './writes.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';
+export { BuildError, buildCommand, buildProgram, type BuildOptions } from './build.js';
+export { COMMON_FLAGS, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';

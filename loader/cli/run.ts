@@ -9,7 +9,7 @@ const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string
   inspect: [async () => (await import('./inspect.js')).inspectCommand, 'piekit inspect FILE [--json]'],
   plan: [async () => (await import('./plan.js')).planCommand, 'piekit plan FILE --base ADDR [--json]'],
   verify: [async () => (await import('./verify.js')).verifyCommand, 'piekit verify FILE [--runner CMD]'],
-  build: [async () => (await import('./build.js')).buildCommand, 'piekit build SRC.c... --arch ARCH [--relr] -o OUT'],
+  build: [async () => (await import('./build.js')).buildCommand, 'piekit build SRC.c... --arch ARCH [--relr] [--dump] [--cflag FLAG]... -o OUT'],
 };
 
 export function usage(): string {

@@ -1,0 +1,122 @@
+/*
+ * The self-relocation of a static-PIE: the one algorithm piekit's startup stub runs, and that the
+ * native engine runs on an in-memory image. It follows glibc and musl where the seed does not:
+ * dynamic tags compare unsigned, the MIPS local GOT is relocated first, and bit k of a RELR
+ * bitmap relocates where[k - 1].
+ *
+ * This file is included, never compiled alone. The includer defines how words are reached:
+ *
+ *   PK_WORD                         the target's unsigned word
+ *   PK_CONTEXT                      type of the first parameter, handed to every accessor
+ *   PK_READ(c, address)             a word of the dynamic section or of a table
+ *   PK_ADD_BASE(c, address, base, source, index)        the word at address += base
+ *   PK_SET(c, address, value, source, index)            the word at address = value
+ *   PK_RELATIVE_MASK(c), PK_RELATIVE_INFO(c)
+ *                                   r_info & mask == info marks a relative relocation
+ *   PK_LOCAL_GOT(c)                 true on MIPS
+ *   PK_OK(c)                        false once an accessor failed: every loop then stops
+ *   PK_RELR_BITMAP(c, where, bits, base, index)          optional: an architecture's own loop
+ *
+ * Addresses are run-time addresses (base + link-time address) and wrap modulo the word size, as
+ * they do in the target's registers. `source` and `index` name the entry for error reports; the
+ * stub ignores them and the compiler drops them.
+ */
+
+#define PK_DT_NULL 0
+#define PK_DT_PLTGOT 3
+#define PK_DT_RELA 7
+#define PK_DT_RELASZ 8
+#define PK_DT_REL 17
+#define PK_DT_RELSZ 18
+#define PK_DT_RELRSZ 35
+#define PK_DT_RELR 36
+#define PK_DT_NUM 38
+#define PK_DT_MIPS_LOCAL_GOTNO 0x7000000a
+
+#define PK_SOURCE_GOT 0
+#define PK_SOURCE_REL 1
+#define PK_SOURCE_RELA 2
+#define PK_SOURCE_RELR 3
+
+#define PK_W ((PK_WORD)sizeof(PK_WORD))
+#define PK_BITMAP_WORDS (8 * PK_W - 1)
+
+#ifndef PK_RELR_BITMAP
+#define PK_RELR_BITMAP(c, where, bits, base, index)                                 \
+	do {                                                                          \
+		PK_WORD pk_at = (where);                                              \
+		for (PK_WORD pk_bits = (bits); pk_bits != 0 && PK_OK(c); pk_bits >>= 1, pk_at += PK_W) \
+			if (pk_bits & 1)                                              \
+				PK_ADD_BASE(c, pk_at, base, PK_SOURCE_RELR, index);   \
+	} while (0)
+#endif
+
+static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_WORD base, PK_WORD dynamic)
+{
+	PK_WORD dyn[PK_DT_NUM];
+	(void)c;
+	PK_WORD local_gotno = 0;
+
+	/* A plain loop or initialiser may become a memset call, which does not exist yet. */
+	for (int i = 0; i < PK_DT_NUM; i++)
+		((volatile PK_WORD *)dyn)[i] = 0;
+
+	/* Later duplicates win; d_tag is signed in the ABI but compared unsigned, so a negative tag
+	 * cannot index the array. */
+	for (PK_WORD at = dynamic; PK_OK(c); at += 2 * PK_W) {
+		PK_WORD tag = PK_READ(c, at);
+		if (tag == PK_DT_NULL)
+			break;
+		if (tag < PK_DT_NUM)
+			dyn[tag] = PK_READ(c, at + PK_W);
+		else if (tag == PK_DT_MIPS_LOCAL_GOTNO)
+			local_gotno = PK_READ(c, at + PK_W);
+	}
+
+	/* MIPS psABI: the local GOT holds link-time addresses with no relocation entries; it must be
+	 * right before anything that reaches data through $gp. */
+	if (PK_LOCAL_GOT(c)) {
+		PK_WORD got = base + dyn[PK_DT_PLTGOT];
+		for (PK_WORD i = 0; i < local_gotno && PK_OK(c); i++)
+			PK_ADD_BASE(c, got + i * PK_W, base, PK_SOURCE_GOT, i);
+	}
+
+	if (dyn[PK_DT_REL] != 0) {
+		PK_WORD at = base + dyn[PK_DT_REL];
+		PK_WORD end = at + dyn[PK_DT_RELSZ] / (2 * PK_W) * (2 * PK_W);
+		for (PK_WORD index = 0; at != end && PK_OK(c); at += 2 * PK_W, index++)
+			if ((PK_READ(c, at + PK_W) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c))
+				PK_ADD_BASE(c, base + PK_READ(c, at), base, PK_SOURCE_REL, index);
+	}
+
+	if (dyn[PK_DT_RELA] != 0) {
+		PK_WORD at = base + dyn[PK_DT_RELA];
+		PK_WORD end = at + dyn[PK_DT_RELASZ] / (3 * PK_W) * (3 * PK_W);
+		for (PK_WORD index = 0; at != end && PK_OK(c); at += 3 * PK_W, index++)
+			if ((PK_READ(c, at + PK_W) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c))
+				PK_SET(c, base + PK_READ(c, at), base + PK_READ(c, at + 2 * PK_W), PK_SOURCE_RELA, index);
+	}
+
+	if (dyn[PK_DT_RELR] != 0) {
+		PK_WORD at = base + dyn[PK_DT_RELR];
+		PK_WORD end = at + dyn[PK_DT_RELRSZ] / PK_W * PK_W;
+		/* A bitmap before any address entry counts from link-time address 0. */
+		PK_WORD where = base;
+		for (PK_WORD index = 0; at != end && PK_OK(c); at += PK_W, index++) {
+			PK_WORD entry = PK_READ(c, at);
+			if ((entry & 1) == 0) {
+				PK_ADD_BASE(c, base + entry, base, PK_SOURCE_RELR, index);
+				where = base + entry + PK_W;
+			} else {
+#ifdef PK_SEED_RELR_INDEXING
+				/* Test-only: the seed's off-by-one (bit k relocates where[k]), to prove that
+				 * verification catches it. */
+				PK_RELR_BITMAP(c, where + PK_W, entry >> 1, base, index);
+#else
+				PK_RELR_BITMAP(c, where, entry >> 1, base, index);
+#endif
+				where += PK_BITMAP_WORDS * PK_W;
+			}
+		}
+	}
+}
