@@ -14,11 +14,13 @@
 #define PK_OK(c) 1
 
 /* ELF32_R_TYPE keeps 8 bits and ELF64_R_TYPE 32; the symbol of a relative relocation is ignored,
- * as glibc and musl ignore it. MIPS and SPARC64 define their own. */
+ * as glibc and musl ignore it. MIPS (whole r_info) and SPARC64 (8-bit type) define their own. */
 #ifndef PK_ARCH_RELATIVE_MASK
 #define PK_ARCH_RELATIVE_MASK ((uintptr_t)(UINTPTR_MAX > 0xffffffff ? 0xffffffffu : 0xffu))
 #endif
+#ifndef PK_ARCH_RELATIVE_INFO
 #define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE)
+#endif
 
 #ifdef PK_ARCH_LOCAL_GOT
 #define PK_LOCAL_GOT(c) 1
