@@ -11,4 +11,4 @@ export { compareDump, expectedImage, type Comparison, type Difference } from './
 export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './writes.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';
 export { BuildError, buildCommand, buildProgram, type BuildOptions } from './build.js';
-export { COMMON_FLAGS, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';
+export { abiTable, COMMON_FLAGS, sampleFormats, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';

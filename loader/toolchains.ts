@@ -22,6 +22,18 @@ export interface Toolchain {
   readonly formats: Readonly<Record<'rel' | 'relr', readonly string[] | undefined>>;
 }
 
+/** The table the ABI prescribes for unpacked relocations: REL on i386, ARM and MIPS, RELA elsewhere. */
+export function abiTable(arch: string): 'rel' | 'rela' {
+  return REL_ARCHES.has(arch) ? 'rel' : 'rela';
+}
+
+const REL_ARCHES: ReadonlySet<string> = new Set(['x86', 'arm', 'thumb', 'armeb', 'thumbeb', 'mips', 'mipsel', 'mips64', 'mips64el']);
+
+/** The sample variants a toolchain builds: the ABI's table, and RELR where its linker packs it. */
+export function sampleFormats(toolchain: Toolchain): ('rel' | 'rela' | 'relr')[] {
+  return toolchain.formats.relr === undefined ? [abiTable(toolchain.arch)] : [abiTable(toolchain.arch), 'relr'];
+}
+
 const CLANG: readonly Requirement[] = [
   { command: 'clang-19', package: 'clang-19' },
   { command: 'ld.lld-19', package: 'lld-19' },

@@ -5,7 +5,11 @@
  */
 #include "piekit.h"
 #include "phdr.h"
+#if __has_include("arch.h")
 #include "arch.h"
+#else
+#error "piekit has no startup/arch/ header for this target: add one (entry, syscalls, relative type)"
+#endif
 #include "in-place.h"
 #include "relocate.c"
 
