@@ -8,7 +8,7 @@
 PIEKIT := node dist/loader/cli/main.js
 HOST_ARCH := $(shell node -p "({x64:'x86_64',arm64:'aarch64',ia32:'x86'})[process.arch] ?? process.arch")
 ARCH ?= $(HOST_ARCH)
-SAMPLES := hello tables
+SAMPLES := hello tables many
 STUB := $(wildcard startup/*.c startup/*.h startup/arch/*/*.h) dist/loader/toolchains.js
 
 # Defines ALL_ARCHES and FORMATS_<arch>; make rebuilds it, then itself, when the table changes.
@@ -16,12 +16,21 @@ include samples/out/toolchains.mk
 
 outputs = $(foreach s,$(SAMPLES),$(foreach f,$(FORMATS_$(1)),samples/out/$(1)/$(s)-$(f)))
 arch_of = $(patsubst %/,%,$(dir $(1)))
+# `many` is generated: more than 100,000 relocations in dense and sparse runs.
+source_of = $(if $(filter many,$(1)),samples/out/many.c,samples/$(1).c)
 
 .PHONY: samples samples-all clean
 samples: $(call outputs,$(ARCH))
 samples-all: $(foreach a,$(ALL_ARCHES),$(call outputs,$(a)))
 
 dist/loader/toolchains.js dist/loader/cli/main.js: $(wildcard loader/*.ts loader/cli/*.ts elf/*.ts)
+	npm run --silent build
+
+samples/out/many.c: dist/samples/generate-many.js
+	@mkdir -p $(dir $@)
+	node $< > $@
+
+dist/samples/generate-many.js: samples/generate-many.ts
 	npm run --silent build
 
 samples/out/toolchains.mk: dist/loader/toolchains.js
@@ -31,10 +40,10 @@ samples/out/toolchains.mk: dist/loader/toolchains.js
 	  for (const t of toolchains) console.log('FORMATS_' + t.arch + ' := ' + sampleFormats(t).join(' ')); })" > $@
 
 .SECONDEXPANSION:
-samples/out/%-rel samples/out/%-rela: samples/$$(notdir $$*).c samples/check.h $(STUB) dist/loader/cli/main.js
+samples/out/%-rel samples/out/%-rela: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) dist/loader/cli/main.js
 	$(PIEKIT) build $< --dump --arch $(call arch_of,$*) -o $@ >/dev/null
 
-samples/out/%-relr: samples/$$(notdir $$*).c samples/check.h $(STUB) dist/loader/cli/main.js
+samples/out/%-relr: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) dist/loader/cli/main.js
 	$(PIEKIT) build $< --dump --relr --arch $(call arch_of,$*) -o $@ >/dev/null
 
 clean:

@@ -39,6 +39,8 @@
 #define PK_SOURCE_RELR 3
 
 #define PK_W ((PK_WORD)sizeof(PK_WORD))
+/* Nearly every REL/RELA entry of a static-PIE is relative: lay the loops out for that. */
+#define PK_IS_RELATIVE(c, info) __builtin_expect(((info) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c), 1)
 #define PK_BITMAP_WORDS (8 * PK_W - 1)
 
 #ifndef PK_RELR_BITMAP
@@ -54,10 +56,12 @@
 static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_WORD base, PK_WORD dynamic)
 {
 	PK_WORD dyn[PK_DT_NUM];
-	(void)c;
 	PK_WORD local_gotno = 0;
+	(void)c;
 
-	/* A plain loop or initialiser may become a memset call, which does not exist yet. */
+	/* A plain loop or initialiser may become a memset call, which does not exist yet; volatile
+	 * stores cannot, and unrolled they would be 38 stores. */
+#pragma GCC unroll 1
 	for (int i = 0; i < PK_DT_NUM; i++)
 		((volatile PK_WORD *)dyn)[i] = 0;
 
@@ -81,42 +85,57 @@ static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_W
 			PK_ADD_BASE(c, got + i * PK_W, base, PK_SOURCE_GOT, i);
 	}
 
+	/* Each table is walked by an offset that climbs from minus its size to zero, so that the
+	 * loop can end on the flags of its own increment, and unrolled so that several entries share
+	 * the loop's overhead. A size that is not a multiple of the entry size is cut down to whole entries. */
 	if (dyn[PK_DT_REL] != 0) {
-		PK_WORD at = base + dyn[PK_DT_REL];
-		PK_WORD end = at + dyn[PK_DT_RELSZ] / (2 * PK_W) * (2 * PK_W);
-		for (PK_WORD index = 0; at != end && PK_OK(c); at += 2 * PK_W, index++)
-			if ((PK_READ(c, at + PK_W) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c))
-				PK_ADD_BASE(c, base + PK_READ(c, at), base, PK_SOURCE_REL, index);
+		PK_WORD size = dyn[PK_DT_RELSZ] / (2 * PK_W) * (2 * PK_W);
+		PK_WORD end = base + dyn[PK_DT_REL] + size;
+#pragma GCC unroll 2
+		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += 2 * PK_W)
+			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
+				PK_ADD_BASE(c, base + PK_READ(c, end + offset), base, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
 	}
 
 	if (dyn[PK_DT_RELA] != 0) {
-		PK_WORD at = base + dyn[PK_DT_RELA];
-		PK_WORD end = at + dyn[PK_DT_RELASZ] / (3 * PK_W) * (3 * PK_W);
-		for (PK_WORD index = 0; at != end && PK_OK(c); at += 3 * PK_W, index++)
-			if ((PK_READ(c, at + PK_W) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c))
-				PK_SET(c, base + PK_READ(c, at), base + PK_READ(c, at + 2 * PK_W), PK_SOURCE_RELA, index);
+		PK_WORD size = dyn[PK_DT_RELASZ] / (3 * PK_W) * (3 * PK_W);
+		PK_WORD end = base + dyn[PK_DT_RELA] + size;
+#pragma GCC unroll 4
+		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += 3 * PK_W)
+			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
+				PK_SET(c, base + PK_READ(c, end + offset), base + PK_READ(c, end + offset + 2 * PK_W), PK_SOURCE_RELA,
+				       (size + offset) / (3 * PK_W));
 	}
 
 	if (dyn[PK_DT_RELR] != 0) {
-		PK_WORD at = base + dyn[PK_DT_RELR];
-		PK_WORD end = at + dyn[PK_DT_RELRSZ] / PK_W * PK_W;
+		PK_WORD size = dyn[PK_DT_RELRSZ] / PK_W * PK_W;
+		PK_WORD end = base + dyn[PK_DT_RELR] + size;
 		/* A bitmap before any address entry counts from link-time address 0. */
 		PK_WORD where = base;
-		for (PK_WORD index = 0; at != end && PK_OK(c); at += PK_W, index++) {
-			PK_WORD entry = PK_READ(c, at);
+		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += PK_W) {
+			PK_WORD entry = PK_READ(c, end + offset);
+			PK_WORD index = (size + offset) / PK_W;
 			if ((entry & 1) == 0) {
 				PK_ADD_BASE(c, base + entry, base, PK_SOURCE_RELR, index);
 				where = base + entry + PK_W;
-			} else {
-#ifdef PK_SEED_RELR_INDEXING
-				/* Test-only: the seed's off-by-one (bit k relocates where[k]), to prove that
-				 * verification catches it. */
-				PK_RELR_BITMAP(c, where + PK_W, entry >> 1, base, index);
-#else
-				PK_RELR_BITMAP(c, where, entry >> 1, base, index);
-#endif
-				where += PK_BITMAP_WORDS * PK_W;
+				continue;
 			}
+#ifdef PK_SEED_RELR_INDEXING
+			/* Test-only: the seed's off-by-one (bit k relocates where[k]), to prove that
+			 * verification catches it. */
+			PK_WORD first = where + PK_W;
+#else
+			PK_WORD first = where;
+#endif
+			if (entry == (PK_WORD)-1) {
+				/* A full bitmap, the common case in pointer tables: a counted loop the
+				 * compiler can unroll. */
+				for (PK_WORD k = 0; k < PK_BITMAP_WORDS; k++)
+					PK_ADD_BASE(c, first + k * PK_W, base, PK_SOURCE_RELR, index);
+			} else {
+				PK_RELR_BITMAP(c, first, entry >> 1, base, index);
+			}
+			where += PK_BITMAP_WORDS * PK_W;
 		}
 	}
 }

@@ -30,3 +30,20 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	__asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
 	return result;
 }
+
+/* A RELR bitmap's set bits, lowest first, in four instructions each: bsf finds the bit and sets
+ * ZF once none is left, btr clears it. C cannot ask for the flag of bsf. */
+#define PK_RELR_BITMAP(c, first, bitmap, delta, entry)                                \
+	do {                                                                           \
+		uintptr_t pk_bits = (bitmap), pk_bit;                                   \
+		__asm__ volatile("	bsf %[bits], %[bit]\n"                           \
+				 "	jz 2f\n"                                          \
+				 "1:	add %[base], (%[where], %[bit], 8)\n"              \
+				 "	btr %[bit], %[bits]\n"                             \
+				 "	bsf %[bits], %[bit]\n"                             \
+				 "	jnz 1b\n"                                         \
+				 "2:\n"                                                   \
+				 : [bits] "+r"(pk_bits), [bit] "=&r"(pk_bit)               \
+				 : [where] "r"(first), [base] "r"(delta)                    \
+				 : "cc", "memory");                                        \
+	} while (0)
