@@ -106,7 +106,8 @@ export const toolchains: readonly Toolchain[] = [
 /** Flags every stub build shares: freestanding, position-independent, nothing that needs a libc. */
 export const COMMON_FLAGS: readonly string[] = [
   '-std=c11',
-  '-O2',
+  // Small code: the relocation core must stay within 512 bytes on every target (s390x doubles at -O2).
+  '-Os',
   '-Wall',
   '-Wextra',
   '-ffreestanding',

@@ -7,8 +7,8 @@
 #define PK_WORD uintptr_t
 #define PK_CONTEXT int
 #define PK_READ(c, address) (*(const uintptr_t *)(address))
-#define PK_ADD_BASE(c, address, base, source, index) (*(uintptr_t *)(address) += (base))
-#define PK_SET(c, address, value, source, index) (*(uintptr_t *)(address) = (value))
+#define PK_ADD_BASE(c, address, base, source, index) ((void)(index), *(uintptr_t *)(address) += (base))
+#define PK_SET(c, address, value, source, index) ((void)(index), *(uintptr_t *)(address) = (value))
 #define PK_RELATIVE_MASK(c) PK_ARCH_RELATIVE_MASK
 #define PK_RELATIVE_INFO(c) PK_ARCH_RELATIVE_INFO
 #define PK_OK(c) 1

@@ -15,7 +15,8 @@
  *                                   r_info & mask == info marks a relative relocation
  *   PK_LOCAL_GOT(c)                 true on MIPS
  *   PK_OK(c)                        false once an accessor failed: every loop then stops
- *   PK_RELR_BITMAP(c, where, bits, base, index)          optional: an architecture's own loop
+ *   PK_RELA_TABLE(c, end, size, base)                    optional: an architecture's own loops
+ *   PK_RELR_BITMAP(c, where, bits, base, index)          for the hottest tables (x86_64)
  *
  * Addresses are run-time addresses (base + link-time address) and wrap modulo the word size, as
  * they do in the target's registers. `source` and `index` name the entry for error reports; the
@@ -42,6 +43,21 @@
 /* Nearly every REL/RELA entry of a static-PIE is relative: lay the loops out for that. */
 #define PK_IS_RELATIVE(c, info) __builtin_expect(((info) & PK_RELATIVE_MASK(c)) == PK_RELATIVE_INFO(c), 1)
 #define PK_BITMAP_WORDS (8 * PK_W - 1)
+/* The offset into a table, climbing from -size, has not reached the end: its sign bit is set. */
+#define PK_BEFORE_END(offset) ((offset) >> (8 * PK_W - 1) != 0)
+
+#define PK_RELA_ENTRY(c, end, offset, size, base)                                                     \
+	do {                                                                                          \
+		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + (offset) + PK_W)))                            \
+			PK_SET(c, (base) + PK_READ(c, (end) + (offset)), (base) + PK_READ(c, (end) + (offset) + 2 * PK_W), \
+			       PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                      \
+	} while (0)
+
+#ifndef PK_RELA_TABLE
+#define PK_RELA_TABLE(c, end, size, base)                                                             \
+	for (PK_WORD pk_offset = -(size); PK_BEFORE_END(pk_offset) && PK_OK(c); pk_offset += 3 * PK_W)   \
+		PK_RELA_ENTRY(c, end, pk_offset, size, base)
+#endif
 
 #ifndef PK_RELR_BITMAP
 #define PK_RELR_BITMAP(c, where, bits, base, index)                                 \
@@ -86,33 +102,29 @@ static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_W
 	}
 
 	/* Each table is walked by an offset that climbs from minus its size to zero, so that the
-	 * loop can end on the flags of its own increment, and unrolled so that several entries share
-	 * the loop's overhead. A size that is not a multiple of the entry size is cut down to whole entries. */
+	 * loop can end on the flags of its own increment. The loops are kept rolled: the core must
+	 * stay small on every target. Sizes are whole entries (the native engine checks this first,
+	 * linkers never do otherwise); a partial last entry still cannot make a loop run away. */
 	if (dyn[PK_DT_REL] != 0) {
-		PK_WORD size = dyn[PK_DT_RELSZ] / (2 * PK_W) * (2 * PK_W);
+		PK_WORD size = dyn[PK_DT_RELSZ];
 		PK_WORD end = base + dyn[PK_DT_REL] + size;
-#pragma GCC unroll 2
-		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += 2 * PK_W)
+		for (PK_WORD offset = -size; PK_BEFORE_END(offset) && PK_OK(c); offset += 2 * PK_W)
 			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
 				PK_ADD_BASE(c, base + PK_READ(c, end + offset), base, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
 	}
 
 	if (dyn[PK_DT_RELA] != 0) {
-		PK_WORD size = dyn[PK_DT_RELASZ] / (3 * PK_W) * (3 * PK_W);
+		PK_WORD size = dyn[PK_DT_RELASZ];
 		PK_WORD end = base + dyn[PK_DT_RELA] + size;
-#pragma GCC unroll 4
-		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += 3 * PK_W)
-			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
-				PK_SET(c, base + PK_READ(c, end + offset), base + PK_READ(c, end + offset + 2 * PK_W), PK_SOURCE_RELA,
-				       (size + offset) / (3 * PK_W));
+		PK_RELA_TABLE(c, end, size, base);
 	}
 
 	if (dyn[PK_DT_RELR] != 0) {
-		PK_WORD size = dyn[PK_DT_RELRSZ] / PK_W * PK_W;
+		PK_WORD size = dyn[PK_DT_RELRSZ];
 		PK_WORD end = base + dyn[PK_DT_RELR] + size;
 		/* A bitmap before any address entry counts from link-time address 0. */
 		PK_WORD where = base;
-		for (PK_WORD offset = -size; offset != 0 && PK_OK(c); offset += PK_W) {
+		for (PK_WORD offset = -size; PK_BEFORE_END(offset) && PK_OK(c); offset += PK_W) {
 			PK_WORD entry = PK_READ(c, end + offset);
 			PK_WORD index = (size + offset) / PK_W;
 			if ((entry & 1) == 0) {
@@ -127,14 +139,7 @@ static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_W
 #else
 			PK_WORD first = where;
 #endif
-			if (entry == (PK_WORD)-1) {
-				/* A full bitmap, the common case in pointer tables: a counted loop the
-				 * compiler can unroll. */
-				for (PK_WORD k = 0; k < PK_BITMAP_WORDS; k++)
-					PK_ADD_BASE(c, first + k * PK_W, base, PK_SOURCE_RELR, index);
-			} else {
-				PK_RELR_BITMAP(c, first, entry >> 1, base, index);
-			}
+			PK_RELR_BITMAP(c, first, entry >> 1, base, index);
 			where += PK_BITMAP_WORDS * PK_W;
 		}
 	}

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { apply, imageFor, plan, readElfFile } from '../../loader/index.js';
 import { relrFixture } from './relr-fixture.js';
+import { reportCoreSizes, reportInstructions } from './stub.js';
 import { commandMs, medianMs } from './timing.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -51,3 +52,5 @@ const files = [existsSync(LIBLLVM) ? LIBLLVM : undefined, relrFixture(`${root}.c
 );
 if (!existsSync(LIBLLVM)) console.log(`${LIBLLVM} is missing (Debian package libllvm19; bash scripts/setup installs it)\n`);
 report(files.map(measure));
+reportInstructions();
+reportCoreSizes();
