@@ -12,3 +12,6 @@ export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './wri
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';
 export { BuildError, buildCommand, buildProgram, type BuildOptions } from './build.js';
 export { abiTable, COMMON_FLAGS, sampleFormats, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';
+export { ENGINES, relocate, type Engine, type Relocated } from './engine.js';
+export { nativeAddon } from './native-addon.js';
+export { NativeStatus, type NativeAddon, type NativeOptions, type NativeResult } from './native-surface.js';

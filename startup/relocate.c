@@ -14,6 +14,8 @@
  *   PK_RELATIVE_MASK(c), PK_RELATIVE_INFO(c)
  *                                   r_info & mask == info marks a relative relocation
  *   PK_LOCAL_GOT(c)                 true on MIPS
+ *   PK_SKIP(c, source, index)       optional: an entry that is not relative, left alone
+ *   PK_RELOCATE_NAME                optional: the function's name, to include this file more than once
  *   PK_OK(c)                        false once an accessor failed: every loop then stops
  *   PK_RELA_TABLE(c, end, size, base)                    optional: an architecture's own loops
  *   PK_RELR_BITMAP(c, where, bits, base, index)          for the hottest tables (x86_64)
@@ -46,11 +48,21 @@
 /* The offset into a table, climbing from -size, has not reached the end: its sign bit is set. */
 #define PK_BEFORE_END(offset) ((offset) >> (8 * PK_W - 1) != 0)
 
+#ifndef PK_SKIP
+#define PK_SKIP(c, source, index) ((void)0)
+#endif
+
+#ifndef PK_RELOCATE_NAME
+#define PK_RELOCATE_NAME pk_relocate
+#endif
+
 #define PK_RELA_ENTRY(c, end, offset, size, base)                                                     \
 	do {                                                                                          \
 		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + (offset) + PK_W)))                            \
 			PK_SET(c, (base) + PK_READ(c, (end) + (offset)), (base) + PK_READ(c, (end) + (offset) + 2 * PK_W), \
 			       PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                      \
+		else                                                                                  \
+			PK_SKIP(c, PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                   \
 	} while (0)
 
 #ifndef PK_RELA_TABLE
@@ -69,7 +81,7 @@
 	} while (0)
 #endif
 
-static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_WORD base, PK_WORD dynamic)
+static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c, PK_WORD base, PK_WORD dynamic)
 {
 	PK_WORD dyn[PK_DT_NUM];
 	PK_WORD local_gotno = 0;
@@ -111,6 +123,8 @@ static inline __attribute__((always_inline)) void pk_relocate(PK_CONTEXT c, PK_W
 		for (PK_WORD offset = -size; PK_BEFORE_END(offset) && PK_OK(c); offset += 2 * PK_W)
 			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
 				PK_ADD_BASE(c, base + PK_READ(c, end + offset), base, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
+			else
+				PK_SKIP(c, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
 	}
 
 	if (dyn[PK_DT_RELA] != 0) {

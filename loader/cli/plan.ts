@@ -1,16 +1,14 @@
 import { parseArgs } from 'node:util';
-import { apply } from '../apply.js';
-import { imageFor } from '../image.js';
-import { plan } from '../plan.js';
+import { relocate } from '../engine.js';
 import { finalWrites, planJson } from '../writes.js';
-import { loadElf, parseAddress, type Output } from './io.js';
+import { loadElf, parseAddress, parseEngine, type Output } from './io.js';
 import { usageError } from './errors.js';
 import { hex } from '../../elf/index.js';
 
 export async function planCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { base: { type: 'string' }, json: { type: 'boolean' } },
+    options: { base: { type: 'string' }, json: { type: 'boolean' }, engine: { type: 'string', default: 'ts' } },
     allowPositionals: true,
   });
   const [file, ...extra] = positionals;
@@ -18,9 +16,7 @@ export async function planCommand(args: string[], out: Output): Promise<number> 
   const base = parseAddress(values.base, '--base');
   const elf = await loadElf(file);
   if (base >= 1n << BigInt(elf.reader.wordSize * 8)) throw usageError(`--base ${hex(base)} does not fit a ${elf.reader.wordSize * 8}-bit address`);
-  const planned = plan(elf);
-  const image = imageFor(planned);
-  apply(planned, image, base);
+  const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
   if (values.json === true) {
     out.write(planJson(planned, image, base));
     return 0;

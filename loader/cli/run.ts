@@ -7,8 +7,8 @@ type Command = (args: string[], out: Output) => Promise<number>;
 /** Loaded on demand: `plan` must not pay for the process-spawning modules `verify` needs. */
 const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string]>> = {
   inspect: [async () => (await import('./inspect.js')).inspectCommand, 'piekit inspect FILE [--json]'],
-  plan: [async () => (await import('./plan.js')).planCommand, 'piekit plan FILE --base ADDR [--json]'],
-  verify: [async () => (await import('./verify.js')).verifyCommand, 'piekit verify FILE [--runner CMD]'],
+  plan: [async () => (await import('./plan.js')).planCommand, 'piekit plan FILE --base ADDR [--json] [--engine ts|native]'],
+  verify: [async () => (await import('./verify.js')).verifyCommand, 'piekit verify FILE [--runner CMD] [--engine ts|native]'],
   build: [async () => (await import('./build.js')).buildCommand, 'piekit build SRC.c... --arch ARCH [--relr] [--dump] [--cflag FLAG]... -o OUT'],
 };
 

@@ -1,21 +1,23 @@
 import { parseArgs } from 'node:util';
 import { hex } from '../../elf/index.js';
 import { emulatorFor } from '../emulators.js';
+import { relocate } from '../engine.js';
 import { plan } from '../plan.js';
 import { runSample } from '../runner.js';
 import { compareDump, type Comparison } from '../verify.js';
 import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, usageError } from './errors.js';
-import { loadElf, type Output } from './io.js';
+import { loadElf, parseEngine, type Output } from './io.js';
 
 /** Differences listed in full before the rest are only counted. */
 const SHOWN_DIFFERENCES = 50;
 
 export async function verifyCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { runner: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { runner: { type: 'string' }, engine: { type: 'string', default: 'ts' } }, allowPositionals: true });
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw usageError('wrong arguments');
+  const engine = parseEngine(values.engine);
   const elf = await loadElf(file);
-  const planned = plan(elf);
+  let planned = plan(elf);
   const prefix = values.runner === undefined ? emulatorFor(elf) : values.runner.split(/\s+/).filter((word) => word !== '');
   if (prefix === undefined) {
     throw new CliError(EXIT_INVALID_INPUT, `no emulator runs ${elf.arch.name} here; pass --runner CMD to choose one`);
@@ -35,7 +37,9 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     out.write(`${file}: wrote no dump on fd 3 (${status})${run.stderr === '' ? '' : `: ${run.stderr.trim()}`}\n`);
     return EXIT_DIFFERENCE;
   }
-  const comparison = compareDump(planned, run.dump);
+  let expected;
+  if (engine === 'native') ({ plan: planned, image: expected } = relocate(elf, run.dump.base, 'native'));
+  const comparison = compareDump(planned, run.dump, expected);
   const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
   out.write(report(file, planned.writes.count, comparison));
   if (!selfCheck) {

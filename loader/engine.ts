@@ -1,0 +1,160 @@
+import {
+  DT_PLTGOT,
+  ElfError,
+  hex,
+  readRelocation,
+  readRelocationInfo,
+  typeName,
+  type ElfFile,
+  type RelocationTable,
+} from '../elf/index.js';
+import { apply, checkBase } from './apply.js';
+import { createImage, imageFor, type Image } from './image.js';
+import { layoutOf, type ImageLayout, type LoadSegment } from './layout.js';
+import { nativeAddon } from './native-addon.js';
+import { NativeStatus, type NativeLog, type NativeResult } from './native-surface.js';
+import { describeSource, plan, type Plan, type SkippedRelocation, type TableSummary } from './plan.js';
+import { SOURCE_RELA, SOURCES, WriteList } from './write-list.js';
+
+/** Which implementation of the algorithm relocates: TypeScript's plan + apply, or startup/relocate.c in-process. */
+export type Engine = 'ts' | 'native';
+export const ENGINES: readonly Engine[] = ['ts', 'native'];
+
+/** A file relocated at a base: the writes in order (as a plan) and the image after them. */
+export interface Relocated {
+  readonly plan: Plan;
+  readonly image: Image;
+}
+
+export function relocate(elf: ElfFile, base: bigint, engine: Engine): Relocated {
+  if (engine === 'native') return relocateNative(elf, base);
+  const planned = plan(elf);
+  const image = imageFor(planned);
+  apply(planned, image, base);
+  return { plan: planned, image };
+}
+
+/**
+ * Runs the C core on the writable segments. The reading and validation before it are shared with
+ * the TypeScript engine; which words are written, in which order and with which values is the C
+ * core's alone. A store into a read-only segment (a text relocation) reruns it on every segment.
+ */
+function relocateNative(elf: ElfFile, base: bigint): Relocated {
+  const info = readRelocationInfo(elf);
+  const layout = layoutOf(elf);
+  checkBase(base, layout.wordSize);
+  const writable = layout.segments.filter((segment) => segment.writable);
+  let image = createImage(elf, layout, writable);
+  let result = runNative(elf, layout, image, base, info.dynamic.header.vaddr, info.decoder.relative);
+  if (result.status === NativeStatus.OutsideWindow) {
+    image = createImage(elf, layout);
+    result = runNative(elf, layout, image, base, info.dynamic.header.vaddr, info.decoder.relative);
+  }
+  failOn(result, layout);
+  const writes = new WriteList();
+  const log = result.writes as NativeLog;
+  const targets = log.targets as Uint32Array;
+  writes.reserve(targets.length);
+  for (let i = 0; i < targets.length; i++) writes.pushAddBase((targets[i] as number) + image.origin, log.sources[i] as number, log.entries[i] as number);
+
+  const textSegments = new Set<LoadSegment>();
+  const textRelocations: number[] = [];
+  let cached: LoadSegment | undefined;
+  for (let i = 0; i < writes.count; i++) {
+    const at = writes.targets[i] as number;
+    if (cached === undefined || at < cached.offset || at >= cached.offset + cached.memorySize) {
+      cached = layout.segments.find((segment) => at >= segment.offset && at < segment.offset + segment.memorySize);
+    }
+    if (cached !== undefined && !cached.writable) {
+      textRelocations.push(i);
+      textSegments.add(cached);
+    }
+  }
+  const skipped = skippedEntries(elf, info.tables, info.decoder, result.skipped as NativeLog);
+  const gotno = info.dynamic.mipsLocalGotno;
+  return {
+    image,
+    plan: {
+      elf,
+      info,
+      layout,
+      writes,
+      skipped,
+      tables: info.tables.map((table) => summary(table, writes, skipped)),
+      localGot: elf.arch.localGot && gotno !== 0n ? { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(gotno) } : undefined,
+      textRelocations,
+      relocatedSegments: layout.segments.filter((segment) => segment.writable || textSegments.has(segment)),
+    },
+  };
+}
+
+function runNative(
+  elf: ElfFile,
+  layout: ImageLayout,
+  image: Image,
+  base: bigint,
+  dynamic: bigint,
+  relative: { lowMask: number; low: number; highMask: number; high: number },
+): NativeResult {
+  const words = new BigUint64Array(layout.segments.length * 6);
+  layout.segments.forEach((segment, i) => {
+    const inWindow = segment.offset >= image.origin && segment.offset + segment.memorySize <= image.origin + image.bytes.length;
+    words.set(
+      [
+        segment.header.vaddr,
+        segment.header.memsz,
+        BigInt(segment.fileOffset),
+        BigInt(segment.fileSize),
+        segment.writable ? 1n : 0n,
+        BigInt.asUintN(64, inWindow ? BigInt(segment.offset - image.origin) : -1n),
+      ],
+      i * 6,
+    );
+  });
+  return nativeAddon().relocate(elf.bytes, image.bytes, words, {
+    wordSize: layout.wordSize,
+    bigEndian: !image.little,
+    start: layout.start,
+    base,
+    dynamic,
+    relativeMask: (BigInt(relative.highMask >>> 0) << 32n) | BigInt(relative.lowMask >>> 0),
+    relativeInfo: (BigInt(relative.high >>> 0) << 32n) | BigInt(relative.low >>> 0),
+    localGot: elf.arch.localGot,
+    log: true,
+  });
+}
+
+/** The engine's failures, as the same ElfError the TypeScript planner raises for the same input. */
+function failOn(result: NativeResult, layout: ImageLayout): void {
+  switch (result.status) {
+    case NativeStatus.Ok:
+      return;
+    case NativeStatus.WriteOutsideSegments:
+      throw new ElfError(
+        'WRITE_OUTSIDE_SEGMENTS',
+        `Invalid ELF ${describeSource(result.source, Number(result.index))}: the ${layout.wordSize}-byte word at ${hex(result.address)} is outside every PT_LOAD segment`,
+      );
+    case NativeStatus.UnmappedAddress:
+      throw new ElfError('UNMAPPED_ADDRESS', `Invalid ELF address ${hex(result.address)}: no PT_LOAD holds it in the file`);
+    default:
+      throw new Error(`native engine failed with status ${result.status}`);
+  }
+}
+
+function skippedEntries(elf: ElfFile, tables: readonly RelocationTable[], decoder: Parameters<typeof readRelocation>[1], log: NativeLog): SkippedRelocation[] {
+  return Array.from(log.entries, (entry, i) => {
+    const kind = log.sources[i] === SOURCE_RELA ? 'rela' : 'rel';
+    const table = tables.find((candidate) => candidate.kind === kind) as RelocationTable;
+    const relocation = readRelocation(elf.reader, decoder, table, entry);
+    return { table: kind, index: entry, offset: relocation.offset, symbol: relocation.symbol, type: relocation.type, typeName: typeName(elf.arch, relocation.type) };
+  });
+}
+
+function summary(table: RelocationTable, writes: WriteList, skipped: readonly SkippedRelocation[]): TableSummary {
+  const source = SOURCES.indexOf(table.kind);
+  let relative = 0;
+  for (let i = 0; i < writes.count; i++) if (writes.sources[i] === source) relative++;
+  const counts = new Map<string, number>();
+  for (const skip of skipped) if (skip.table === table.kind) counts.set(skip.typeName, (counts.get(skip.typeName) ?? 0) + 1);
+  return { table, relative, skipped: counts };
+}

@@ -1,0 +1,187 @@
+/*
+ * startup/relocate.c, instantiated once per word size and byte order, over checked accessors.
+ * The accessors take run-time addresses as the stub does and turn them back into link-time ones.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+struct pk_engine {
+	const struct pk_request *request;
+	const struct pk_segment *cached;
+	struct pk_result result;
+};
+
+static int pk_failed(struct pk_engine *engine, enum pk_engine_status status, int source, uint64_t index, uint64_t address)
+{
+	if (engine->result.status == PK_ENGINE_OK) {
+		engine->result.status = status;
+		engine->result.source = source;
+		engine->result.index = index;
+		engine->result.address = address;
+	}
+	return 0;
+}
+
+static uint64_t pk_load(const uint8_t *at, int size, int big_endian)
+{
+	uint64_t value = 0;
+	for (int i = 0; i < size; i++)
+		value |= (uint64_t)at[big_endian ? size - 1 - i : i] << (8 * i);
+	return value;
+}
+
+static void pk_store(uint8_t *at, int size, int big_endian, uint64_t value)
+{
+	for (int i = 0; i < size; i++)
+		at[big_endian ? size - 1 - i : i] = (uint8_t)(value >> (8 * i));
+}
+
+static uint64_t pk_address_mask(const struct pk_request *request)
+{
+	return request->word_size == 8 ? UINT64_MAX : UINT32_MAX;
+}
+
+/* A word of the dynamic section or of a table: from the file's bytes, as the plan reads them. */
+static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
+{
+	const struct pk_request *request = engine->request;
+	uint64_t vaddr = (address - request->base) & pk_address_mask(request);
+	uint64_t size = (uint64_t)request->word_size;
+	for (size_t i = 0; i < request->segment_count; i++) {
+		const struct pk_segment *segment = &request->segments[i];
+		if (vaddr < segment->vaddr || vaddr - segment->vaddr > segment->filesz || segment->filesz - (vaddr - segment->vaddr) < size)
+			continue;
+		uint64_t offset = segment->file_offset + (vaddr - segment->vaddr);
+		if (offset > request->file_size || request->file_size - offset < size)
+			break;
+		return pk_load(request->file + offset, request->word_size, request->big_endian);
+	}
+	return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+}
+
+/* The image bytes of the word a store or load reaches, or NULL after recording why not. */
+static uint8_t *pk_word_at(struct pk_engine *engine, uint64_t address, int source, uint64_t index)
+{
+	const struct pk_request *request = engine->request;
+	uint64_t vaddr = (address - request->base) & pk_address_mask(request);
+	uint64_t size = (uint64_t)request->word_size;
+	const struct pk_segment *segment = engine->cached;
+	if (segment == NULL || vaddr < segment->vaddr || vaddr - segment->vaddr > segment->memsz ||
+	    segment->memsz - (vaddr - segment->vaddr) < size) {
+		segment = NULL;
+		for (size_t i = 0; i < request->segment_count; i++) {
+			const struct pk_segment *candidate = &request->segments[i];
+			if (vaddr >= candidate->vaddr && vaddr - candidate->vaddr <= candidate->memsz &&
+			    candidate->memsz - (vaddr - candidate->vaddr) >= size) {
+				segment = candidate;
+				break;
+			}
+		}
+		if (segment == NULL) {
+			pk_failed(engine, PK_ENGINE_WRITE_OUTSIDE_SEGMENTS, source, index, vaddr);
+			return NULL;
+		}
+		engine->cached = segment;
+	}
+	if (segment->image_offset < 0) {
+		pk_failed(engine, PK_ENGINE_OUTSIDE_WINDOW, source, index, vaddr);
+		return NULL;
+	}
+	uint64_t at = (uint64_t)segment->image_offset + (vaddr - segment->vaddr);
+	if (at > request->image_size || request->image_size - at < size) {
+		pk_failed(engine, PK_ENGINE_BAD_REQUEST, source, index, vaddr);
+		return NULL;
+	}
+	return request->image + at;
+}
+
+static void pk_log_push(struct pk_engine *engine, struct pk_log *log, uint32_t target, int source, uint64_t index)
+{
+	if (log->count == log->capacity) {
+		size_t capacity = log->capacity == 0 ? 1024 : 2 * log->capacity;
+		uint32_t *targets = realloc(log->targets, capacity * sizeof *targets);
+		if (targets != NULL)
+			log->targets = targets;
+		uint8_t *sources = realloc(log->sources, capacity * sizeof *sources);
+		if (sources != NULL)
+			log->sources = sources;
+		uint32_t *entries = realloc(log->entries, capacity * sizeof *entries);
+		if (entries != NULL)
+			log->entries = entries;
+		if (targets == NULL || sources == NULL || entries == NULL) {
+			pk_failed(engine, PK_ENGINE_OUT_OF_MEMORY, source, index, 0);
+			return;
+		}
+		log->capacity = capacity;
+	}
+	log->targets[log->count] = target;
+	log->sources[log->count] = (uint8_t)source;
+	log->entries[log->count] = (uint32_t)index;
+	log->count++;
+}
+
+static void pk_write_word(struct pk_engine *engine, uint64_t address, int add, uint64_t value, int source, uint64_t index)
+{
+	const struct pk_request *request = engine->request;
+	uint8_t *word = pk_word_at(engine, address, source, index);
+	if (word == NULL)
+		return;
+	if (add)
+		value += pk_load(word, request->word_size, request->big_endian);
+	pk_store(word, request->word_size, request->big_endian, value);
+	if (request->writes != NULL)
+		pk_log_push(engine, request->writes, (uint32_t)(word - request->image), source, index);
+}
+
+static void pk_skip(struct pk_engine *engine, int source, uint64_t index)
+{
+	if (engine->request->skipped != NULL)
+		pk_log_push(engine, engine->request->skipped, 0, source, index);
+}
+
+#define PK_CONTEXT struct pk_engine *
+#define PK_READ(c, address) ((PK_WORD)pk_read_meta(c, address))
+#define PK_ADD_BASE(c, address, base, source, index) pk_write_word(c, address, 1, base, source, index)
+#define PK_SET(c, address, value, source, index) pk_write_word(c, address, 0, value, source, index)
+#define PK_RELATIVE_MASK(c) ((PK_WORD)(c)->request->relative_mask)
+#define PK_RELATIVE_INFO(c) ((PK_WORD)(c)->request->relative_info)
+#define PK_LOCAL_GOT(c) ((c)->request->local_got)
+#define PK_OK(c) ((c)->result.status == PK_ENGINE_OK)
+#define PK_SKIP(c, source, index) pk_skip(c, source, index)
+
+/* The word size is the only thing the algorithm's arithmetic depends on; byte order lives in the
+ * accessors. Addresses wrap at the word size in both, as in the target's registers. */
+#define PK_WORD uint32_t
+#define PK_RELOCATE_NAME pk_relocate32
+#include "../startup/relocate.c"
+#undef PK_WORD
+#undef PK_RELOCATE_NAME
+
+#define PK_WORD uint64_t
+#define PK_RELOCATE_NAME pk_relocate64
+#include "../startup/relocate.c"
+
+struct pk_result pk_engine_relocate(const struct pk_request *request)
+{
+	struct pk_engine engine = { request, NULL, { PK_ENGINE_OK, -1, 0, 0 } };
+	if ((request->word_size != 4 && request->word_size != 8) || request->file == NULL || request->image == NULL ||
+	    request->segments == NULL) {
+		engine.result.status = PK_ENGINE_BAD_REQUEST;
+		return engine.result;
+	}
+	if (request->word_size == 4)
+		pk_relocate32(&engine, (uint32_t)request->base, (uint32_t)(request->base + request->dynamic));
+	else
+		pk_relocate64(&engine, request->base, request->base + request->dynamic);
+	return engine.result;
+}
+
+void pk_log_free(struct pk_log *log)
+{
+	free(log->targets);
+	free(log->sources);
+	free(log->entries);
+	memset(log, 0, sizeof *log);
+}

@@ -1,0 +1,74 @@
+/*
+ * The native engine: startup/relocate.c run on an in-memory image of any ELF class and byte order,
+ * through accessors that check every address. Parsing and validation happen before, in TypeScript;
+ * nothing here trusts them: every access is checked again, so no input can crash the process.
+ */
+#ifndef PIEKIT_ENGINE_H
+#define PIEKIT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pk_segment {
+	uint64_t vaddr, memsz, file_offset, filesz;
+	int writable;
+	/* Where p_vaddr lies in the image window, or -1 when the segment is not in the window. */
+	int64_t image_offset;
+};
+
+/* Outcomes; TypeScript maps them onto ElfError codes. */
+enum pk_engine_status {
+	PK_ENGINE_OK = 0,
+	PK_ENGINE_WRITE_OUTSIDE_SEGMENTS = 1, /* a store outside every PT_LOAD */
+	PK_ENGINE_UNMAPPED_ADDRESS = 2,       /* a read of the dynamic section or a table outside the file's bytes */
+	PK_ENGINE_OUTSIDE_WINDOW = 3,         /* a store into a segment the image window leaves out: retry with all */
+	PK_ENGINE_OUT_OF_MEMORY = 4,
+	PK_ENGINE_BAD_REQUEST = 5,            /* inconsistent arguments */
+};
+
+/* Each store, in order: where (image window offset), by which table and entry. */
+struct pk_log {
+	uint32_t *targets;
+	uint8_t *sources;
+	uint32_t *entries;
+	size_t count, capacity;
+};
+
+struct pk_request {
+	const uint8_t *file;
+	size_t file_size;
+	uint8_t *image; /* the window, relocated in place */
+	size_t image_size;
+	/* Layout offset of image[0] is image_origin; layout offset 0 is link-time address `start`. */
+	uint64_t start;
+	const struct pk_segment *segments;
+	size_t segment_count;
+	int word_size; /* 4 or 8 */
+	int big_endian;
+	uint64_t base;
+	uint64_t dynamic; /* link-time address of the dynamic section */
+	uint64_t relative_mask, relative_info;
+	int local_got;
+	struct pk_log *writes;  /* NULL: not logged */
+	struct pk_log *skipped; /* NULL: not logged; targets unused */
+};
+
+struct pk_result {
+	enum pk_engine_status status;
+	int source;         /* of the failing access: 0 got, 1 rel, 2 rela, 3 relr, -1 none */
+	uint64_t index;     /* its entry */
+	uint64_t address;   /* its link-time address */
+};
+
+struct pk_result pk_engine_relocate(const struct pk_request *request);
+void pk_log_free(struct pk_log *log);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
