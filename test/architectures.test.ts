@@ -12,7 +12,9 @@ import {
   compareDump,
   emulatorFor,
   plan,
+  planJson,
   readElfFile,
+  relocate,
   runSample,
   sampleFormats,
   toolchains,
@@ -21,7 +23,7 @@ import {
 import { writeMatrix, type MatrixRow } from './support/matrix.js';
 import { missingToolchain, onPath } from './support/requirements.js';
 
-const SAMPLES = ['hello', 'tables'] as const;
+const SAMPLES = ['hello', 'tables', 'many'] as const;
 const rows = new Map<string, MatrixRow>();
 
 function rowOf(arch: string): MatrixRow {
@@ -71,6 +73,11 @@ for (const toolchain of toolchains) {
           if (!row.tables.split(', ').includes(kinds)) row.tables = row.tables === '' ? kinds : `${row.tables}, ${kinds}`;
           const cell: 'verifiedTable' | 'verifiedRelr' = format === 'relr' ? 'verifiedRelr' : 'verifiedTable';
 
+          // The native engine (the same C core, in-process) must agree with the plan everywhere.
+          const base = planned.layout.wordSize === 8 ? 0x7f1234560000n : 0x40000000n;
+          const [viaTs, viaNative] = [relocate(planned.elf, base, 'ts'), relocate(planned.elf, base, 'native')];
+          expect(Buffer.from(planJson(viaNative.plan, viaNative.image, base))).toEqual(Buffer.from(planJson(viaTs.plan, viaTs.image, base)));
+
           const prefix = emulatorFor(planned.elf);
           if (prefix === undefined || (prefix[0] !== undefined && !(await onPath(prefix[0])))) {
             row.runs = 'no emulator';
@@ -83,8 +90,11 @@ for (const toolchain of toolchains) {
           row.runs = run.dump === undefined ? 'FAILED' : 'yes';
           expect(run.dump, `${file} wrote no dump: ${run.stderr} (exit ${run.exitCode ?? run.signal})`).toBeDefined();
           if (run.dump === undefined) return;
+          // Three legs: the stub's own memory, the TypeScript plan and the native engine.
           const comparison = compareDump(planned, run.dump);
           expect(comparison.differences.slice(0, 5)).toEqual([]);
+          const native = relocate(planned.elf, run.dump.base, 'native');
+          expect(compareDump(native.plan, run.dump, native.image).differences.slice(0, 5)).toEqual([]);
           expect(comparison.comparedBytes).toBeGreaterThan(0);
           expect(run.stdout.trim().split('\n').at(-1), run.stdout).toBe('ok');
           expect(run.exitCode).toBe(0);
