@@ -39,18 +39,31 @@ export function findDynamicHeader(programHeaders: readonly ProgramHeader[]): Pro
 
 /**
  * Reads the dynamic array where the startup code finds it: in memory at PT_DYNAMIC's p_vaddr,
- * up to DT_NULL. Bytes past p_filesz of its segment are zero in memory, which reads as DT_NULL.
+ * up to DT_NULL. Memory holds the file's bytes up to p_filesz of the segment and zeros after
+ * them, byte by byte: an entry may straddle that boundary, and zeros read as DT_NULL.
  */
 export function readDynamic(reader: ElfReader, map: AddressMap, header: ProgramHeader): DynamicSection {
-  const entrySize = 2 * reader.wordSize;
+  const w = reader.wordSize;
+  const entrySize = 2 * w;
   const load = map.segmentOf(header.vaddr);
   if (load === undefined) {
     throw new ElfError('UNMAPPED_ADDRESS', `Invalid ELF PT_DYNAMIC: p_vaddr = ${hex(header.vaddr)} is outside every PT_LOAD segment`);
   }
   const inSegment = header.vaddr - load.vaddr;
   const mappedEntries = Number((load.memsz - inSegment) / BigInt(entrySize));
-  const fileEntries = Math.min(mappedEntries, Number(load.filesz > inSegment ? (load.filesz - inSegment) / BigInt(entrySize) : 0n));
-  const start = fileEntries > 0 ? map.fileOffset(header.vaddr, BigInt(fileEntries * entrySize), 'dynamic section') : 0;
+  // Bytes of the dynamic array that come from the file; the rest of the segment is zeros.
+  const fileBytes = Math.min(mappedEntries * entrySize, Number(load.filesz > inSegment ? load.filesz - inSegment : 0n));
+  const start = fileBytes > 0 ? map.fileOffset(header.vaddr, BigInt(fileBytes), 'dynamic section') : 0;
+  const word = (at: number, signed: boolean): bigint => {
+    if (at + w <= fileBytes) return signed ? reader.signedWord(start + at) : reader.word(start + at);
+    if (at >= fileBytes) return 0n;
+    let value = 0n;
+    for (let byte = 0; byte < w; byte++) {
+      const present = at + byte < fileBytes ? BigInt(reader.u8(start + at + byte)) : 0n;
+      value |= present << BigInt(8 * (reader.little ? byte : w - 1 - byte));
+    }
+    return signed ? BigInt.asIntN(8 * w, value) : value;
+  };
 
   const entries: DynamicEntry[] = [];
   for (let index = 0; ; index++) {
@@ -60,11 +73,7 @@ export function readDynamic(reader: ElfReader, map: AddressMap, header: ProgramH
         `Invalid ELF dynamic section: no DT_NULL among the ${mappedEntries} entries that fit in PT_LOAD ${load.index}`,
       );
     }
-    const at = start + index * entrySize;
-    const entry: DynamicEntry =
-      index < fileEntries
-        ? { index, tag: reader.signedWord(at), value: reader.word(at + reader.wordSize) }
-        : { index, tag: DT_NULL, value: 0n };
+    const entry: DynamicEntry = { index, tag: word(index * entrySize, true), value: word(index * entrySize + w, false) };
     entries.push(entry);
     if (entry.tag === DT_NULL) break;
   }

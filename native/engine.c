@@ -43,7 +43,8 @@ static uint64_t pk_address_mask(const struct pk_request *request)
 	return request->word_size == 8 ? UINT64_MAX : UINT32_MAX;
 }
 
-/* A word of the dynamic section or of a table: from the file's bytes, as the plan reads them. */
+/* A word of the dynamic section or of a table, as memory holds it before relocation: the file's
+ * bytes up to p_filesz, zeros after them up to p_memsz (a dynamic section may end in them). */
 static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
 {
 	const struct pk_request *request = engine->request;
@@ -51,12 +52,19 @@ static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
 	uint64_t size = (uint64_t)request->word_size;
 	for (size_t i = 0; i < request->segment_count; i++) {
 		const struct pk_segment *segment = &request->segments[i];
-		if (vaddr < segment->vaddr || vaddr - segment->vaddr > segment->filesz || segment->filesz - (vaddr - segment->vaddr) < size)
+		if (vaddr < segment->vaddr || vaddr - segment->vaddr > segment->memsz || segment->memsz - (vaddr - segment->vaddr) < size)
 			continue;
-		uint64_t offset = segment->file_offset + (vaddr - segment->vaddr);
-		if (offset > request->file_size || request->file_size - offset < size)
-			break;
-		return pk_load(request->file + offset, request->word_size, request->big_endian);
+		uint8_t bytes[8] = { 0 };
+		for (uint64_t byte = 0; byte < size; byte++) {
+			uint64_t in_segment = vaddr - segment->vaddr + byte;
+			if (in_segment >= segment->filesz)
+				continue;
+			uint64_t offset = segment->file_offset + in_segment;
+			if (offset >= request->file_size)
+				return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+			bytes[byte] = request->file[offset];
+		}
+		return pk_load(bytes, request->word_size, request->big_endian);
 	}
 	return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
 }
@@ -166,8 +174,9 @@ static void pk_skip(struct pk_engine *engine, int source, uint64_t index)
 struct pk_result pk_engine_relocate(const struct pk_request *request)
 {
 	struct pk_engine engine = { request, NULL, { PK_ENGINE_OK, -1, 0, 0 } };
-	if ((request->word_size != 4 && request->word_size != 8) || request->file == NULL || request->image == NULL ||
-	    request->segments == NULL) {
+	/* An empty typed array may come with a NULL pointer: only a NULL with a size is wrong. */
+	if ((request->word_size != 4 && request->word_size != 8) || (request->file == NULL && request->file_size != 0) ||
+	    (request->image == NULL && request->image_size != 0) || (request->segments == NULL && request->segment_count != 0)) {
 		engine.result.status = PK_ENGINE_BAD_REQUEST;
 		return engine.result;
 	}
