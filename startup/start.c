@@ -5,6 +5,8 @@
  */
 #include "piekit.h"
 #include "phdr.h"
+/* Only this file defines the entry point; others include arch.h for its syscalls. */
+#define PK_START
 #if __has_include("arch.h")
 #include "arch.h"
 #else

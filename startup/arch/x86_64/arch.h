@@ -1,10 +1,21 @@
 /* x86_64: what C cannot say. System V AMD64 psABI; Linux syscall ABI. */
 #define PK_ARCH_RELATIVE_TYPE 8 /* R_X86_64_RELATIVE */
 
+#define PK_ARCH_MACHINE 62 /* EM_X86_64 */
+
 #define PK_SYS_WRITE 1
 #define PK_SYS_EXIT_GROUP 231
 #define PK_EINTR 4
+/* What the userland loader needs as well. */
+#define PK_SYS_CLOSE 3
+#define PK_SYS_LSEEK 8
+#define PK_SYS_MMAP 9
+#define PK_SYS_MPROTECT 10
+#define PK_SYS_MUNMAP 11
+#define PK_SYS_OPENAT 257
+#define PK_SYS_GETRANDOM 318
 
+#ifdef PK_START
 /* The kernel enters with %rsp at argc; the ABI wants it 16-byte aligned at a call. */
 __asm__(".text\n"
 	".global _start\n"
@@ -16,6 +27,11 @@ __asm__(".text\n"
 	"	and $-16, %rsp\n"
 	"	call pk_start_c\n"
 	"	hlt\n");
+#endif
+
+/* Enters a loaded program as the kernel does: %rsp at argc, %rdx 0 (no function for atexit). */
+#define PK_ARCH_ENTER(entry, sp) \
+	__asm__ volatile("mov %0, %%rsp\n\txor %%edx, %%edx\n\tjmp *%1" : : "r"(sp), "r"(entry) : "memory")
 
 static inline long pk_syscall1(long number, long a)
 {
@@ -28,6 +44,19 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 {
 	long result;
 	__asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return result;
+}
+
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	long result;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(result)
+			 : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
 	return result;
 }
 
