@@ -2,6 +2,7 @@
 # prescribes (`rel` or `rela`) or `relr` (relative relocations packed).
 #   make samples [ARCH=x86_64]     the host's (or one architecture's) samples
 #   make samples-all               every architecture of the toolchain table
+#   make loader [ARCH=x86_64]      the userland loader: build/loader/<arch>/piekit-loader
 # Both are incremental and safe under make -j. Every compiler, flag and format comes from
 # loader/toolchains.ts, through `piekit build` and the generated samples/out/toolchains.mk.
 
@@ -19,8 +20,9 @@ arch_of = $(patsubst %/,%,$(dir $(1)))
 # `many` is generated: more than 100,000 relocations in dense and sparse runs.
 source_of = $(if $(filter many,$(1)),samples/out/many.c,samples/$(1).c)
 
-.PHONY: samples samples-all clean
+.PHONY: samples samples-all loader clean
 samples: $(call outputs,$(ARCH))
+loader: build/loader/$(ARCH)/piekit-loader
 samples-all: $(foreach a,$(ALL_ARCHES),$(call outputs,$(a)))
 
 dist/loader/toolchains.js dist/loader/cli/main.js: $(wildcard loader/*.ts loader/cli/*.ts elf/*.ts)
@@ -46,5 +48,9 @@ samples/out/%-rel samples/out/%-rela: $$(call source_of,$$(notdir $$*)) samples/
 samples/out/%-relr: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) dist/loader/cli/main.js
 	$(PIEKIT) build $< --dump --relr --arch $(call arch_of,$*) -o $@ >/dev/null
 
+LOADER_SOURCES := $(wildcard native/loader/*.c native/loader/*.h)
+build/loader/%/piekit-loader: $(LOADER_SOURCES) $(STUB) dist/loader/cli/main.js
+	$(PIEKIT) build $(filter %.c,$(LOADER_SOURCES)) --cflag=-Inative/loader --arch $* -o $@ >/dev/null
+
 clean:
-	rm -rf samples/out
+	rm -rf samples/out build/loader

@@ -40,4 +40,10 @@ void piekit_after_relocation(const struct piekit_startup *startup);
 
 int main(int argc, char **argv, char **envp);
 
+/* From startup/mem.c. */
+void *memcpy(void *restrict destination, const void *restrict source, size_t size);
+void *memmove(void *destination, const void *source, size_t size);
+void *memset(void *destination, int value, size_t size);
+int memcmp(const void *left, const void *right, size_t size);
+
 #endif

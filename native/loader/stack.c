@@ -1,0 +1,100 @@
+/*
+ * The initial stack a program gets from the kernel (System V ABI, "Process Initialization"):
+ * argc, argv[], NULL, envp[], NULL, auxv pairs ending in AT_NULL, with the strings and the 16
+ * AT_RANDOM bytes above them, and the stack pointer 16-byte aligned at argc.
+ */
+#include "loader.h"
+#include "arch.h"
+
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_BASE 7
+#define AT_ENTRY 9
+#define AT_RANDOM 25
+#define AT_EXECFN 31
+
+#define STACK_SIZE (8u << 20)
+#define PK_PROT_READ_WRITE 3
+#define PK_MAP_PRIVATE 0x02
+#ifndef PK_MAP_ANONYMOUS
+#define PK_MAP_ANONYMOUS 0x20
+#endif
+
+/* Entries the loader sets itself; every other entry of its own auxv (page size, user and group
+ * ids, hardware capabilities, the vDSO) is the same for the program and is passed on. */
+static int replaced(uintptr_t type)
+{
+	return type == AT_PHDR || type == AT_PHENT || type == AT_PHNUM || type == AT_BASE || type == AT_ENTRY ||
+	       type == AT_RANDOM || type == AT_EXECFN;
+}
+
+static char *push_string(char **top, const char *text)
+{
+	size_t size = piekit_strlen(text) + 1;
+	*top -= size;
+	memcpy(*top, text, size);
+	return *top;
+}
+
+uintptr_t loader_build_stack(const struct loaded *program, char **argv, int argc, char **envp, const char *execfn, const uintptr_t *own_auxv)
+{
+	long stack = pk_syscall6(PK_SYS_MMAP, 0, STACK_SIZE, PK_PROT_READ_WRITE, PK_MAP_PRIVATE | PK_MAP_ANONYMOUS, -1, 0);
+	if (stack < 0 && stack > -4096)
+		loader_fail(LOADER_NO_MEMORY, "cannot map a stack", "8 MiB");
+	char *top = (char *)stack + STACK_SIZE;
+
+	const char *program_execfn = push_string(&top, execfn);
+	int envc = 0;
+	while (envp[envc] != NULL)
+		envc++;
+	/* Strings first (they may be long), pointers to them recorded as the words are written. */
+	char *random = top -= 16;
+	while (pk_syscall3(PK_SYS_GETRANDOM, (long)random, 16, 0) != 16)
+		;
+
+	size_t own_entries = 0;
+	for (const uintptr_t *entry = own_auxv; entry[0] != AT_NULL; entry += 2)
+		own_entries += !replaced(entry[0]);
+	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * (own_entries + 7 + 1);
+
+	/* Room for the strings of argv and envp below the ones already pushed, then the words. */
+	size_t strings = 0;
+	for (int i = 0; i < argc; i++)
+		strings += piekit_strlen(argv[i]) + 1;
+	for (int i = 0; i < envc; i++)
+		strings += piekit_strlen(envp[i]) + 1;
+	char *string_top = top;
+	uintptr_t sp = ((uintptr_t)(top - strings) - words * sizeof(uintptr_t)) & ~(uintptr_t)15;
+	uintptr_t *word = (uintptr_t *)sp;
+
+	*word++ = (uintptr_t)argc;
+	for (int i = 0; i < argc; i++)
+		*word++ = (uintptr_t)push_string(&string_top, argv[i]);
+	*word++ = 0;
+	for (int i = 0; i < envc; i++)
+		*word++ = (uintptr_t)push_string(&string_top, envp[i]);
+	*word++ = 0;
+	for (const uintptr_t *entry = own_auxv; entry[0] != AT_NULL; entry += 2) {
+		if (replaced(entry[0]))
+			continue;
+		*word++ = entry[0];
+		*word++ = entry[1];
+	}
+	const uintptr_t ours[][2] = {
+		{ AT_PHDR, program->base + program->phdr_vaddr },
+		{ AT_PHENT, sizeof(struct pk_phdr) },
+		{ AT_PHNUM, program->phnum },
+		{ AT_BASE, 0 },
+		{ AT_ENTRY, program->base + program->entry },
+		{ AT_RANDOM, (uintptr_t)random },
+		{ AT_EXECFN, (uintptr_t)program_execfn },
+		{ AT_NULL, 0 },
+	};
+	for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+		*word++ = ours[i][0];
+		*word++ = ours[i][1];
+	}
+	return sp;
+}
