@@ -8,7 +8,8 @@ type Command = (args: string[], out: Output) => Promise<number>;
 const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string]>> = {
   inspect: [async () => (await import('./inspect.js')).inspectCommand, 'piekit inspect FILE [--json]'],
   plan: [async () => (await import('./plan.js')).planCommand, 'piekit plan FILE --base ADDR [--json] [--engine ts|native]'],
-  verify: [async () => (await import('./verify.js')).verifyCommand, 'piekit verify FILE [--runner CMD] [--engine ts|native]'],
+  verify: [async () => (await import('./verify.js')).verifyCommand, 'piekit verify FILE [--runner CMD] [--base ADDR|random [--runs N]] [--engine ts|native]'],
+  run: [async () => (await import('./run-program.js')).runCommand, 'piekit run FILE [--base ADDR|random] [--dry-run] [-- ARGS...]'],
   build: [async () => (await import('./build.js')).buildCommand, 'piekit build SRC.c... --arch ARCH [--relr] [--dump] [--cflag FLAG]... -o OUT'],
 };
 

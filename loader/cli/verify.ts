@@ -1,51 +1,82 @@
 import { parseArgs } from 'node:util';
-import { hex } from '../../elf/index.js';
+import { hex, type ElfFile } from '../../elf/index.js';
 import { emulatorFor } from '../emulators.js';
 import { relocate } from '../engine.js';
 import { plan } from '../plan.js';
 import { runSample } from '../runner.js';
 import { compareDump, type Comparison } from '../verify.js';
 import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, usageError } from './errors.js';
-import { loadElf, parseEngine, type Output } from './io.js';
+import { loadElf, parseAddress, parseEngine, type Output } from './io.js';
+import { loaderCommand } from '../userland.js';
 
 /** Differences listed in full before the rest are only counted. */
 const SHOWN_DIFFERENCES = 50;
 
 export async function verifyCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { runner: { type: 'string' }, engine: { type: 'string', default: 'ts' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      runner: { type: 'string' },
+      engine: { type: 'string', default: 'ts' },
+      base: { type: 'string' },
+      runs: { type: 'string', default: '1' },
+    },
+    allowPositionals: true,
+  });
   const [file, ...extra] = positionals;
   if (file === undefined || extra.length > 0) throw usageError('wrong arguments');
   const engine = parseEngine(values.engine);
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw usageError(`--runs takes a positive count, not '${values.runs}'`);
+  if (runs > 1 && values.base === undefined) throw usageError('--runs needs --base: without the loader every run is the kernel\'s choice');
+  const base = values.base === undefined ? undefined : values.base === 'random' ? 'random' : parseAddress(values.base, '--base');
   const elf = await loadElf(file);
-  let planned = plan(elf);
-  const prefix = values.runner === undefined ? emulatorFor(elf) : values.runner.split(/\s+/).filter((word) => word !== '');
+  const planned = plan(elf);
+
+  let status = 0;
+  for (let attempt = 0; attempt < runs; attempt++) {
+    const command = await commandFor(elf, file, base, values.runner);
+    let run;
+    try {
+      run = await runSample(command[0] as string, [], command.slice(1));
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new CliError(
+        EXIT_INVALID_INPUT,
+        missing ? `cannot run ${file}: '${command[0]}' is not installed (Debian package qemu-user)` : `cannot run ${file}: ${String(error)}`,
+      );
+    }
+    if (run.dump === undefined) {
+      const how = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
+      out.write(`${file}: wrote no dump on fd 3 (${how})${run.stderr === '' ? '' : `: ${run.stderr.trim()}`}\n`);
+      status = EXIT_DIFFERENCE;
+      continue;
+    }
+    if (typeof base === 'bigint' && run.dump.base !== base) {
+      out.write(`${file}: asked for base ${hex(base)}, it ran at ${hex(run.dump.base)}\n`);
+      status = EXIT_DIFFERENCE;
+      continue;
+    }
+    const relocated = engine === 'native' ? relocate(elf, run.dump.base, 'native') : undefined;
+    const comparison = compareDump(relocated?.plan ?? planned, run.dump, relocated?.image);
+    const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
+    out.write(report(file, planned.writes.count, comparison));
+    if (!selfCheck) {
+      out.write(`${file}: its own checks failed (exit status ${run.exitCode ?? run.signal}): ${run.stdout.trim()} ${run.stderr.trim()}\n`);
+    }
+    if (comparison.differences.length > 0 || !selfCheck) status = EXIT_DIFFERENCE;
+  }
+  return status;
+}
+
+/** The kernel loads the file (natively or under qemu-user) unless a base is asked for: then piekit's loader does. */
+async function commandFor(elf: ElfFile, file: string, base: bigint | 'random' | undefined, runner: string | undefined): Promise<string[]> {
+  if (base !== undefined) return loaderCommand(elf, file, base, []);
+  const prefix = runner === undefined ? emulatorFor(elf) : runner.split(/\s+/).filter((word) => word !== '');
   if (prefix === undefined) {
     throw new CliError(EXIT_INVALID_INPUT, `no emulator runs ${elf.arch.name} here; pass --runner CMD to choose one`);
   }
-  let run;
-  try {
-    run = await runSample(file, prefix);
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new CliError(
-      EXIT_INVALID_INPUT,
-      missing ? `cannot run ${file}: '${prefix[0] ?? file}' is not installed (Debian package qemu-user)` : `cannot run ${file}: ${String(error)}`,
-    );
-  }
-  if (run.dump === undefined) {
-    const status = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
-    out.write(`${file}: wrote no dump on fd 3 (${status})${run.stderr === '' ? '' : `: ${run.stderr.trim()}`}\n`);
-    return EXIT_DIFFERENCE;
-  }
-  let expected;
-  if (engine === 'native') ({ plan: planned, image: expected } = relocate(elf, run.dump.base, 'native'));
-  const comparison = compareDump(planned, run.dump, expected);
-  const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
-  out.write(report(file, planned.writes.count, comparison));
-  if (!selfCheck) {
-    out.write(`${file}: its own checks failed (exit status ${run.exitCode ?? run.signal}): ${run.stdout.trim()} ${run.stderr.trim()}\n`);
-  }
-  return comparison.differences.length === 0 && selfCheck ? 0 : EXIT_DIFFERENCE;
+  return [...prefix, file];
 }
 
 function report(file: string, writes: number, comparison: Comparison): string {

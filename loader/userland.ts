@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ElfError, hex, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR, type ElfFile } from '../elf/index.js';
+import { buildProgram } from './build.js';
+import { emulatorFor } from './emulators.js';
+import { packageRoot } from './package-root.js';
+
+/** The auxv entries the loader sets itself (native/loader/stack.c); every other one it passes on from its own. */
+export const LOADER_AUXV = ['AT_PHDR', 'AT_PHENT', 'AT_PHNUM', 'AT_BASE', 'AT_ENTRY', 'AT_RANDOM', 'AT_EXECFN'] as const;
+export const AUXV_TYPES: Readonly<Record<string, number>> = {
+  AT_PHDR: 3,
+  AT_PHENT: 4,
+  AT_PHNUM: 5,
+  AT_BASE: 7,
+  AT_ENTRY: 9,
+  AT_RANDOM: 25,
+  AT_EXECFN: 31,
+};
+
+export interface MappedSegment {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly protection: string;
+  readonly fileBytes: bigint;
+}
+
+/** What the loader will do for a file at a base: the mapping and the stack's fixed part. */
+export interface LoadModel {
+  readonly base: bigint;
+  readonly span: { readonly start: bigint; readonly end: bigint };
+  readonly segments: readonly MappedSegment[];
+  readonly entry: bigint;
+  readonly argv: readonly string[];
+  readonly environmentCount: number;
+  /** The entries with the values the loader computes; AT_RANDOM and AT_EXECFN point into the new stack. */
+  readonly auxv: readonly { readonly name: string; readonly type: number; readonly value: bigint | 'stack' }[];
+}
+
+const PAGE = 4096n;
+const pageDown = (value: bigint): bigint => value & ~(PAGE - 1n);
+const pageUp = (value: bigint): bigint => (value + PAGE - 1n) & ~(PAGE - 1n);
+
+/** The TypeScript model of native/loader: the same validation outcome, mapping and auxv. */
+export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], environmentCount: number): LoadModel {
+  const headers = elf.programHeaders;
+  if (headers.some((header) => header.type === PT_INTERP)) {
+    throw new ElfError('NOT_PIE', 'Invalid ELF program headers: PT_INTERP names a dynamic linker; this is not a static-PIE');
+  }
+  if (base % PAGE !== 0n) throw new RangeError(`base ${hex(base)} is not page-aligned`);
+  const loads = headers.filter((header) => header.type === PT_LOAD);
+  const first = loads[0];
+  const last = loads.at(-1);
+  if (first === undefined || last === undefined) throw new ElfError('BAD_SEGMENT', 'Invalid ELF program headers: no PT_LOAD');
+  const phdrHeader = headers.find((header) => header.type === PT_PHDR);
+  const holder = loads.find((load) => elf.header.phoff >= load.offset && elf.header.phoff - load.offset < load.filesz);
+  const phdr = phdrHeader?.vaddr ?? (holder === undefined ? undefined : holder.vaddr + (elf.header.phoff - holder.offset));
+  if (phdr === undefined) throw new ElfError('BAD_SEGMENT', 'Invalid ELF program headers: no PT_PHDR and no PT_LOAD holds them');
+  const protection = (flags: number): string => `${flags & PF_R ? 'r' : '-'}${flags & PF_W ? 'w' : '-'}${flags & PF_X ? 'x' : '-'}`;
+  return {
+    base,
+    span: { start: base + pageDown(first.vaddr), end: base + pageUp(last.vaddr + last.memsz) },
+    segments: loads.map((load) => ({
+      start: pageDown(base + load.vaddr),
+      end: pageUp(base + load.vaddr + load.memsz),
+      protection: protection(load.flags),
+      fileBytes: load.filesz,
+    })),
+    entry: base + elf.header.entry,
+    argv,
+    environmentCount,
+    auxv: [
+      { name: 'AT_PHDR', type: 3, value: base + phdr },
+      { name: 'AT_PHENT', type: 4, value: BigInt(elf.header.phentsize) },
+      { name: 'AT_PHNUM', type: 5, value: BigInt(headers.length) },
+      { name: 'AT_BASE', type: 7, value: 0n },
+      { name: 'AT_ENTRY', type: 9, value: base + elf.header.entry },
+      { name: 'AT_RANDOM', type: 25, value: 'stack' },
+      { name: 'AT_EXECFN', type: 31, value: 'stack' },
+    ],
+  };
+}
+
+export function describeModel(model: LoadModel): string {
+  const lines = [`base ${hex(model.base)}, span ${hex(model.span.start)}..${hex(model.span.end)} (one reservation), entry ${hex(model.entry)}`];
+  for (const segment of model.segments) {
+    lines.push(`  map ${hex(segment.start)}..${hex(segment.end)} ${segment.protection} (${segment.fileBytes} bytes from the file, zeros after)`);
+  }
+  lines.push(`stack: argc ${model.argv.length}, argv ${JSON.stringify(model.argv)}, ${model.environmentCount} environment strings`);
+  for (const entry of model.auxv) lines.push(`  ${entry.name} = ${entry.value === 'stack' ? 'on the new stack' : hex(entry.value)}`);
+  lines.push('  and every other entry of the loader\'s own auxv (AT_PAGESZ, AT_UID..AT_EGID, AT_HWCAP, AT_SYSINFO_EHDR, ...)');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The loader for an architecture, built on first use from the same toolchain table as everything else. */
+export async function loaderFor(arch: string): Promise<string> {
+  const root = packageRoot();
+  const path = join(root, 'build', 'loader', arch, 'piekit-loader');
+  if (existsSync(path)) return path;
+  const sources = ['main.c', 'map.c', 'stack.c'].map((name) => join(root, 'native', 'loader', name));
+  await buildProgram({ sources, arch, relr: false, cflags: [`-I${join(root, 'native', 'loader')}`], output: path });
+  return path;
+}
+
+/** The command that runs FILE through the loader here: [emulator...] loader --base BASE -- FILE ARGS. */
+export async function loaderCommand(elf: ElfFile, file: string, base: bigint | 'random', args: readonly string[]): Promise<string[]> {
+  const prefix = emulatorFor(elf);
+  if (prefix === undefined) throw new ElfError('UNSUPPORTED_MACHINE', `Invalid ELF machine: no emulator runs ${elf.arch.name} here`);
+  const loader = await loaderFor(elf.arch.name);
+  return [...prefix, loader, '--base', base === 'random' ? 'random' : hex(base), '--', file, ...args];
+}
+
+/** Runs FILE through the loader with stdio passed through; the exit status as a shell reports it. */
+export async function runThroughLoader(elf: ElfFile, file: string, base: bigint | 'random', args: readonly string[]): Promise<number> {
+  const [command, ...rest] = await loaderCommand(elf, file, base, args);
+  const result = await execa(command as string, rest, { stdio: 'inherit', reject: false });
+  if (result.exitCode !== undefined) return result.exitCode;
+  const signal = result.signal === undefined ? undefined : constants.signals[result.signal as keyof typeof constants.signals];
+  return 128 + (signal ?? 0);
+}
