@@ -1,0 +1,80 @@
+/* 32-bit Arm, either byte order, A32 or T32 code: what C cannot say. AAPCS / ELF for the Arm
+ * Architecture; Linux EABI syscalls. */
+#define PK_ARCH_RELATIVE_TYPE 23 /* R_ARM_RELATIVE */
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 248
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* Reading pc gives the instruction's address plus 8 in A32 and plus 4 in T32. */
+#ifdef __thumb__
+#define PK_ARM_PC_AHEAD "4"
+#define PK_ARM_THUMB_FUNC ".thumb_func\n"
+#else
+#define PK_ARM_PC_AHEAD "8"
+#define PK_ARM_THUMB_FUNC ""
+#endif
+/* The kernel enters with sp at argc, in the state bit 0 of e_entry selects (.thumb_func sets it).
+ * A C reference to _DYNAMIC would go through the GOT, which is not relocated yet; the link-time
+ * distance from the `add` to _DYNAMIC sits in a literal next to the code instead, since the
+ * distance may exceed what adr can encode. Unified syntax: the same text assembles as A32 and
+ * T32. AAPCS wants sp 8-byte aligned at a public call; T32 cannot `bic` into sp, hence r2. */
+__asm__(".text\n"
+	".syntax unified\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, %function\n"
+	PK_ARM_THUMB_FUNC
+	"_start:\n"
+	"	mov r0, #0\n"
+	"	mov fp, r0\n"
+	"	mov lr, r0\n"
+	"	mov r0, sp\n"
+	"	ldr r1, 1f\n"
+	"2:	add r1, pc\n"
+	"	bic r2, r0, #15\n"
+	"	mov sp, r2\n"
+	"	bl pk_start_c\n"
+	"	udf #0\n"
+	"	.p2align 2\n"
+	"1:	.word _DYNAMIC - (2b + " PK_ARM_PC_AHEAD ")\n"
+	".size _start, . - _start\n");
+#endif
+
+/* EABI: number in r7, arguments in r0..r6, `svc #0`; the result (or -errno) in r0. In T32 code r7
+ * is the frame pointer and cannot be handed to an asm, so the number is swapped into r7 around
+ * the call and r7 restored from a scratch register. */
+#ifdef __thumb__
+#define PK_ARM_SYSCALL(result, number, ...)                                                     \
+	do {                                                                                   \
+		long pk_saved;                                                                 \
+		__asm__ volatile("mov %[saved], r7\n\tmov r7, %[nr]\n\tsvc #0\n\tmov r7, %[saved]"   \
+				 : "+r"(result), [saved] "=&r"(pk_saved)                       \
+				 : [nr] "r"(number), ##__VA_ARGS__                             \
+				 : "memory");                                                  \
+	} while (0)
+#else
+#define PK_ARM_SYSCALL(result, number, ...)                                                     \
+	do {                                                                                   \
+		register long pk_r7 __asm__("r7") = (number);                                  \
+		__asm__ volatile("svc #0" : "+r"(result) : "r"(pk_r7), ##__VA_ARGS__ : "memory");    \
+	} while (0)
+#endif
+
+static inline long pk_syscall1(long number, long a)
+{
+	register long r0 __asm__("r0") = a;
+	PK_ARM_SYSCALL(r0, number);
+	return r0;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	PK_ARM_SYSCALL(r0, number, "r"(r1), "r"(r2));
+	return r0;
+}

@@ -1,0 +1,48 @@
+/* i386: what C cannot say. System V i386 psABI (Intel386 supplement); Linux `int $0x80` ABI. */
+#define PK_ARCH_RELATIVE_TYPE 8 /* R_386_RELATIVE */
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 252
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* The kernel enters with %esp at argc. i386 has no PC-relative data addressing: a call pushes
+ * the address of the next instruction, and the link-time distance from there to _DYNAMIC is
+ * added to it, so no GOT entry is read. Arguments go on the stack, and the current psABI wants
+ * %esp 16-byte aligned at the call: align, then leave room so the two pushes end aligned.
+ * _DYNAMIC is weak and hidden so that lld resolves the difference at link time. */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %esp, %eax\n"
+	"	call 1f\n"
+	"1:	pop %ecx\n"
+	"	lea _DYNAMIC-1b(%ecx), %ecx\n"
+	"	and $-16, %esp\n"
+	"	sub $8, %esp\n"
+	"	push %ecx\n"
+	"	push %eax\n"
+	"	call pk_start_c\n"
+	"	hlt\n"
+	".size _start, . - _start\n");
+#endif
+
+/* Number in %eax, arguments in %ebx, %ecx, %edx; the result (or -errno) in %eax. %ebx is the PIC
+ * register, but the compiler saves it around an asm that names it. */
+static inline long pk_syscall1(long number, long a)
+{
+	long result;
+	__asm__ volatile("int $0x80" : "=a"(result) : "a"(number), "b"(a) : "memory");
+	return result;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	long result;
+	__asm__ volatile("int $0x80" : "=a"(result) : "a"(number), "b"(a), "c"(b), "d"(c) : "memory");
+	return result;
+}
