@@ -12,6 +12,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
+    // Several files build and run the same samples with make; one file at a time keeps them from
+    // writing the same output together. The machine has two cores, which the builds use anyway.
+    fileParallelism: false,
     hookTimeout: 600_000,
   },
 });
