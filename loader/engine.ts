@@ -51,23 +51,22 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
     result = runNative(elf, layout, image, base, info.dynamic.header.vaddr, info.decoder.relative);
   }
   failOn(result, layout);
-  const writes = new WriteList();
   const log = result.writes as NativeLog;
-  const targets = log.targets as Uint32Array;
-  writes.reserve(targets.length);
-  for (let i = 0; i < targets.length; i++) writes.pushAddBase((targets[i] as number) + image.origin, log.sources[i] as number, log.entries[i] as number);
+  const targets = log.targets as Uint32Array<ArrayBuffer>;
+  if (image.origin !== 0) for (let i = 0; i < targets.length; i++) targets[i] = (targets[i] as number) + image.origin;
+  const writes = WriteList.ofTargets(targets, log.sources, log.entries);
 
   const textSegments = new Set<LoadSegment>();
   const textRelocations: number[] = [];
-  let cached: LoadSegment | undefined;
-  for (let i = 0; i < writes.count; i++) {
-    const at = writes.targets[i] as number;
-    if (cached === undefined || at < cached.offset || at >= cached.offset + cached.memorySize) {
-      cached = layout.segments.find((segment) => at >= segment.offset && at < segment.offset + segment.memorySize);
-    }
-    if (cached !== undefined && !cached.writable) {
+  // Every store landed in a segment; only those outside the writable window need a look.
+  const windowEnd = image.origin + image.bytes.length;
+  const writableOnly = layout.segments.every((segment) => segment.writable || segment.offset >= windowEnd || segment.offset + segment.memorySize <= image.origin);
+  for (let i = 0; !writableOnly && i < writes.count; i++) {
+    const at = targets[i] as number;
+    const segment = layout.segments.find((candidate) => at >= candidate.offset && at < candidate.offset + candidate.memorySize);
+    if (segment !== undefined && !segment.writable) {
       textRelocations.push(i);
-      textSegments.add(cached);
+      textSegments.add(segment);
     }
   }
   const skipped = skippedEntries(elf, info.tables, info.decoder, result.skipped as NativeLog);
@@ -80,7 +79,7 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
       layout,
       writes,
       skipped,
-      tables: info.tables.map((table) => summary(table, writes, skipped)),
+      tables: summaries(info.tables, writes, skipped),
       localGot: elf.arch.localGot && gotno !== 0n ? { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(gotno) } : undefined,
       textRelocations,
       relocatedSegments: layout.segments.filter((segment) => segment.writable || textSegments.has(segment)),
@@ -142,19 +141,24 @@ function failOn(result: NativeResult, layout: ImageLayout): void {
 }
 
 function skippedEntries(elf: ElfFile, tables: readonly RelocationTable[], decoder: Parameters<typeof readRelocation>[1], log: NativeLog): SkippedRelocation[] {
+  const rel = tables.find((candidate) => candidate.kind === 'rel');
+  const rela = tables.find((candidate) => candidate.kind === 'rela');
   return Array.from(log.entries, (entry, i) => {
     const kind = log.sources[i] === SOURCE_RELA ? 'rela' : 'rel';
-    const table = tables.find((candidate) => candidate.kind === kind) as RelocationTable;
-    const relocation = readRelocation(elf.reader, decoder, table, entry);
+    const relocation = readRelocation(elf.reader, decoder, (kind === 'rela' ? rela : rel) as RelocationTable, entry);
     return { table: kind, index: entry, offset: relocation.offset, symbol: relocation.symbol, type: relocation.type, typeName: typeName(elf.arch, relocation.type) };
   });
 }
 
-function summary(table: RelocationTable, writes: WriteList, skipped: readonly SkippedRelocation[]): TableSummary {
-  const source = SOURCES.indexOf(table.kind);
-  let relative = 0;
-  for (let i = 0; i < writes.count; i++) if (writes.sources[i] === source) relative++;
-  const counts = new Map<string, number>();
-  for (const skip of skipped) if (skip.table === table.kind) counts.set(skip.typeName, (counts.get(skip.typeName) ?? 0) + 1);
-  return { table, relative, skipped: counts };
+function summaries(tables: readonly RelocationTable[], writes: WriteList, skipped: readonly SkippedRelocation[]): TableSummary[] {
+  const relative = new Array<number>(SOURCES.length).fill(0);
+  for (let i = 0; i < writes.count; i++) {
+    const source = writes.sources[i] as number;
+    relative[source] = (relative[source] ?? 0) + 1;
+  }
+  return tables.map((table) => {
+    const counts = new Map<string, number>();
+    for (const skip of skipped) if (skip.table === table.kind) counts.set(skip.typeName, (counts.get(skip.typeName) ?? 0) + 1);
+    return { table, relative: relative[SOURCES.indexOf(table.kind)] ?? 0, skipped: counts };
+  });
 }

@@ -36,10 +36,10 @@ export type NativeStatus = (typeof NativeStatus)[keyof typeof NativeStatus];
 
 export interface NativeLog {
   /** Image window offsets of the words written (writes only). */
-  readonly targets?: Uint32Array;
+  readonly targets?: Uint32Array<ArrayBuffer>;
   /** 0 got, 1 rel, 2 rela, 3 relr. */
-  readonly sources: Uint8Array;
-  readonly entries: Uint32Array;
+  readonly sources: Uint8Array<ArrayBuffer>;
+  readonly entries: Uint32Array<ArrayBuffer>;
 }
 
 export interface NativeResult {

@@ -23,6 +23,19 @@ export class WriteList {
   sources = new Uint8Array(1024);
   entries = new Uint32Array(1024);
 
+  /** Writes whose values are already in an image (the native engine's log): only where and by which entry. */
+  static ofTargets(targets: Uint32Array<ArrayBuffer>, sources: Uint8Array<ArrayBuffer>, entries: Uint32Array<ArrayBuffer>): WriteList {
+    const list = new WriteList();
+    list.count = targets.length;
+    list.targets = targets;
+    list.sources = sources;
+    list.entries = entries;
+    list.kinds = new Uint8Array(targets.length);
+    list.addendLow = new Uint32Array(targets.length);
+    list.addendHigh = new Uint32Array(targets.length);
+    return list;
+  }
+
   push(target: number, kind: number, addendLow: number, addendHigh: number, source: number, entry: number): void {
     if (this.count === this.targets.length) this.grow();
     const at = this.count++;
