@@ -1,0 +1,86 @@
+/* 64-bit MIPS, n64 ABI, either byte order: what C cannot say. MIPS64 ELF supplement (n64);
+ * Linux n64 syscall ABI. */
+#define PK_ARCH_RELATIVE_TYPE 3 /* R_MIPS_REL32 */
+/* n64 r_info is not sym << 32 | type: it is r_sym (32 bits), then the bytes r_ssym, r_type3,
+ * r_type2 and r_type, stored in the file's byte order. A relative relocation composes
+ * R_MIPS_REL32 with R_MIPS_64 (18) as type2, symbol 0 and nothing else, so the whole 64-bit word
+ * is compared, as the CPU loads it: big-endian puts r_type in the low byte, little-endian in the
+ * high byte (r_sym, in the low half there, is 0 either way). */
+#define PK_ARCH_RELATIVE_MASK UINT64_MAX
+#if defined(__MIPSEB__)
+#define PK_ARCH_RELATIVE_INFO ((uintptr_t)18 << 8 | (uintptr_t)PK_ARCH_RELATIVE_TYPE)
+#elif defined(__MIPSEL__)
+#define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE << 56 | (uintptr_t)18 << 48)
+#else
+#error "mips64: neither __MIPSEB__ nor __MIPSEL__ is defined"
+#endif
+/* The local GOT (DT_MIPS_LOCAL_GOTNO entries from DT_PLTGOT) has no relocation entries. */
+#define PK_ARCH_LOCAL_GOT 1
+
+/* n64 numbers are offset by 5000. */
+#define PK_SYS_WRITE 5001
+#define PK_SYS_EXIT_GROUP 5205
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* The kernel enters with $sp at argc. PIC code derives $gp from $t9 in its prologue and reaches
+ * even local data through GOT entries that are not relocated yet, so _start may use neither: `bal`
+ * puts the address of the two words after its delay slot in $ra, and each word holds a link-time
+ * distance from there (R_MIPS_PC32, resolved by the linker; `lw` sign-extends it, and a program
+ * spans far less than 2 GiB), to _DYNAMIC and to pk_start_c. The callee gets $t9 = its own
+ * address, as the ABI requires of a call through a register. n64 wants $sp 16-byte aligned and,
+ * unlike o32, no argument save area. noreorder: the delay slots are written out, not left to the
+ * assembler. __start as well: on MIPS, GNU ld and lld default the entry to __start. */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".global __start\n"
+	".type _start, @function\n"
+	".type __start, @function\n"
+	"_start:\n"
+	"__start:\n"
+	"	.set push\n"
+	"	.set noreorder\n"
+	"	move $fp, $zero\n"
+	"	bal 1f\n"
+	"	move $a0, $sp\n"
+	"2:	.word _DYNAMIC - 2b\n"
+	"	.word pk_start_c - 2b\n"
+	"1:	lw $a1, 0($ra)\n"
+	"	lw $t9, 4($ra)\n"
+	"	daddu $a1, $a1, $ra\n"
+	"	daddu $t9, $t9, $ra\n"
+	"	daddiu $t0, $zero, -16\n"
+	"	and $sp, $sp, $t0\n"
+	"	jalr $t9\n"
+	"	nop\n"
+	"	teq $zero, $zero\n"
+	"	.set pop\n"
+	".size _start, . - _start\n");
+#endif
+
+/* Number in $v0 ($2), arguments in $a0..$a2 ($4..$6), `syscall`; the result in $v0 and, in $a3
+ * ($7), a flag that is set when $v0 holds a positive errno. The kernel may also change $at, $v1,
+ * $a4..$a7 and the temporaries ($8..$15, $24, $25) and hi/lo. */
+#define PK_MIPS_SYSCALL_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "hi", "lo", "memory"
+
+static inline long pk_syscall1(long number, long a)
+{
+	register long v0 __asm__("$2") = number;
+	register long a0 __asm__("$4") = a;
+	register long a3 __asm__("$7");
+	__asm__ volatile("syscall" : "+r"(v0), "=r"(a3) : "r"(a0) : PK_MIPS_SYSCALL_CLOBBERS);
+	return a3 != 0 ? -v0 : v0;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	register long v0 __asm__("$2") = number;
+	register long a0 __asm__("$4") = a;
+	register long a1 __asm__("$5") = b;
+	register long a2 __asm__("$6") = c;
+	register long a3 __asm__("$7");
+	__asm__ volatile("syscall" : "+r"(v0), "=r"(a3) : "r"(a0), "r"(a1), "r"(a2) : PK_MIPS_SYSCALL_CLOBBERS);
+	return a3 != 0 ? -v0 : v0;
+}
