@@ -89,7 +89,8 @@ export const toolchains: readonly Toolchain[] = [
   clang('powerpc64', 'powerpc64', 'powerpc64-linux-gnu', ['-mabi=elfv2']),
   clang('powerpc64le', 'powerpc64', 'powerpc64le-linux-gnu'),
   clang('s390x', 's390x', 's390x-linux-gnu'),
-  clang('loongarch64', 'loongarch', 'loongarch64-linux-gnu'),
+  // clang-19 enables LSX by default for LoongArch Linux; qemu 7.2 has no LSX (SIGILL on vldi).
+  clang('loongarch64', 'loongarch', 'loongarch64-linux-gnu', ['-mno-lsx']),
   clang('loongarch32', 'loongarch', 'loongarch32-linux-gnu'),
   {
     ...clang('hexagon', 'hexagon', 'hexagon-linux-musl'),
@@ -100,7 +101,9 @@ export const toolchains: readonly Toolchain[] = [
   gcc('sparc64', 'sparc64', 'sparc64-linux-gnu'),
   // Plain -m32 gives EM_SPARC32PLUS, which only qemu-sparc32plus runs; -mcpu=v8 gives EM_SPARC.
   gcc('sparc', 'sparc', 'sparc64-linux-gnu', ['-m32', '-mcpu=v8']),
-  gcc('arc', 'arc', 'arc-linux-gnu'),
+  // GNU ld's ARC Linux emulation enters at __start; -Os saves registers through libgcc millicode
+  // (__st_r13_to_r15), which -nostdlib does not link.
+  gcc('arc', 'arc', 'arc-linux-gnu', ['-Wl,--entry=_start', '-mno-millicode']),
 ];
 
 /** Flags every stub build shares: freestanding, position-independent, nothing that needs a libc. */

@@ -78,6 +78,12 @@ for (const toolchain of toolchains) {
           const expectedKind = format === 'relr' ? 'relr' : format;
           expect(planned.info.tables.map((table) => table.kind)).toContain(expectedKind);
           expect(planned.writes.count).toBeGreaterThan(0);
+          if (sample === 'many') {
+            // The command line must render the largest sample too (one row per relocation).
+            const inspected = await execa('node', ['dist/loader/cli/main.js', 'inspect', file], { reject: false });
+            expect(inspected.exitCode, inspected.stderr).toBe(0);
+            expect(inspected.stdout.split('\n').length).toBeGreaterThan(planned.writes.count);
+          }
           const kinds = tableKinds(planned);
           if (!row.tables.split(', ').includes(kinds)) row.tables = row.tables === '' ? kinds : `${row.tables}, ${kinds}`;
           const cell: 'verifiedTable' | 'verifiedRelr' = format === 'relr' ? 'verifiedRelr' : 'verifiedTable';

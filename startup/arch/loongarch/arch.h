@@ -1,0 +1,52 @@
+/* LoongArch, LA64 and LA32: what C cannot say. LoongArch ELF psABI; Linux syscall ABI
+ * (asm-generic numbers on both widths). */
+#define PK_ARCH_RELATIVE_TYPE 3 /* R_LARCH_RELATIVE */
+
+#define PK_SYS_WRITE 64
+#define PK_SYS_EXIT_GROUP 94
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* The kernel enters with $sp at argc. A C reference to _DYNAMIC may become a GOT load, and the
+ * GOT is not relocated yet; `la.pcrel` is pcalau12i + addi, PC-relative within +-2 GiB (and stays
+ * PC-relative if the linker relaxes it to pcaddi). The psABI wants $sp 16-byte aligned; addi.w
+ * sign-extends, so the same -16 mask serves LA64 and LA32. Zero $ra and $fp end the frame chain
+ * for debuggers. */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	move $a0, $sp\n"
+	"	la.pcrel $a1, _DYNAMIC\n"
+	"	addi.w $t0, $zero, -16\n"
+	"	and $sp, $sp, $t0\n"
+	"	move $ra, $zero\n"
+	"	move $fp, $zero\n"
+	"	bl pk_start_c\n"
+	"	break 0\n"
+	".size _start, . - _start\n");
+#endif
+
+/* Number in $a7, arguments in $a0..$a5, `syscall 0`; the result (or -errno) in $a0. The kernel
+ * may change the temporaries $t0..$t8. */
+#define PK_LOONGARCH_SYSCALL_CLOBBERS "$t0", "$t1", "$t2", "$t3", "$t4", "$t5", "$t6", "$t7", "$t8", "memory"
+
+static inline long pk_syscall1(long number, long a)
+{
+	register long a7 __asm__("$a7") = number;
+	register long a0 __asm__("$a0") = a;
+	__asm__ volatile("syscall 0" : "+r"(a0) : "r"(a7) : PK_LOONGARCH_SYSCALL_CLOBBERS);
+	return a0;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	register long a7 __asm__("$a7") = number;
+	register long a0 __asm__("$a0") = a;
+	register long a1 __asm__("$a1") = b;
+	register long a2 __asm__("$a2") = c;
+	__asm__ volatile("syscall 0" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2) : PK_LOONGARCH_SYSCALL_CLOBBERS);
+	return a0;
+}

@@ -1,0 +1,52 @@
+/* RISC-V, RV32 and RV64: what C cannot say. RISC-V ELF psABI; Linux syscall ABI (asm-generic
+ * numbers on both widths). */
+#define PK_ARCH_RELATIVE_TYPE 3 /* R_RISCV_RELATIVE */
+
+#define PK_SYS_WRITE 64
+#define PK_SYS_EXIT_GROUP 94
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* The kernel enters with sp at argc. A C reference to _DYNAMIC becomes a GOT load (auipc + ld),
+ * and the GOT is not relocated yet; `lla` is auipc + addi, PC-relative within +-2 GiB. norelax:
+ * the linker must not turn it into a gp-relative access, since gp is not set up (nor needed:
+ * nothing here links with gp relaxation). The psABI wants sp 16-byte aligned; zero ra and s0
+ * (the frame pointer) end the frame chain for debuggers. */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	.option push\n"
+	"	.option norelax\n"
+	"	mv a0, sp\n"
+	"	lla a1, _DYNAMIC\n"
+	"	andi sp, sp, -16\n"
+	"	li ra, 0\n"
+	"	li s0, 0\n"
+	"	call pk_start_c\n"
+	"	unimp\n"
+	"	.option pop\n"
+	".size _start, . - _start\n");
+#endif
+
+/* Number in a7, arguments in a0..a5, `ecall`; the result (or -errno) in a0. The kernel keeps
+ * every other register. */
+static inline long pk_syscall1(long number, long a)
+{
+	register long a7 __asm__("a7") = number;
+	register long a0 __asm__("a0") = a;
+	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
+	return a0;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	register long a7 __asm__("a7") = number;
+	register long a0 __asm__("a0") = a;
+	register long a1 __asm__("a1") = b;
+	register long a2 __asm__("a2") = c;
+	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2) : "memory");
+	return a0;
+}

@@ -1,0 +1,48 @@
+/* s390x (z/Architecture, 64-bit, big-endian): what C cannot say. s390x ELF ABI supplement; Linux
+ * syscall ABI. */
+#define PK_ARCH_RELATIVE_TYPE 12 /* R_390_RELATIVE */
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 248
+#define PK_EINTR 4
+
+#ifdef PK_START
+/* The kernel enters with %r15 at argc. `larl` is PC-relative within +-4 GiB and needs no GOT (its
+ * target must be 2-byte aligned, which _DYNAMIC is). The ABI wants %r15 8-byte aligned (16 here,
+ * harmless) with a 160-byte register save area above it that the callee may write, and a zero
+ * back chain in its first word to end the frame chain. nill ANDs only bits 48..63. */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	lgr %r2, %r15\n"
+	"	larl %r3, _DYNAMIC\n"
+	"	nill %r15, 0xfff0\n"
+	"	aghi %r15, -160\n"
+	"	xc 0(8, %r15), 0(%r15)\n"
+	"	brasl %r14, pk_start_c\n"
+	"	.word 0\n"
+	".size _start, . - _start\n");
+#endif
+
+/* Number in %r1, arguments in %r2..%r7, `svc 0`; the result (or -errno) in %r2. (`svc n` encodes
+ * numbers below 256 directly; %r1 with `svc 0` serves all.) */
+static inline long pk_syscall1(long number, long a)
+{
+	register long r1 __asm__("r1") = number;
+	register long r2 __asm__("r2") = a;
+	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1) : "memory");
+	return r2;
+}
+
+static inline long pk_syscall3(long number, long a, long b, long c)
+{
+	register long r1 __asm__("r1") = number;
+	register long r2 __asm__("r2") = a;
+	register long r3 __asm__("r3") = b;
+	register long r4 __asm__("r4") = c;
+	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1), "r"(r3), "r"(r4) : "memory");
+	return r2;
+}
