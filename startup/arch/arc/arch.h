@@ -1,0 +1,63 @@
+/* ARC (ARCompact / ARCv2), 32-bit: what C cannot say. ARC ABI as Linux uses it; Linux syscall ABI
+ * (the generic syscall table). */
+#define PK_ARCH_RELATIVE_TYPE 56 /* R_ARC_RELATIVE */
+
+#define PK_SYS_WRITE 64
+#define PK_SYS_EXIT_GROUP 94
+#define PK_EINTR 4
+
+/*
+ * GNU ld (2.40, the only ARC linker) writes the link-time address into the relocated word but
+ * gives R_ARC_RELATIVE an addend relative to the symbol's input section, so base + r_addend would
+ * be wrong (a constructor at .text + 0 would become base + 0). glibc's ARC loader ignores r_addend
+ * for relative relocations and adds the base to the word in place; so does this stub.
+ */
+#define PK_RELA_TABLE(c, end, size, base)                                                                   \
+	for (PK_WORD pk_offset = -(size); PK_BEFORE_END(pk_offset) && PK_OK(c); pk_offset += 3 * PK_W)         \
+		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + pk_offset + PK_W)))                                 \
+			PK_ADD_BASE(c, (base) + PK_READ(c, (end) + pk_offset), base, PK_SOURCE_RELA,            \
+				    ((size) + pk_offset) / (3 * PK_W));                                         \
+		else                                                                                        \
+			PK_SKIP(c, PK_SOURCE_RELA, ((size) + pk_offset) / (3 * PK_W))
+
+#ifdef PK_START
+/*
+ * The kernel enters with sp at argc. pcl is the address of the current instruction rounded down
+ * to 4 and @pcl gives a symbol's distance from it, so _DYNAMIC is one PC-relative add; bl is
+ * PC-relative too. Aligning sp to 16 satisfies every ARC ABI variant's stack alignment; fp 0
+ * ends the frame chain.
+ */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	".align 4\n"
+	"_start:\n"
+	"	mov fp, 0\n"
+	"	mov r0, sp\n"
+	"	add r1, pcl, _DYNAMIC@pcl\n"
+	"	and sp, sp, -16\n"
+	"	bl pk_start_c\n"
+	"	flag 1\n"
+	".size _start, . - _start\n");
+#endif
+
+/* trap_s 0: number in r8, arguments from r0, result (a negated errno on failure) in r0. */
+static inline long pk_syscall1(long n, long a)
+{
+	register long r8 __asm__("r8") = n;
+	register long r0 __asm__("r0") = a;
+	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8) : "memory");
+	return r0;
+}
+
+static inline long pk_syscall3(long n, long a, long b, long c)
+{
+	register long r8 __asm__("r8") = n;
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8), "r"(r1), "r"(r2) : "memory");
+	return r0;
+}

@@ -1,0 +1,73 @@
+/* 32-bit PowerPC (big- and little-endian): what C cannot say. SVR4 PowerPC ABI; Linux syscall ABI. */
+#define PK_ARCH_RELATIVE_TYPE 22 /* R_PPC_RELATIVE */
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 234
+#define PK_EINTR 4
+
+#ifdef PK_START
+/*
+ * The kernel enters with r1 at argc. 32-bit PowerPC has no PC-relative load, so the address of
+ * _DYNAMIC comes from the link register after a branch-and-link to the next instruction (bcl 20,31
+ * is the form that leaves the return-address predictor alone) plus a link-time REL16 displacement.
+ * The ABI wants r1 16-byte aligned with a back chain of 0 ending the frame list; the callee saves
+ * its LR in the caller's frame at 4(r1), hence the 16-byte frame of our own, so argc stays intact.
+ */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	mr 3, 1\n"
+	"	bcl 20, 31, 1f\n"
+	"1:	mflr 4\n"
+	"	addis 4, 4, (_DYNAMIC - 1b)@ha\n"
+	"	addi 4, 4, (_DYNAMIC - 1b)@l\n"
+	"	clrrwi 1, 1, 4\n"
+	"	li 0, 0\n"
+	"	mtlr 0\n"
+	"	stwu 0, -16(1)\n"
+	"	bl pk_start_c\n"
+	"	trap\n"
+	".size _start, . - _start\n");
+#endif
+
+/*
+ * sc: number in r0, arguments from r3, result in r3. The kernel reports failure by setting the
+ * summary-overflow bit of cr0 with a positive errno in r3; piekit wants it negated. r0 and r4-r12,
+ * ctr, xer and cr0 are volatile across the call.
+ */
+#define PK_PPC_SYSCALL_CLOBBERS "memory", "cr0", "ctr", "xer", "r9", "r10", "r11", "r12"
+
+static inline long pk_syscall1(long n, long a)
+{
+	register long r0 __asm__("r0") = n;
+	register long r3 __asm__("r3") = a;
+	register long r4 __asm__("r4");
+	register long r5 __asm__("r5");
+	register long r6 __asm__("r6");
+	register long r7 __asm__("r7");
+	register long r8 __asm__("r8");
+	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
+			 : "+r"(r0), "+r"(r3), "=r"(r4), "=r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
+			 :
+			 : PK_PPC_SYSCALL_CLOBBERS);
+	return r3;
+}
+
+static inline long pk_syscall3(long n, long a, long b, long c)
+{
+	register long r0 __asm__("r0") = n;
+	register long r3 __asm__("r3") = a;
+	register long r4 __asm__("r4") = b;
+	register long r5 __asm__("r5") = c;
+	register long r6 __asm__("r6");
+	register long r7 __asm__("r7");
+	register long r8 __asm__("r8");
+	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
+			 : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
+			 :
+			 : PK_PPC_SYSCALL_CLOBBERS);
+	return r3;
+}

@@ -1,0 +1,78 @@
+/* 64-bit PowerPC, ELFv2 ABI (big- and little-endian): what C cannot say. Linux syscall ABI. */
+#define PK_ARCH_RELATIVE_TYPE 22 /* R_PPC64_RELATIVE */
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 234
+#define PK_EINTR 4
+
+#ifdef PK_START
+/*
+ * The kernel enters with r1 at argc. ELFv2 code reaches data through r2 (the TOC pointer), which a
+ * function's global entry point derives from r12; nothing has set either here, so r2 is computed
+ * from the link register after a branch-and-link to the next instruction (bcl 20,31 leaves the
+ * return-address predictor alone) and the call goes to pk_start_c's local entry, which trusts r2.
+ * r2 only locates the TOC: nothing in it is read before relocation. _DYNAMIC is found the same
+ * PC-relative way. The ABI wants r1 16-byte aligned and a minimal 32-byte frame (back chain 0,
+ * CR and LR save words in which the callee stores its LR).
+ */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	"_start:\n"
+	"	mr 3, 1\n"
+	"	bcl 20, 31, 1f\n"
+	"1:	mflr 4\n"
+	"	addis 2, 4, (.TOC. - 1b)@ha\n"
+	"	addi 2, 2, (.TOC. - 1b)@l\n"
+	"	addis 4, 4, (_DYNAMIC - 1b)@ha\n"
+	"	addi 4, 4, (_DYNAMIC - 1b)@l\n"
+	"	clrrdi 1, 1, 4\n"
+	"	li 0, 0\n"
+	"	mtlr 0\n"
+	"	stdu 0, -32(1)\n"
+	"	bl pk_start_c\n"
+	"	nop\n"
+	"	trap\n"
+	".size _start, . - _start\n");
+#endif
+
+/*
+ * sc: number in r0, arguments from r3, result in r3. The kernel reports failure by setting the
+ * summary-overflow bit of cr0 with a positive errno in r3; piekit wants it negated. r0 and r4-r12,
+ * ctr, xer and cr0 are volatile across the call.
+ */
+#define PK_PPC_SYSCALL_CLOBBERS "memory", "cr0", "ctr", "xer", "r9", "r10", "r11", "r12"
+
+static inline long pk_syscall1(long n, long a)
+{
+	register long r0 __asm__("r0") = n;
+	register long r3 __asm__("r3") = a;
+	register long r4 __asm__("r4");
+	register long r5 __asm__("r5");
+	register long r6 __asm__("r6");
+	register long r7 __asm__("r7");
+	register long r8 __asm__("r8");
+	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
+			 : "+r"(r0), "+r"(r3), "=r"(r4), "=r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
+			 :
+			 : PK_PPC_SYSCALL_CLOBBERS);
+	return r3;
+}
+
+static inline long pk_syscall3(long n, long a, long b, long c)
+{
+	register long r0 __asm__("r0") = n;
+	register long r3 __asm__("r3") = a;
+	register long r4 __asm__("r4") = b;
+	register long r5 __asm__("r5") = c;
+	register long r6 __asm__("r6");
+	register long r7 __asm__("r7");
+	register long r8 __asm__("r8");
+	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
+			 : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
+			 :
+			 : PK_PPC_SYSCALL_CLOBBERS);
+	return r3;
+}

@@ -1,0 +1,69 @@
+/* SPARC V9, 64-bit: what C cannot say. SPARC V9 psABI as Linux uses it; Linux syscall ABI. */
+#define PK_ARCH_RELATIVE_TYPE 22 /* R_SPARC_RELATIVE */
+/* ELF64 SPARC splits r_info's low 32 bits: the type is the low 8, the 24 above are an addend
+ * that only R_SPARC_OLO10 uses. */
+#define PK_ARCH_RELATIVE_MASK ((uintptr_t)0xff)
+
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 188
+#define PK_EINTR 4
+
+#ifdef PK_START
+/*
+ * %sp (%o6) is biased: the real stack pointer is %sp + 2047. The kernel leaves a 16-doubleword
+ * register-window save area there, so argc is at %sp + 2047 + 128. A call needs a frame of our
+ * own with that save area and 6 argument doublewords (176 bytes, 16-byte aligned): the callee may
+ * store its register arguments in the caller's argument slots, which would otherwise be argc and
+ * argv. %fp 0 ends the frame chain. _DYNAMIC is found PC-relatively: sethi/or with %pc22/%pc10
+ * give its distance from the instruction that holds each (hence the -4 and +4 to measure both
+ * from the call), and `call` leaves its own address in %o7.
+ */
+__asm__(".text\n"
+	".weak _DYNAMIC\n"
+	".hidden _DYNAMIC\n"
+	".global _start\n"
+	".type _start, @function\n"
+	".align 4\n"
+	"_start:\n"
+	"	mov %g0, %fp\n"
+	"	add %sp, 2047 + 128, %o0\n"
+	"	sethi %pc22(_DYNAMIC - 4), %o1\n"
+	"	call 1f\n"
+	"	 or %o1, %pc10(_DYNAMIC + 4), %o1\n"
+	"1:	add %o1, %o7, %o1\n"
+	"	add %sp, 2047, %g1\n"
+	"	and %g1, -16, %g1\n"
+	"	sub %g1, 2047 + 176, %sp\n"
+	"	call pk_start_c\n"
+	"	 nop\n"
+	"	illtrap 0\n"
+	".size _start, . - _start\n");
+#endif
+
+/*
+ * ta 0x6d (the 64-bit syscall trap): number in %g1, arguments from %o0, result in %o0. On failure
+ * the kernel sets the carry bit of %xcc with a positive errno in %o0; piekit wants it negated.
+ */
+static inline long pk_syscall1(long n, long a)
+{
+	register long g1 __asm__("g1") = n;
+	register long o0 __asm__("o0") = a;
+	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
+			 : "+r"(g1), "+r"(o0)
+			 :
+			 : "cc", "memory");
+	return o0;
+}
+
+static inline long pk_syscall3(long n, long a, long b, long c)
+{
+	register long g1 __asm__("g1") = n;
+	register long o0 __asm__("o0") = a;
+	register long o1 __asm__("o1") = b;
+	register long o2 __asm__("o2") = c;
+	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
+			 : "+r"(g1), "+r"(o0), "+r"(o1), "+r"(o2)
+			 :
+			 : "cc", "memory");
+	return o0;
+}
