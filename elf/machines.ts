@@ -76,6 +76,12 @@ export interface Arch {
   readonly relativeNeedsNullSymbol: boolean;
   /** MIPS: the DT_MIPS_LOCAL_GOTNO words at DT_PLTGOT are relocated before any table. */
   readonly localGot: boolean;
+  /**
+   * ARC: a relative RELA entry adds the base to the word and ignores r_addend. GNU ld (the only
+   * ARC linker) writes the link-time address into the word and an addend relative to the input
+   * section, and glibc's ARC loader relocates in place accordingly.
+   */
+  readonly relaAddsToWord: boolean;
   readonly typeNames: ReadonlyMap<number, string>;
 }
 
@@ -146,6 +152,7 @@ function makeArch(family: Family, name: ArchName, wordSize: WordSize, endian: En
     relativeType: isMips && wordSize === 8 ? R_MIPS_REL32 | (R_MIPS_64 << 8) : family.relativeType,
     relativeNeedsNullSymbol: isMips,
     localGot: isMips,
+    relaAddsToWord: machine === EM_ARCV2,
     typeNames: relocationTypeNames.get(machine) ?? new Map(),
   };
 }

@@ -119,6 +119,7 @@ function runNative(
     relativeMask: (BigInt(relative.highMask >>> 0) << 32n) | BigInt(relative.lowMask >>> 0),
     relativeInfo: (BigInt(relative.high >>> 0) << 32n) | BigInt(relative.low >>> 0),
     localGot: elf.arch.localGot,
+    relaAddsToWord: elf.arch.relaAddsToWord,
     log: true,
   });
 }

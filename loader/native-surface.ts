@@ -19,6 +19,8 @@ export interface NativeOptions {
   readonly relativeMask: bigint;
   readonly relativeInfo: bigint;
   readonly localGot: boolean;
+  /** ARC: a relative RELA entry adds the base to the word and ignores r_addend. */
+  readonly relaAddsToWord: boolean;
   /** Return the stores and the skipped entries, in order. */
   readonly log: boolean;
 }

@@ -126,7 +126,7 @@ class PlanBuilder {
     const highAt = little ? 4 : 0;
     const isRela = table.kind === 'rela';
     const source = TABLE_SOURCE[table.kind];
-    const kind = isRela ? SET_BASE_PLUS_ADDEND : ADD_BASE;
+    const kind = isRela && !this.elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE;
     const skipped = new Map<string, number>();
     const before = this.writes.count;
     this.writes.reserve(table.count);

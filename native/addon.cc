@@ -73,6 +73,7 @@ Napi::Value Relocate(const Napi::CallbackInfo &info) {
   request.relative_mask = BigIntOption(options, "relativeMask");
   request.relative_info = BigIntOption(options, "relativeInfo");
   request.local_got = options.Get("localGot").ToBoolean().Value() ? 1 : 0;
+  request.rela_adds_to_word = options.Get("relaAddsToWord").ToBoolean().Value() ? 1 : 0;
   request.writes = log ? &writes : nullptr;
   request.skipped = log ? &skipped : nullptr;
 

@@ -156,6 +156,7 @@ static void pk_skip(struct pk_engine *engine, int source, uint64_t index)
 #define PK_RELATIVE_MASK(c) ((PK_WORD)(c)->request->relative_mask)
 #define PK_RELATIVE_INFO(c) ((PK_WORD)(c)->request->relative_info)
 #define PK_LOCAL_GOT(c) ((c)->request->local_got)
+#define PK_RELA_ADDS_TO_WORD(c) ((c)->request->rela_adds_to_word)
 #define PK_OK(c) ((c)->result.status == PK_ENGINE_OK)
 #define PK_SKIP(c, source, index) pk_skip(c, source, index)
 

@@ -53,6 +53,7 @@ struct pk_request {
 	uint64_t dynamic; /* link-time address of the dynamic section */
 	uint64_t relative_mask, relative_info;
 	int local_got;
+	int rela_adds_to_word; /* ARC: relative RELA entries add the base to the word */
 	struct pk_log *writes;  /* NULL: not logged */
 	struct pk_log *skipped; /* NULL: not logged; targets unused */
 };

@@ -22,6 +22,12 @@
 #define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE)
 #endif
 
+#ifdef PK_ARCH_RELA_ADDS_TO_WORD
+#define PK_RELA_ADDS_TO_WORD(c) 1
+#else
+#define PK_RELA_ADDS_TO_WORD(c) 0
+#endif
+
 #ifdef PK_ARCH_LOCAL_GOT
 #define PK_LOCAL_GOT(c) 1
 #else

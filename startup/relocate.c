@@ -14,6 +14,8 @@
  *   PK_RELATIVE_MASK(c), PK_RELATIVE_INFO(c)
  *                                   r_info & mask == info marks a relative relocation
  *   PK_LOCAL_GOT(c)                 true on MIPS
+ *   PK_RELA_ADDS_TO_WORD(c)         true on ARC: a relative RELA entry adds the base to the word
+ *                                   and ignores r_addend, as glibc's ARC loader does
  *   PK_SKIP(c, source, index)       optional: an entry that is not relative, left alone
  *   PK_RELOCATE_NAME                optional: the function's name, to include this file more than once
  *   PK_OK(c)                        false once an accessor failed: every loop then stops
@@ -58,11 +60,14 @@
 
 #define PK_RELA_ENTRY(c, end, offset, size, base)                                                     \
 	do {                                                                                          \
-		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + (offset) + PK_W)))                            \
+		if (!PK_IS_RELATIVE(c, PK_READ(c, (end) + (offset) + PK_W)))                           \
+			PK_SKIP(c, PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                   \
+		else if (PK_RELA_ADDS_TO_WORD(c))                                                     \
+			PK_ADD_BASE(c, (base) + PK_READ(c, (end) + (offset)), base, PK_SOURCE_RELA,     \
+				    ((size) + (offset)) / (3 * PK_W));                                  \
+		else                                                                                  \
 			PK_SET(c, (base) + PK_READ(c, (end) + (offset)), (base) + PK_READ(c, (end) + (offset) + 2 * PK_W), \
 			       PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                      \
-		else                                                                                  \
-			PK_SKIP(c, PK_SOURCE_RELA, ((size) + (offset)) / (3 * PK_W));                   \
 	} while (0)
 
 #ifndef PK_RELA_TABLE

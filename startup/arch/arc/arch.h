@@ -12,13 +12,7 @@
  * be wrong (a constructor at .text + 0 would become base + 0). glibc's ARC loader ignores r_addend
  * for relative relocations and adds the base to the word in place; so does this stub.
  */
-#define PK_RELA_TABLE(c, end, size, base)                                                                   \
-	for (PK_WORD pk_offset = -(size); PK_BEFORE_END(pk_offset) && PK_OK(c); pk_offset += 3 * PK_W)         \
-		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + pk_offset + PK_W)))                                 \
-			PK_ADD_BASE(c, (base) + PK_READ(c, (end) + pk_offset), base, PK_SOURCE_RELA,            \
-				    ((size) + pk_offset) / (3 * PK_W));                                         \
-		else                                                                                        \
-			PK_SKIP(c, PK_SOURCE_RELA, ((size) + pk_offset) / (3 * PK_W))
+#define PK_ARCH_RELA_ADDS_TO_WORD
 
 #ifdef PK_START
 /*
