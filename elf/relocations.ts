@@ -67,8 +67,9 @@ export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic
     if (vaddr === 0n) continue;
     const [addressName, sizeName, entryName] = TAG_NAMES[tags.kind];
     const entrySize = tags.words * reader.wordSize;
-    const declared = dynamic.sorted[Number(tags.entrySize)] ?? 0n;
-    if (declared !== 0n && declared !== BigInt(entrySize)) {
+    // Absent is fine (the entry size follows from the class); present must be right, 0 included.
+    const declared = dynamic.entries.findLast((entry) => entry.tag === tags.entrySize)?.value;
+    if (declared !== undefined && declared !== BigInt(entrySize)) {
       throw new ElfError('BAD_ENTRY_SIZE', `Invalid ELF ${entryName}: ${declared}, ELF${reader.wordSize * 8} entries are ${entrySize} bytes`);
     }
     const size = dynamic.sorted[Number(tags.size)] ?? 0n;

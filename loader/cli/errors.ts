@@ -3,6 +3,8 @@ export const EXIT_OK = 0;
 export const EXIT_DIFFERENCE = 1;
 export const EXIT_INVALID_INPUT = 2;
 export const EXIT_USAGE = 64;
+/** A defect of piekit itself (sysexits' EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
 
 /** A failure the command line reports as one line with a chosen exit status. */
 export class CliError extends Error {

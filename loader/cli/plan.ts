@@ -12,7 +12,8 @@ export async function planCommand(args: string[], out: Output): Promise<number> 
     allowPositionals: true,
   });
   const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0 || values.base === undefined) throw usageError('wrong arguments');
+  if (file === undefined || extra.length > 0) throw usageError('wrong arguments');
+  if (values.base === undefined) throw usageError('--base ADDR is required: the plan gives absolute addresses');
   const base = parseAddress(values.base, '--base');
   const elf = await loadElf(file);
   if (base >= 1n << BigInt(elf.reader.wordSize * 8)) throw usageError(`--base ${hex(base)} does not fit a ${elf.reader.wordSize * 8}-bit address`);

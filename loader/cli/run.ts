@@ -1,5 +1,5 @@
 import { ElfError } from '../../elf/index.js';
-import { CliError, EXIT_INVALID_INPUT, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_INTERNAL, EXIT_INVALID_INPUT, EXIT_USAGE } from './errors.js';
 import type { Output } from './io.js';
 
 type Command = (args: string[], out: Output) => Promise<number>;
@@ -48,11 +48,9 @@ export async function runCli(argv: string[], out: Output, err: Output): Promise<
       err.write(`piekit: ${error.syscall === undefined ? '' : `${error.syscall} `}${error.path ?? ''}: ${error.code}\n`);
       return EXIT_INVALID_INPUT;
     }
-    if (error instanceof RangeError) {
-      err.write(`piekit: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw error;
+    // Anything else is a defect of piekit, not of the input: one line, its own status.
+    err.write(`piekit: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_INTERNAL;
   }
 }
 
