@@ -73,6 +73,17 @@ export class AsciiBuffer {
     return this;
   }
 
+  /** Room for `size` bytes written directly; `advance` then counts what was written. */
+  unwritten(size: number): Uint8Array {
+    this.reserve(size);
+    return this.bytes.subarray(this.length, this.length + size);
+  }
+
+  advance(written: number): this {
+    this.length += written;
+    return this;
+  }
+
   toBytes(): Uint8Array {
     return this.bytes.subarray(0, this.length);
   }
