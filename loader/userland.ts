@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -6,6 +6,7 @@ import { ElfError, hex, PF_R, PF_W, PF_X, PT_INTERP, PT_LOAD, PT_PHDR, type ElfF
 import { buildProgram } from './build.js';
 import { emulatorFor } from './emulators.js';
 import { packageRoot } from './package-root.js';
+import { toolchainFor } from './toolchains.js';
 
 /** The auxv entries the loader sets itself (native/loader/stack.c); every other one it passes on from its own. */
 export const LOADER_AUXV = ['AT_PHDR', 'AT_PHENT', 'AT_PHNUM', 'AT_BASE', 'AT_ENTRY', 'AT_RANDOM', 'AT_EXECFN'] as const;
@@ -93,14 +94,33 @@ export function describeModel(model: LoadModel): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The loader for an architecture, built on first use from the same toolchain table as everything else. */
+/**
+ * The loader for an architecture, built from the same toolchain table as everything else on
+ * first use, and again whenever a source it is built from is newer than it.
+ */
 export async function loaderFor(arch: string): Promise<string> {
   const root = packageRoot();
   const path = join(root, 'build', 'loader', arch, 'piekit-loader');
-  if (existsSync(path)) return path;
-  const sources = ['main.c', 'map.c', 'stack.c'].map((name) => join(root, 'native', 'loader', name));
-  await buildProgram({ sources, arch, relr: false, cflags: [`-I${join(root, 'native', 'loader')}`], output: path });
+  const loaderSources = join(root, 'native', 'loader');
+  const stub = toolchainFor(arch)?.stub ?? arch;
+  const inputs = [
+    ...listed(loaderSources),
+    ...listed(join(root, 'startup')),
+    ...listed(join(root, 'startup', 'arch', stub)),
+  ];
+  const built = existsSync(path) ? statSync(path).mtimeMs : -1;
+  if (inputs.some((input) => statSync(input).mtimeMs > built)) {
+    const sources = ['main.c', 'map.c', 'stack.c'].map((name) => join(loaderSources, name));
+    await buildProgram({ sources, arch, relr: false, cflags: [`-I${loaderSources}`], output: path });
+  }
   return path;
+}
+
+function listed(directory: string): string[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.c') || name.endsWith('.h'))
+    .map((name) => join(directory, name));
 }
 
 /** The command that runs FILE through the loader here: [emulator...] loader --base BASE -- FILE ARGS. */

@@ -18,6 +18,7 @@
 #define PK_MAP_ANONYMOUS 0x20
 #endif
 #define PK_EEXIST 17
+#define PK_EFBIG 27
 #define PK_PT_INTERP 3
 #define PK_PT_PHDR 6
 #define PK_ET_DYN 3
@@ -50,7 +51,16 @@ void loader_read(const char *path, struct loaded *program)
 	long fd = pk_syscall6(PK_SYS_OPENAT, PK_AT_FDCWD, (long)path, 0, 0, 0, 0);
 	if (is_error(fd))
 		loader_fail(LOADER_CANNOT_READ, path, "cannot be opened");
+#ifdef PK_SYS_LLSEEK
+	/* 32-bit ABIs of the generic syscall table have no lseek, only _llseek, which returns the
+	 * 64-bit offset through a pointer. */
+	uint64_t end = 0;
+	long size = pk_syscall6(PK_SYS_LLSEEK, fd, 0, 0, (long)&end, PK_SEEK_END, 0);
+	if (size == 0)
+		size = end > (uint64_t)(UINTPTR_MAX >> 1) ? -PK_EFBIG : (long)end;
+#else
 	long size = pk_syscall3(PK_SYS_LSEEK, fd, 0, PK_SEEK_END);
+#endif
 	if (is_error(size) || size == 0)
 		loader_fail(LOADER_CANNOT_READ, path, "cannot be read (empty, or not a regular file)");
 	long file = pk_syscall6(PK_SYS_MMAP, 0, size, PK_PROT_READ, PK_MAP_PRIVATE, fd, 0);
@@ -191,7 +201,9 @@ uintptr_t loader_random_base(uintptr_t span, uintptr_t page)
 #if UINTPTR_MAX > 0xffffffff
 	const uintptr_t low = (uintptr_t)1 << 32, high = (uintptr_t)1 << 46;
 #else
-	const uintptr_t low = 0x10000000, high = 0x60000000;
+	/* qemu-user puts a 32-bit guest's own program at 0x40000000, with its stack and mmaps just
+	 * below: stay under them (and under MIPS32's 2 GiB end of user space). */
+	const uintptr_t low = 0x10000000, high = 0x3c000000;
 #endif
 	return page_down(low + random % (high - low - span), page);
 }

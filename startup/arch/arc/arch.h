@@ -5,6 +5,14 @@
 #define PK_SYS_WRITE 64
 #define PK_SYS_EXIT_GROUP 94
 #define PK_EINTR 4
+/* What the userland loader needs as well; the generic table gives a 32-bit ABI _llseek only. */
+#define PK_SYS_CLOSE 57
+#define PK_SYS_LLSEEK 62
+#define PK_SYS_MMAP 222 /* mmap2: the loader maps only at offset 0, where it is mmap */
+#define PK_SYS_MPROTECT 226
+#define PK_SYS_MUNMAP 215
+#define PK_SYS_OPENAT 56
+#define PK_SYS_GETRANDOM 278
 
 /*
  * GNU ld (2.40, the only ARC linker) writes the link-time address into the relocated word but
@@ -46,6 +54,19 @@ static inline long pk_syscall1(long n, long a)
 	return r0;
 }
 
+static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r8 __asm__("r8") = n;
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	register long r3 __asm__("r3") = d;
+	register long r4 __asm__("r4") = e;
+	register long r5 __asm__("r5") = f;
+	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5) : "memory");
+	return r0;
+}
+
 static inline long pk_syscall3(long n, long a, long b, long c)
 {
 	register long r8 __asm__("r8") = n;
@@ -55,3 +76,8 @@ static inline long pk_syscall3(long n, long a, long b, long c)
 	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8), "r"(r1), "r"(r2) : "memory");
 	return r0;
 }
+
+/* Enters a loaded program as the kernel does: sp at argc, r0 0 (the function glibc's _start
+ * registers with atexit, none here). r0 is clobbered so that neither operand is given it. */
+#define PK_ARCH_ENTER(entry, sp) \
+	__asm__ volatile("mov sp, %0\n\tmov r0, 0\n\tj [%1]" : : "r"(sp), "r"(entry) : "r0", "memory")

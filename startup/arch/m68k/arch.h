@@ -4,6 +4,15 @@
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 247
 #define PK_EINTR 4
+/* What the userland loader needs as well. The old mmap (90) takes a pointer to its arguments;
+ * mmap2 takes them in registers and, at the offset 0 the loader maps at, is the same call. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MMAP 192 /* mmap2 */
+#define PK_SYS_MPROTECT 125
+#define PK_SYS_MUNMAP 91
+#define PK_SYS_OPENAT 288
+#define PK_SYS_GETRANDOM 352
 
 #ifdef PK_START
 /*
@@ -48,3 +57,22 @@ static inline long pk_syscall3(long n, long a, long b, long c)
 	__asm__ volatile("trap #0" : "+r"(d0) : "r"(d1), "r"(d2), "r"(d3) : "memory");
 	return d0;
 }
+
+/* The fourth to sixth arguments go in %d4, %d5 and %a0. */
+static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long d0 __asm__("d0") = n;
+	register long d1 __asm__("d1") = a;
+	register long d2 __asm__("d2") = b;
+	register long d3 __asm__("d3") = c;
+	register long d4 __asm__("d4") = d;
+	register long d5 __asm__("d5") = e;
+	register long a0 __asm__("a0") = f;
+	__asm__ volatile("trap #0" : "+r"(d0) : "r"(d1), "r"(d2), "r"(d3), "r"(d4), "r"(d5), "r"(a0) : "memory");
+	return d0;
+}
+
+/* Enters a loaded program as the kernel does: %sp at argc, %a1 0 (the ABI's function for atexit,
+ * none here). %a1 is clobbered so that neither operand is given it. */
+#define PK_ARCH_ENTER(entry, sp) \
+	__asm__ volatile("move.l %0, %%sp\n\tsuba.l %%a1, %%a1\n\tjmp (%1)" : : "r"(sp), "a"(entry) : "a1", "memory")

@@ -4,6 +4,14 @@
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 234
 #define PK_EINTR 4
+/* What the userland loader needs as well. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MMAP 90
+#define PK_SYS_MPROTECT 125
+#define PK_SYS_MUNMAP 91
+#define PK_SYS_OPENAT 286
+#define PK_SYS_GETRANDOM 359
 
 #ifdef PK_START
 /*
@@ -75,4 +83,50 @@ static inline long pk_syscall3(long n, long a, long b, long c)
 			 :
 			 : PK_PPC_SYSCALL_CLOBBERS);
 	return r3;
+}
+
+static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r0 __asm__("r0") = n;
+	register long r3 __asm__("r3") = a;
+	register long r4 __asm__("r4") = b;
+	register long r5 __asm__("r5") = c;
+	register long r6 __asm__("r6") = d;
+	register long r7 __asm__("r7") = e;
+	register long r8 __asm__("r8") = f;
+	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
+			 : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6), "+r"(r7), "+r"(r8)
+			 :
+			 : PK_PPC_SYSCALL_CLOBBERS);
+	return r3;
+}
+
+/*
+ * Enters a loaded program: r1 at argc, LR 0 so no frame looks like a caller, and r12 the entry
+ * address, from which an ELFv2 global entry point derives its TOC pointer (the kernel sets r12
+ * for ELFv2 programs for that reason). The kernel zeroes r3-r7, but glibc's __libc_start_main
+ * reads argc, argv, envp, the auxv and an atexit function from them instead of the stack
+ * whenever the word at r1 is 0 (an argc of 0): they get those values, and r7 0 for "no function".
+ */
+#define PK_ARCH_ENTER(entry, sp) pk_arch_enter((uintptr_t)(entry), (uintptr_t)(sp))
+
+static inline __attribute__((always_inline, noreturn)) void pk_arch_enter(uintptr_t entry, uintptr_t sp)
+{
+	const uintptr_t *words = (const uintptr_t *)sp;
+	const uintptr_t *envp = words + 1 + words[0] + 1;
+	const uintptr_t *auxv = envp;
+	while (*auxv != 0)
+		auxv++;
+	auxv++;
+	register uintptr_t r3 __asm__("r3") = words[0];
+	register uintptr_t r4 __asm__("r4") = (uintptr_t)(words + 1);
+	register uintptr_t r5 __asm__("r5") = (uintptr_t)envp;
+	register uintptr_t r6 __asm__("r6") = (uintptr_t)auxv;
+	register uintptr_t r7 __asm__("r7") = 0;
+	register uintptr_t r12 __asm__("r12") = entry;
+	__asm__ volatile("mtctr 12\n\tmr 1, %[sp]\n\tli 0, 0\n\tmtlr 0\n\tbctr"
+			 :
+			 : [sp] "r"(sp), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7), "r"(r12)
+			 : "r0", "ctr", "lr", "memory");
+	__builtin_unreachable();
 }

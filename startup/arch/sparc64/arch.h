@@ -7,6 +7,14 @@
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 188
 #define PK_EINTR 4
+/* What the userland loader needs as well. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MMAP 71
+#define PK_SYS_MPROTECT 74
+#define PK_SYS_MUNMAP 73
+#define PK_SYS_OPENAT 284
+#define PK_SYS_GETRANDOM 347
 
 #ifdef PK_START
 /*
@@ -67,3 +75,29 @@ static inline long pk_syscall3(long n, long a, long b, long c)
 			 : "cc", "memory");
 	return o0;
 }
+
+static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long g1 __asm__("g1") = n;
+	register long o0 __asm__("o0") = a;
+	register long o1 __asm__("o1") = b;
+	register long o2 __asm__("o2") = c;
+	register long o3 __asm__("o3") = d;
+	register long o4 __asm__("o4") = e;
+	register long o5 __asm__("o5") = f;
+	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
+			 : "+r"(g1), "+r"(o0), "+r"(o1), "+r"(o2), "+r"(o3), "+r"(o4), "+r"(o5)
+			 :
+			 : "cc", "memory");
+	return o0;
+}
+
+/*
+ * Enters a loaded program as the kernel does: argc just above a 16-doubleword register-window
+ * save area at %sp + 2047 (the stack bias), and %g1 0 (the ABI's function for atexit, none here),
+ * set in the delay slot after the jump has read its target. %g1 is clobbered so that neither
+ * operand is given it. The loader's own register windows may still be spilled later: to its own
+ * stack, which stays mapped.
+ */
+#define PK_ARCH_ENTER(entry, sp) \
+	__asm__ volatile("sub %0, 2047 + 128, %%sp\n\tjmp %1\n\t mov %%g0, %%g1" : : "r"(sp), "r"(entry) : "g1", "memory")
