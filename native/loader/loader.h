@@ -33,7 +33,9 @@ struct loaded {
 
 void loader_read(const char *path, struct loaded *program);
 void loader_validate(struct loaded *program, uintptr_t page);
-void loader_map(struct loaded *program, uintptr_t page);
+/* 0 once mapped at program->base. With `retry`, a base that is taken returns LOADER_BASE_TAKEN
+ * instead of failing, so that a random base can be drawn again. */
+int loader_map(struct loaded *program, uintptr_t page, int retry);
 uintptr_t loader_random_base(uintptr_t span, uintptr_t page);
 uintptr_t loader_build_stack(const struct loaded *program, char **argv, int argc, char **envp, const char *execfn, const uintptr_t *own_auxv);
 

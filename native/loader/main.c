@@ -93,11 +93,18 @@ int main(int argc, char **argv, char **envp)
 	struct loaded program;
 	loader_read(argv[first], &program);
 	loader_validate(&program, page);
-	if (same(base_text, "random"))
-		program.base = loader_random_base(program.high - program.low, page) - program.low;
-	else if (!parse_address(base_text, &program.base))
+	if (same(base_text, "random")) {
+		/* A random base may fall on what is mapped already (the loader, its stack, the file):
+		 * draw again, a bounded number of times. A base asked for is never replaced. */
+		int tries = 0;
+		do
+			program.base = loader_random_base(program.high - program.low, page) - program.low;
+		while (loader_map(&program, page, ++tries < 64) != 0);
+	} else if (!parse_address(base_text, &program.base)) {
 		loader_fail(LOADER_USAGE, "--base takes an address or 'random', not", base_text);
-	loader_map(&program, page);
+	} else {
+		loader_map(&program, page, 0);
+	}
 	uintptr_t sp = loader_build_stack(&program, argv + first, argc - first, envp, argv[first], own_auxv);
 	if (print_layout) {
 		const uintptr_t *words = (const uintptr_t *)sp;

@@ -149,7 +149,7 @@ static int protection_of(const struct pk_phdr *ph)
 	return ((ph->p_flags & 4) ? PK_PROT_READ : 0) | ((ph->p_flags & 2) ? PK_PROT_WRITE : 0) | ((ph->p_flags & 1) ? PK_PROT_EXEC : 0);
 }
 
-void loader_map(struct loaded *program, uintptr_t page)
+int loader_map(struct loaded *program, uintptr_t page, int retry)
 {
 	char wanted[2 + 2 * sizeof(uintptr_t) + 1], got[2 + 2 * sizeof(uintptr_t) + 1];
 	uintptr_t start = program->base + program->low;
@@ -161,12 +161,16 @@ void loader_map(struct loaded *program, uintptr_t page)
 
 	/* qemu-user 7.2 ignores MAP_FIXED_NOREPLACE and may place the mapping elsewhere: compare. */
 	long reserved = map_anonymous(start, size, PK_PROT_READ | PK_PROT_WRITE, PK_MAP_FIXED_NOREPLACE);
+	if (reserved == -PK_EEXIST && retry)
+		return LOADER_BASE_TAKEN;
 	if (reserved == -PK_EEXIST)
 		loader_fail(LOADER_BASE_TAKEN, "base taken: something is mapped there already", loader_hex(program->base, wanted));
 	if (is_error(reserved))
 		loader_fail(LOADER_NO_MEMORY, "cannot reserve the program's span at", loader_hex(program->base, wanted));
 	if ((uintptr_t)reserved != start) {
 		pk_syscall3(PK_SYS_MUNMAP, reserved, (long)size, 0);
+		if (retry)
+			return LOADER_BASE_TAKEN;
 		loader_hex((uintptr_t)reserved, got);
 		loader_fail(LOADER_BASE_TAKEN, "base taken: the system offered another address", got);
 	}
@@ -190,6 +194,7 @@ void loader_map(struct loaded *program, uintptr_t page)
 			pk_syscall3(PK_SYS_MPROTECT, (long)first, (long)page, protection_of(ph) | protection_of(previous));
 		previous = ph;
 	}
+	return 0;
 }
 
 uintptr_t loader_random_base(uintptr_t span, uintptr_t page)
