@@ -31,6 +31,12 @@ const ADVERSARIAL_BASES: Readonly<Record<string, readonly bigint[]>> = {
   thumbeb: [0xb0000000n, 0xe0000000n, 0x80000000n],
   aarch64: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
   aarch64_be: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
+  riscv32: [0xb0000000n, 0xe0000000n, 0x80000000n],
+  riscv64: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
+  // LoongArch Linux pages are 16 KiB (qemu reports the same): 0x123456789000 is not aligned to one.
+  loongarch64: [0x123456788000n, 0x7f0000000000n, 0x100000000n],
+  s390x: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
+  hexagon: [0xb0000000n, 0xe0000000n, 0x80000000n],
   // MIPS32 user space ends at 2 GiB (0x7fff8000): no base with the top bit set exists there.
   mips: [0x7f000000n, 0x70000000n],
   mipsel: [0x7f000000n, 0x70000000n],

@@ -5,6 +5,17 @@
 #define PK_SYS_WRITE 64
 #define PK_SYS_EXIT_GROUP 94
 #define PK_EINTR 4
+/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h,
+ * 32-bit side). Number 62 is llseek, which returns the offset through a pointer; there is no
+ * lseek. 222 is mmap2, whose offset is in 4096-byte units: the loader maps only at offset 0,
+ * where it means the same as mmap's. */
+#define PK_SYS_CLOSE 57
+#define PK_SYS_LLSEEK 62
+#define PK_SYS_MMAP 222
+#define PK_SYS_MPROTECT 226
+#define PK_SYS_MUNMAP 215
+#define PK_SYS_OPENAT 56
+#define PK_SYS_GETRANDOM 278
 
 #ifdef PK_START
 /* The kernel enters with r29 (sp) at argc. A C reference to _DYNAMIC may go through the GOT, which
@@ -28,6 +39,62 @@ __asm__(".text\n"
 	".size _start, . - _start\n");
 #endif
 
+#ifdef PK_START
+/* Hexagon has no divide instruction: clang calls these for `/` and `%` (compiler-rt's names, the
+ * ordinary calling convention), and -nostdlib links no compiler-rt. Here, under PK_START, each
+ * program gets exactly one copy. Nothing before relocation divides. One quotient bit per turn:
+ * small, and the loader divides only a handful of times. The 64-bit remainder cannot overflow
+ * when shifted, whatever the divisor. */
+static uint32_t pk_hexagon_divide(uint32_t dividend, uint32_t divisor, uint32_t *remainder)
+{
+	uint32_t quotient = 0;
+	uint64_t rest = 0;
+	for (int bit = 31; bit >= 0; bit--) {
+		rest = rest << 1 | (dividend >> bit & 1);
+		if (rest >= divisor) {
+			rest -= divisor;
+			quotient |= (uint32_t)1 << bit;
+		}
+	}
+	*remainder = (uint32_t)rest;
+	return quotient;
+}
+
+uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor);
+uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor)
+{
+	uint32_t remainder;
+	return pk_hexagon_divide(dividend, divisor, &remainder);
+}
+
+uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor);
+uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor)
+{
+	uint32_t remainder;
+	pk_hexagon_divide(dividend, divisor, &remainder);
+	return remainder;
+}
+
+/* C truncates toward zero: the quotient is negative when the signs differ, and the remainder
+ * takes the dividend's sign. */
+int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor);
+int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor)
+{
+	uint32_t remainder, quotient = pk_hexagon_divide(dividend < 0 ? -(uint32_t)dividend : (uint32_t)dividend,
+							  divisor < 0 ? -(uint32_t)divisor : (uint32_t)divisor, &remainder);
+	return (int32_t)((dividend ^ divisor) < 0 ? -quotient : quotient);
+}
+
+int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor);
+int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor)
+{
+	uint32_t remainder;
+	pk_hexagon_divide(dividend < 0 ? -(uint32_t)dividend : (uint32_t)dividend, divisor < 0 ? -(uint32_t)divisor : (uint32_t)divisor,
+			  &remainder);
+	return (int32_t)(dividend < 0 ? -remainder : remainder);
+}
+#endif
+
 /* Number in r6, arguments in r0..r5, `trap0(#1)`; the result (or -errno) in r0. */
 static inline long pk_syscall1(long number, long a)
 {
@@ -46,3 +113,28 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	__asm__ volatile("trap0(#1)" : "+r"(r0) : "r"(r6), "r"(r1), "r"(r2) : "memory");
 	return r0;
 }
+
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	register long r6 __asm__("r6") = number;
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	register long r3 __asm__("r3") = d;
+	register long r4 __asm__("r4") = e;
+	register long r5 __asm__("r5") = f;
+	__asm__ volatile("trap0(#1)" : "+r"(r0) : "r"(r6), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5) : "memory");
+	return r0;
+}
+
+/* Enters a loaded program as the kernel does: r29 at argc. Linux's start_thread zeroes every
+ * register and ELF_PLAT_INIT adds nothing, so r0 (the argument slot a _start may read an atexit
+ * function from) and r30:31 (fp, lr: the end of the frame chain) are 0. Fixed registers keep the
+ * entry and the stack out of the ones zeroed. */
+#define PK_ARCH_ENTER(entry, sp)                                                                 \
+	do {                                                                                     \
+		register uintptr_t pk_entry __asm__("r28") = (entry);                            \
+		register uintptr_t pk_sp __asm__("r27") = (sp);                                  \
+		__asm__ volatile("r29 = %1\n\tr0 = #0\n\tr31:30 = combine(#0, #0)\n\tjumpr %0"        \
+				 : : "r"(pk_entry), "r"(pk_sp) : "r0", "memory");                   \
+	} while (0)

@@ -5,6 +5,20 @@
 #define PK_SYS_WRITE 64
 #define PK_SYS_EXIT_GROUP 94
 #define PK_EINTR 4
+/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h).
+ * On RV32 number 62 is llseek, which returns the offset through a pointer, and 222 is mmap2,
+ * whose offset is in 4096-byte units: the loader maps only at offset 0, where both mean mmap's. */
+#define PK_SYS_CLOSE 57
+#if __riscv_xlen == 64
+#define PK_SYS_LSEEK 62
+#else
+#define PK_SYS_LLSEEK 62
+#endif
+#define PK_SYS_MMAP 222
+#define PK_SYS_MPROTECT 226
+#define PK_SYS_MUNMAP 215
+#define PK_SYS_OPENAT 56
+#define PK_SYS_GETRANDOM 278
 
 #ifdef PK_START
 /* The kernel enters with sp at argc. A C reference to _DYNAMIC becomes a GOT load (auipc + ld),
@@ -50,3 +64,27 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2) : "memory");
 	return a0;
 }
+
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	register long a7 __asm__("a7") = number;
+	register long a0 __asm__("a0") = a;
+	register long a1 __asm__("a1") = b;
+	register long a2 __asm__("a2") = c;
+	register long a3 __asm__("a3") = d;
+	register long a4 __asm__("a4") = e;
+	register long a5 __asm__("a5") = f;
+	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5) : "memory");
+	return a0;
+}
+
+/* Enters a loaded program as the kernel does: sp at argc, a0 0 (glibc's _start hands a0 to
+ * __libc_start_main as the function for atexit). ra 0 ends the frame chain. Fixed registers keep
+ * the entry and the stack out of a0 and ra. */
+#define PK_ARCH_ENTER(entry, sp)                                                                 \
+	do {                                                                                     \
+		register uintptr_t pk_entry __asm__("t1") = (entry);                             \
+		register uintptr_t pk_sp __asm__("t2") = (sp);                                   \
+		__asm__ volatile("mv sp, %1\n\tli a0, 0\n\tli ra, 0\n\tjr %0"                      \
+				 : : "r"(pk_entry), "r"(pk_sp) : "a0", "ra", "memory");             \
+	} while (0)

@@ -5,6 +5,14 @@
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248
 #define PK_EINTR 4
+/* What the userland loader needs as well (arch/s390/kernel/syscalls/syscall.tbl). */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MMAP 90 /* old_mmap: see pk_syscall6 */
+#define PK_SYS_MPROTECT 125
+#define PK_SYS_MUNMAP 91
+#define PK_SYS_OPENAT 288
+#define PK_SYS_GETRANDOM 349
 
 #ifdef PK_START
 /* The kernel enters with %r15 at argc. `larl` is PC-relative within +-4 GiB and needs no GOT (its
@@ -46,3 +54,35 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1), "r"(r3), "r"(r4) : "memory");
 	return r2;
 }
+
+/* Linux's s390x mmap is old_mmap even on 64-bit: it reads its six arguments from a block whose
+ * address is the only argument (there is no register-passing mmap, and mmap2 is 31-bit only).
+ * The number is a constant wherever this is inlined, so only one branch is compiled. */
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	if (number == PK_SYS_MMAP) {
+		long block[6] = { a, b, c, d, e, f };
+		return pk_syscall1(number, (long)block);
+	}
+	register long r1 __asm__("r1") = number;
+	register long r2 __asm__("r2") = a;
+	register long r3 __asm__("r3") = b;
+	register long r4 __asm__("r4") = c;
+	register long r5 __asm__("r5") = d;
+	register long r6 __asm__("r6") = e;
+	register long r7 __asm__("r7") = f;
+	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7) : "memory");
+	return r2;
+}
+
+/* Enters a loaded program as the kernel does: %r15 at argc, %r14 0 (the function for atexit,
+ * ELF_PLAT_INIT). No back chain or save area: the program's _start makes its own. Fixed
+ * registers keep the entry and the stack out of %r14, and the entry out of %r0, which as a
+ * branch target means "no branch". */
+#define PK_ARCH_ENTER(entry, sp)                                                                 \
+	do {                                                                                     \
+		register uintptr_t pk_entry __asm__("r3") = (entry);                             \
+		register uintptr_t pk_sp __asm__("r2") = (sp);                                   \
+		__asm__ volatile("lgr %%r15, %1\n\tlghi %%r14, 0\n\tbr %0"                            \
+				 : : "r"(pk_entry), "r"(pk_sp) : "r14", "memory");                   \
+	} while (0)
