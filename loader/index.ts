@@ -15,4 +15,4 @@ export { abiTable, COMMON_FLAGS, sampleFormats, toolchainFor, toolchains, type R
 export { ENGINES, relocate, type Engine, type Relocated } from './engine.js';
 export { nativeAddon } from './native-addon.js';
 export { NativeStatus, type NativeAddon, type NativeOptions, type NativeResult } from './native-surface.js';
-export { describeModel, loaderCommand, loaderFor, modelLoad, runThroughLoader, type LoadModel, type MappedSegment } from './userland.js';
+export { describeModel, loaderCommand, loaderFor, modelLoad, pageSizeOf, runThroughLoader, type LoadModel, type MappedSegment } from './userland.js';

@@ -39,9 +39,12 @@ export interface LoadModel {
   readonly auxv: readonly { readonly name: string; readonly type: number; readonly value: bigint | 'stack' }[];
 }
 
-const PAGE = 4096n;
-const pageDown = (value: bigint): bigint => value & ~(PAGE - 1n);
-const pageUp = (value: bigint): bigint => (value + PAGE - 1n) & ~(PAGE - 1n);
+/** The page size the loader finds in AT_PAGESZ under qemu-user here, where it is not 4 KiB. */
+const PAGE_SIZES: Readonly<Partial<Record<string, bigint>>> = { loongarch64: 0x4000n, sparc64: 0x2000n };
+
+export function pageSizeOf(arch: string): bigint {
+  return PAGE_SIZES[arch] ?? 0x1000n;
+}
 
 /** The TypeScript model of native/loader: the same validation outcome, mapping and auxv. */
 export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], environmentCount: number): LoadModel {
@@ -49,7 +52,10 @@ export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], e
   if (headers.some((header) => header.type === PT_INTERP)) {
     throw new ElfError('NOT_PIE', 'Invalid ELF program headers: PT_INTERP names a dynamic linker; this is not a static-PIE');
   }
-  if (base % PAGE !== 0n) throw new RangeError(`base ${hex(base)} is not page-aligned`);
+  const page = pageSizeOf(elf.arch.name);
+  const pageDown = (value: bigint): bigint => value & ~(page - 1n);
+  const pageUp = (value: bigint): bigint => (value + page - 1n) & ~(page - 1n);
+  if (base % page !== 0n) throw new RangeError(`base ${hex(base)} is not aligned to the ${page}-byte pages of ${elf.arch.name}`);
   const loads = headers.filter((header) => header.type === PT_LOAD);
   const first = loads[0];
   const last = loads.at(-1);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { hex } from '../../elf/index.js';
-import { describeModel, modelLoad, runThroughLoader } from '../userland.js';
+import { describeModel, modelLoad, pageSizeOf, runThroughLoader } from '../userland.js';
 import { usageError } from './errors.js';
 import { loadElf, parseAddress, type Output } from './io.js';
 
@@ -17,7 +17,8 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const elf = await loadElf(file);
   if (values['dry-run'] === true) {
     if (base === 'random') throw usageError('--dry-run needs a --base ADDR: a random base is chosen by the loader when it runs');
-    if (base % 4096n !== 0n) throw usageError(`--base ${hex(base)} is not page-aligned`);
+    const page = pageSizeOf(elf.arch.name);
+    if (base % page !== 0n) throw usageError(`--base ${hex(base)} is not aligned to the ${page}-byte pages of ${elf.arch.name}`);
     out.write(describeModel(modelLoad(elf, base, [file, ...programArgs], Object.keys(process.env).length)));
     return 0;
   }

@@ -5,6 +5,14 @@
 #define PK_SYS_WRITE 64
 #define PK_SYS_EXIT_GROUP 94
 #define PK_EINTR 4
+/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h). */
+#define PK_SYS_CLOSE 57
+#define PK_SYS_LSEEK 62
+#define PK_SYS_MMAP 222
+#define PK_SYS_MPROTECT 226
+#define PK_SYS_MUNMAP 215
+#define PK_SYS_OPENAT 56
+#define PK_SYS_GETRANDOM 278
 
 #ifdef PK_START
 /* The kernel enters with sp at argc. A C reference to _DYNAMIC becomes a GOT load, and the GOT is
@@ -46,3 +54,26 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
 	return x0;
 }
+
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = number;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+	return x0;
+}
+
+/* Enters a loaded program as the kernel does: sp at argc, x0 0 (no function for atexit). The
+ * entry goes in x17: fixed, so it cannot be x0, and with BTI a `br x16`/`br x17` may land on
+ * the `bti c` a C-callable _start begins with. */
+#define PK_ARCH_ENTER(entry, sp)                                                                 \
+	do {                                                                                     \
+		register uintptr_t pk_entry __asm__("x17") = (entry);                            \
+		register uintptr_t pk_sp __asm__("x16") = (sp);                                  \
+		__asm__ volatile("mov sp, %1\n\tmov x0, #0\n\tbr %0" : : "r"(pk_entry), "r"(pk_sp) : "x0", "memory"); \
+	} while (0)

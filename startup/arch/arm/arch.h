@@ -5,6 +5,15 @@
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248
 #define PK_EINTR 4
+/* What the userland loader needs as well (EABI numbers). mmap2 takes the offset in 4096-byte units:
+ * the loader maps only at offset 0, where it means the same as mmap's, which EABI lacks. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MMAP 192 /* mmap2 */
+#define PK_SYS_MPROTECT 125
+#define PK_SYS_MUNMAP 91
+#define PK_SYS_OPENAT 322
+#define PK_SYS_GETRANDOM 384
 
 #ifdef PK_START
 /* Reading pc gives the instruction's address plus 8 in A32 and plus 4 in T32. */
@@ -78,3 +87,25 @@ static inline long pk_syscall3(long number, long a, long b, long c)
 	PK_ARM_SYSCALL(r0, number, "r"(r1), "r"(r2));
 	return r0;
 }
+
+static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
+{
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	register long r3 __asm__("r3") = d;
+	register long r4 __asm__("r4") = e;
+	register long r5 __asm__("r5") = f;
+	PK_ARM_SYSCALL(r0, number, "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5));
+	return r0;
+}
+
+/* Enters a loaded program as the kernel does: sp at argc, r0 0 (no function for atexit). bx
+ * switches to T32 when bit 0 of the entry is set, as the kernel does from e_entry. Fixed
+ * registers keep the entry and the stack out of r0. */
+#define PK_ARCH_ENTER(entry, sp)                                                                 \
+	do {                                                                                     \
+		register uintptr_t pk_entry __asm__("r1") = (entry);                             \
+		register uintptr_t pk_sp __asm__("r2") = (sp);                                   \
+		__asm__ volatile("mov sp, %1\n\tmov r0, #0\n\tbx %0" : : "r"(pk_entry), "r"(pk_sp) : "r0", "memory"); \
+	} while (0)
