@@ -52,6 +52,74 @@ __asm__(".text\n"
 	".size _start, . - _start\n");
 #endif
 
+#ifdef PK_START
+/* ARMv7-A need not have a divide instruction, so clang calls the run-time ABI's helpers (RTABI
+ * names, base AAPCS) for `/` and `%`, and -nostdlib links no libgcc or compiler-rt. Here, under
+ * PK_START, each program gets exactly one copy. Nothing before relocation divides. One quotient
+ * bit per turn: small, and the loader divides a handful of times. The bit shifted out of `rest`
+ * means it already exceeds any 32-bit divisor. */
+static uint32_t pk_arm_divide(uint32_t dividend, uint32_t divisor, uint32_t *remainder)
+{
+	uint32_t quotient = 0, rest = 0;
+	for (int bit = 31; bit >= 0; bit--) {
+		uint32_t carry = rest >> 31;
+		rest = rest << 1 | (dividend >> bit & 1);
+		if (carry != 0 || rest >= divisor) {
+			rest -= divisor;
+			quotient |= (uint32_t)1 << bit;
+		}
+	}
+	*remainder = rest;
+	return quotient;
+}
+
+/* The divmod helpers return the quotient in r0 and the remainder in r1: as a 64-bit value, whose
+ * low word is r0 on a little-endian target and r1 on a big-endian one. */
+static uint64_t pk_arm_pair(uint32_t in_r0, uint32_t in_r1)
+{
+#ifdef __ARMEB__
+	return (uint64_t)in_r0 << 32 | in_r1;
+#else
+	return (uint64_t)in_r1 << 32 | in_r0;
+#endif
+}
+
+static uint32_t pk_arm_magnitude(int32_t value)
+{
+	return value < 0 ? -(uint32_t)value : (uint32_t)value;
+}
+
+uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor);
+uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor)
+{
+	uint32_t remainder;
+	return pk_arm_divide(dividend, divisor, &remainder);
+}
+
+uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor);
+uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor)
+{
+	uint32_t remainder, quotient = pk_arm_divide(dividend, divisor, &remainder);
+	return pk_arm_pair(quotient, remainder);
+}
+
+/* C truncates toward zero: the quotient is negative when the signs differ, and the remainder
+ * takes the dividend's sign. */
+int32_t __aeabi_idiv(int32_t dividend, int32_t divisor);
+int32_t __aeabi_idiv(int32_t dividend, int32_t divisor)
+{
+	uint32_t remainder, quotient = pk_arm_divide(pk_arm_magnitude(dividend), pk_arm_magnitude(divisor), &remainder);
+	return (int32_t)((dividend ^ divisor) < 0 ? -quotient : quotient);
+}
+
+uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor);
+uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor)
+{
+	uint32_t remainder, quotient = pk_arm_divide(pk_arm_magnitude(dividend), pk_arm_magnitude(divisor), &remainder);
+	return pk_arm_pair((dividend ^ divisor) < 0 ? -quotient : quotient, dividend < 0 ? -remainder : remainder);
+}
+#endif
+
 /* EABI: number in r7, arguments in r0..r6, `svc #0`; the result (or -errno) in r0. In T32 code r7
  * is the frame pointer and cannot be handed to an asm, so the number is swapped into r7 around
  * the call and r7 restored from a scratch register. */

@@ -31,7 +31,7 @@ __asm__(".text\n"
 
 /* Enters a loaded program as the kernel does: %rsp at argc, %rdx 0 (no function for atexit). */
 #define PK_ARCH_ENTER(entry, sp) \
-	__asm__ volatile("mov %0, %%rsp\n\txor %%edx, %%edx\n\tjmp *%1" : : "r"(sp), "r"(entry) : "memory")
+	__asm__ volatile("mov %0, %%rsp\n\txor %%edx, %%edx\n\tjmp *%1" : : "r"(sp), "a"(entry) : "rdx", "memory")
 
 static inline long pk_syscall1(long number, long a)
 {
