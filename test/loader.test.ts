@@ -139,6 +139,27 @@ int main(int argc, char **argv) {
     });
   }
 
+  it('aarch64 glibc prints and exits as under qemu-aarch64 itself, at a chosen base', { timeout: 120_000 }, async (context) => {
+    for (const command of ['aarch64-linux-gnu-gcc', 'qemu-aarch64']) {
+      if (!(await onPath(command))) {
+        console.log(`aarch64 glibc static-PIE left out: ${command} is not installed (bash scripts/setup installs it)`);
+        context.skip();
+      }
+    }
+    const source = join(directory, 'program.c');
+    await writeFile(source, program);
+    const file = join(directory, 'glibc-aarch64');
+    const build = await execa('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', source, '-o', file], { reject: false, all: true });
+    expect(build.exitCode, build.all).toBe(0);
+    const env = { PIEKIT_PROBE: 'probe' };
+    const direct = await execa('qemu-aarch64', [file, 'one'], { reject: false, env });
+    const loaded = await execa(PIEKIT[0] as string, [...PIEKIT.slice(1), 'run', file, '--base', '0x123456789000', '--', 'one'], { reject: false, env });
+    expect(direct.stdout).toBe('gamma 2 one probe');
+    expect(direct.exitCode).toBe(42);
+    expect(loaded.stdout).toBe(direct.stdout);
+    expect(loaded.exitCode).toBe(direct.exitCode);
+  });
+
   it('musl prints and exits as under the kernel, at a chosen base', { timeout: 120_000 }, async (context) => {
     const musl = '/usr/lib/x86_64-linux-musl';
     if (!(await onPath('musl-gcc'))) {
