@@ -121,9 +121,10 @@ static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c,
 	/* Each table is walked by an offset that climbs from minus its size to zero, so that the
 	 * loop can end on the flags of its own increment. The loops are kept rolled: the core must
 	 * stay small on every target. Sizes are whole entries (the native engine checks this first,
-	 * linkers never do otherwise); a partial last entry still cannot make a loop run away. */
-	if (dyn[PK_DT_REL] != 0) {
-		PK_WORD size = dyn[PK_DT_RELSZ];
+	 * linkers never do otherwise); a partial last entry still cannot make a loop run away. A
+	 * table whose address tag is absent has size 0 (a select, not a branch: smaller code). */
+	{
+		PK_WORD size = dyn[PK_DT_REL] != 0 ? dyn[PK_DT_RELSZ] : 0;
 		PK_WORD end = base + dyn[PK_DT_REL] + size;
 		for (PK_WORD offset = -size; PK_BEFORE_END(offset) && PK_OK(c); offset += 2 * PK_W)
 			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
@@ -132,14 +133,14 @@ static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c,
 				PK_SKIP(c, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
 	}
 
-	if (dyn[PK_DT_RELA] != 0) {
-		PK_WORD size = dyn[PK_DT_RELASZ];
+	{
+		PK_WORD size = dyn[PK_DT_RELA] != 0 ? dyn[PK_DT_RELASZ] : 0;
 		PK_WORD end = base + dyn[PK_DT_RELA] + size;
 		PK_RELA_TABLE(c, end, size, base);
 	}
 
-	if (dyn[PK_DT_RELR] != 0) {
-		PK_WORD size = dyn[PK_DT_RELRSZ];
+	{
+		PK_WORD size = dyn[PK_DT_RELR] != 0 ? dyn[PK_DT_RELRSZ] : 0;
 		PK_WORD end = base + dyn[PK_DT_RELR] + size;
 		/* A bitmap before any address entry counts from link-time address 0. */
 		PK_WORD where = base;
