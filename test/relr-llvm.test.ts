@@ -1,0 +1,85 @@
+/**
+ * RELR decoding against LLVM's own decoder: the vectors (those of LLVM's relr-relocs.test style,
+ * bitmaps with their top bit set, runs and gaps) are assembled by yaml2obj-19 and decoded by
+ * llvm-readelf-19 in this run; piekit's decoder and a plan of a file holding the same table must
+ * give exactly those addresses, in both classes and byte orders.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { plan } from 'piekit';
+import { archByName, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
+import { DATA, writeSynthetic } from './synthetic/writer.js';
+import { onPath } from './support/requirements.js';
+
+const VECTORS: Readonly<Record<32 | 64, readonly (readonly bigint[])[]>> = {
+  64: [
+    [0x10d60n, 0x103n, 0x20000n, 0xf0501n, 0xa700550401n],
+    [0x10000n, 0xffffffffffffffffn, 0x7fffffffffffffffn, 0x10400n, 0x8000000000000001n, 0x3n],
+  ],
+  32: [
+    [0x10d60n, 0x103n, 0x20000n, 0xf0501n, 0x80550401n],
+    [0x10000n, 0xffffffffn, 0x7fffffffn, 0x10200n, 0x80000001n, 0x3n],
+  ],
+};
+
+let directory = '';
+let tools = true;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'piekit-relr-'));
+  tools = (await onPath('yaml2obj-19')) && (await onPath('llvm-readelf-19'));
+  if (!tools) console.log('LLVM RELR vectors left out: yaml2obj-19 or llvm-readelf-19 is not installed (Debian package llvm-19)');
+});
+
+async function llvmDecode(arch: Arch, entries: readonly bigint[], name: string): Promise<bigint[]> {
+  const yaml = [
+    '--- !ELF',
+    'FileHeader:',
+    `  Class: ELFCLASS${arch.wordSize * 8}`,
+    `  Data: ${arch.endian === 'little' ? 'ELFDATA2LSB' : 'ELFDATA2MSB'}`,
+    '  Type: ET_DYN',
+    `  Machine: ${arch.wordSize === 8 ? (arch.endian === 'little' ? 'EM_X86_64' : 'EM_PPC64') : arch.endian === 'little' ? 'EM_386' : 'EM_PPC'}`,
+    'Sections:',
+    '  - Name: .relr.dyn',
+    '    Type: SHT_RELR',
+    `    Entries: [ ${entries.map((entry) => `0x${entry.toString(16)}`).join(', ')} ]`,
+    '',
+  ].join('\n');
+  const source = join(directory, `${name}.yaml`);
+  const object = join(directory, `${name}.o`);
+  await writeFile(source, yaml);
+  await execa('yaml2obj-19', [source, '-o', object]);
+  const { stdout } = await execa('llvm-readelf-19', ['-r', object]);
+  // Lines: "0001:  <entry> <address>" or, for further bits of a bitmap, "   <address>".
+  return stdout
+    .split('\n')
+    .filter((line) => /^(\d{4}:\s+[0-9a-f]+\s+|\s+)[0-9a-f]+\s*$/.test(line))
+    .map((line) => BigInt(`0x${line.trim().split(/\s+/).at(-1) ?? ''}`));
+}
+
+const targets = ['x86_64', 'powerpc64', 'x86', 'powerpc'] as const;
+
+describe.each(targets)('RELR vectors decoded by LLVM, as %s', (name) => {
+  const arch = archByName(name) as Arch;
+  VECTORS[(arch.wordSize * 8) as 32 | 64].forEach((entries, vector) => {
+    it(`vector ${vector}: piekit decodes and plans exactly LLVM's addresses`, async (context) => {
+      if (!tools) context.skip();
+      const expected = await llvmDecode(arch, entries, `${name}-${vector}`);
+      expect(expected.length).toBeGreaterThan(entries.length);
+
+      const highest = expected.reduce((top, address) => (address > top ? address : top), 0n);
+      const words = Number((highest - DATA) / BigInt(arch.wordSize)) + 1;
+      const elf = readElf(writeSynthetic({ arch, data: new Array<bigint>(words).fill(0n), bssWords: 0, relr: entries }));
+      const table = readRelocationInfo(elf).tables.find((candidate) => candidate.kind === 'relr');
+      expect(table).toBeDefined();
+      if (table === undefined) return;
+      expect(decodeRelr(elf.reader, table).map((address) => address.address)).toEqual(expected);
+
+      const planned = plan(elf);
+      const written = Array.from(planned.writes.targets.subarray(0, planned.writes.count), (target) => planned.layout.start + BigInt(target));
+      expect(written).toEqual(expected);
+    });
+  });
+});
