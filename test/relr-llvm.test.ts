@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { plan } from 'piekit';
 import { archByName, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
-import { DATA, writeSynthetic } from './synthetic/writer.js';
+import { encodeWords, writeElf } from './synthetic/elf-writer.js';
 import { onPath } from './support/requirements.js';
 
 const VECTORS: Readonly<Record<32 | 64, readonly (readonly bigint[])[]>> = {
@@ -59,6 +59,9 @@ async function llvmDecode(arch: Arch, entries: readonly bigint[], name: string):
     .map((line) => BigInt(`0x${line.trim().split(/\s+/).at(-1) ?? ''}`));
 }
 
+/** The vectors' lowest address: the one writable segment starts there. */
+const DATA = 0x10000n;
+
 const targets = ['x86_64', 'powerpc64', 'x86', 'powerpc'] as const;
 
 describe.each(targets)('RELR vectors decoded by LLVM, as %s', (name) => {
@@ -71,7 +74,9 @@ describe.each(targets)('RELR vectors decoded by LLVM, as %s', (name) => {
 
       const highest = expected.reduce((top, address) => (address > top ? address : top), 0n);
       const words = Number((highest - DATA) / BigInt(arch.wordSize)) + 1;
-      const elf = readElf(writeSynthetic({ arch, data: new Array<bigint>(words).fill(0n), bssWords: 0, relr: entries }));
+      const data = encodeWords(arch, new Array<bigint>(words).fill(0n));
+      const { bytes } = writeElf({ wordSize: arch.wordSize, endian: arch.endian, machine: arch.machine, data: { vaddr: DATA, bytes: data, memsz: BigInt(data.length) }, relr: entries });
+      const elf = readElf(bytes);
       const table = readRelocationInfo(elf).tables.find((candidate) => candidate.kind === 'relr');
       expect(table).toBeDefined();
       if (table === undefined) return;
