@@ -1,4 +1,5 @@
 const encoder = new TextEncoder();
+const HEX_DIGITS = encoder.encode('0123456789abcdef');
 
 /**
  * A growable byte buffer for large ASCII documents: `piekit plan --json` on a big library writes
@@ -26,54 +27,13 @@ export class AsciiBuffer {
   }
 
   text(value: string): this {
-    return this.raw(encoder.encode(value));
-  }
-
-  raw(fragment: Uint8Array): this {
+    const fragment = encoder.encode(value);
     this.reserve(fragment.length);
-    const bytes = this.bytes;
-    let length = this.length;
-    for (let i = 0; i < fragment.length; i++) bytes[length++] = fragment[i] as number;
-    this.length = length;
+    this.length = putBytes(this.bytes, this.length, fragment);
     return this;
   }
 
-  decimal(value: number): this {
-    this.reserve(10);
-    const bytes = this.bytes;
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    let at = this.length + digits;
-    this.length = at;
-    let rest = value;
-    do {
-      bytes[--at] = 0x30 + (rest % 10);
-      rest = Math.floor(rest / 10);
-    } while (rest > 0);
-    return this;
-  }
-
-  /** `0x` and the word's hex digits without leading zeros. */
-  hexWord(low: number, high: number): this {
-    this.reserve(18);
-    const bytes = this.bytes;
-    let length = this.length;
-    bytes[length++] = 0x30;
-    bytes[length++] = 0x78;
-    let shift = 28;
-    if (high !== 0) {
-      while (((high >>> shift) & 0xf) === 0) shift -= 4;
-      for (; shift >= 0; shift -= 4) bytes[length++] = HEX[(high >>> shift) & 0xf] as number;
-      shift = 28;
-    } else {
-      while (shift > 0 && ((low >>> shift) & 0xf) === 0) shift -= 4;
-    }
-    for (; shift >= 0; shift -= 4) bytes[length++] = HEX[(low >>> shift) & 0xf] as number;
-    this.length = length;
-    return this;
-  }
-
-  /** Room for `size` bytes written directly; `advance` then counts what was written. */
+  /** Room for `size` bytes written directly (with the `put` functions); `advance` then counts what was written. */
   unwritten(size: number): Uint8Array {
     this.reserve(size);
     return this.bytes.subarray(this.length, this.length + size);
@@ -89,4 +49,37 @@ export class AsciiBuffer {
   }
 }
 
-const HEX = encoder.encode('0123456789abcdef');
+// The put functions write at `at` and return the offset after what they wrote. A loop of byte
+// stores beats `set` on fragments this short.
+
+export function putBytes(bytes: Uint8Array, at: number, fragment: Uint8Array): number {
+  for (let i = 0; i < fragment.length; i++) bytes[at + i] = fragment[i] as number;
+  return at + fragment.length;
+}
+
+/** `0x` and the hex digits of a 64-bit word given as halves, without leading zeros. */
+export function putHex64(bytes: Uint8Array, at: number, low: number, high: number): number {
+  bytes[at] = 0x30;
+  bytes[at + 1] = 0x78;
+  at += 2;
+  if (high !== 0) {
+    at = putHex32(bytes, at, high, (32 - Math.clz32(high) + 3) >>> 2);
+    return putHex32(bytes, at, low, 8);
+  }
+  return putHex32(bytes, at, low, Math.max(1, (32 - Math.clz32(low) + 3) >>> 2));
+}
+
+function putHex32(bytes: Uint8Array, at: number, value: number, digits: number): number {
+  for (let i = digits - 1; i >= 0; i--) {
+    bytes[at + i] = HEX_DIGITS[value & 15] as number;
+    value >>>= 4;
+  }
+  return at + digits;
+}
+
+export function putDecimal(bytes: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = digits - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 10)) bytes[at + i] = 0x30 + (rest % 10);
+  return at + digits;
+}

@@ -1,6 +1,7 @@
+import { hex } from '../elf/index.js';
 import { readImageWord, type Image } from './image.js';
 import { describeSource, type Plan } from './plan.js';
-import { AsciiBuffer } from './ascii-buffer.js';
+import { AsciiBuffer, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
 import { joinWord, splitWord, TWO_32 } from './words.js';
 import { SOURCES } from './write-list.js';
 
@@ -72,7 +73,7 @@ export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
   const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
   const indexes = finalWriteIndexes(plan);
   const out = new AsciiBuffer(indexes.length * BYTES_PER_WRITE + plan.skipped.length * BYTES_PER_SKIP + 256);
-  out.text('{"base": "').hexWord(...splitWord(base)).text(`", "endian": "${plan.elf.reader.endian}", "wordSize": ${size}, "writes": [`);
+  out.text(`{"base": "${hex(base)}", "endian": "${plan.elf.reader.endian}", "wordSize": ${size}, "writes": [`);
   // The hot loop writes into the buffer directly: its size was reserved above, and calls per
   // fragment cost more than the fragments.
   const { targets, sources, entries } = plan.writes;
@@ -87,13 +88,13 @@ export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
     const inImage = target - origin;
     const low = size === 8 && !little ? view.getUint32(inImage + 4, false) : view.getUint32(inImage, little);
     const high = size === 4 ? 0 : little ? view.getUint32(inImage + 4, true) : view.getUint32(inImage, false);
-    at = copy(bytes, at, n === 0 ? ADDRESS_FIRST : ADDRESS_NEXT);
-    at = hex64(bytes, at, sum >>> 0, size === 8 ? (originHigh + (sum >= TWO_32 ? 1 : 0)) >>> 0 : 0);
-    at = copy(bytes, at, sizeFragment);
-    at = hex64(bytes, at, low, high);
-    at = copy(bytes, at, SOURCE_NAMES[sources[index] as number] as Uint8Array);
-    at = decimal(bytes, at, entries[index] as number);
-    at = copy(bytes, at, CLOSE);
+    at = putBytes(bytes, at, n === 0 ? ADDRESS_FIRST : ADDRESS_NEXT);
+    at = putHex64(bytes, at, sum >>> 0, size === 8 ? (originHigh + (sum >= TWO_32 ? 1 : 0)) >>> 0 : 0);
+    at = putBytes(bytes, at, sizeFragment);
+    at = putHex64(bytes, at, low, high);
+    at = putBytes(bytes, at, SOURCE_NAMES[sources[index] as number] as Uint8Array);
+    at = putDecimal(bytes, at, entries[index] as number);
+    at = putBytes(bytes, at, CLOSE);
   }
   out.advance(at);
   // One string for all skipped entries: encoding each one separately costs more than the writes.
@@ -105,37 +106,3 @@ export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
   );
   return out.text(']}\n').toBytes();
 }
-
-function copy(bytes: Uint8Array, at: number, fragment: Uint8Array): number {
-  for (let i = 0; i < fragment.length; i++) bytes[at + i] = fragment[i] as number;
-  return at + fragment.length;
-}
-
-/** `0x` and the hex digits of a 64-bit word given as halves, without leading zeros. */
-function hex64(bytes: Uint8Array, at: number, low: number, high: number): number {
-  bytes[at] = 0x30;
-  bytes[at + 1] = 0x78;
-  at += 2;
-  if (high !== 0) {
-    at = hex32(bytes, at, high, (32 - Math.clz32(high) + 3) >>> 2);
-    return hex32(bytes, at, low, 8);
-  }
-  return hex32(bytes, at, low, Math.max(1, (32 - Math.clz32(low) + 3) >>> 2));
-}
-
-function hex32(bytes: Uint8Array, at: number, value: number, digits: number): number {
-  for (let i = digits - 1; i >= 0; i--) {
-    bytes[at + i] = HEX_DIGITS[value & 15] as number;
-    value >>>= 4;
-  }
-  return at + digits;
-}
-
-function decimal(bytes: Uint8Array, at: number, value: number): number {
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  for (let i = digits - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 10)) bytes[at + i] = 0x30 + (rest % 10);
-  return at + digits;
-}
-
-const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
