@@ -9,7 +9,7 @@ export { AddressMap } from './address-map.js';
 export { architectures, archByName, identifyArch, type Arch, type ArchName, type InfoLayout } from './machines.js';
 export { relocationTypeNames } from './relocation-types.js';
 export { readRelocation, typeName, type InfoDecoder, type Relocation, type RelocationTable, type TableKind } from './relocations.js';
-export { decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress } from './relr.js';
+export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress } from './relr.js';
 export { AddressNames, type SymbolName } from './symbols.js';
 export { readElf, readRelocationInfo, type ElfFile, type RelocationInfo } from './file.js';
 export { dynamicTagNames } from './dynamic-tags.js';

@@ -42,6 +42,21 @@ export function forEachRelrEntry(
   }
 }
 
+/** How many words a RELR table relocates, without decoding them. */
+export function countRelrAddresses(reader: ElfReader, table: RelocationTable): number {
+  let count = 0;
+  forEachRelrEntry(reader, table, (_whereLow, _whereHigh, maskLow, maskHigh) => {
+    count += bitCount(maskLow) + bitCount(maskHigh);
+  });
+  return count;
+}
+
+function bitCount(value: number): number {
+  let bits = value - ((value >>> 1) & 0x55555555);
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 /** Every address a RELR table relocates, in order, with the index of the entry it came from. */
 export function forEachRelrAddress(
   reader: ElfReader,

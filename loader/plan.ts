@@ -1,4 +1,5 @@
 import {
+  countRelrAddresses,
   DT_PLTGOT,
   ElfError,
   forEachRelrEntry,
@@ -160,6 +161,9 @@ class PlanBuilder {
     const before = this.writes.count;
     const w = this.wordSize;
     const writes = this.writes;
+    // Room for the whole table at once: growing arrays of a million writes step by step costs
+    // more than counting the bitmaps' bits first.
+    writes.reserve(countRelrAddresses(this.elf.reader, table));
     forEachRelrEntry(this.elf.reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
       // One check for the whole run when it lies in the last segment written; else word by word,
       // which names the exact word that falls outside.
@@ -173,7 +177,6 @@ class PlanBuilder {
         }
         return;
       }
-      writes.reserve(words);
       for (let word = 0; word < words; word++) {
         if (((word < 32 ? maskLow >>> word : maskHigh >>> (word - 32)) & 1) !== 0) writes.pushAddBase(first + word * w, SOURCE_RELR, entry);
       }

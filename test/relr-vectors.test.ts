@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { apply, finalWrites, imageFor, plan } from 'piekit';
-import { architectures, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
+import { architectures, countRelrAddresses, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
 import { encodeWords, writeElf } from './synthetic/elf-writer.js';
 import { decodeRelrSpec } from './synthetic/relr-spec.js';
 
@@ -98,6 +98,7 @@ describe.each([8, 4] as const)('LLVM relr-relocs.test vectors, ELF%i', (wordSize
       if (table === undefined) throw new Error('no RELR table found through DT_RELR');
       expect(table.count).toBe(vector.entries.length);
       expect(decodeRelr(elf.reader, table)).toEqual(flat(vector));
+      expect(countRelrAddresses(elf.reader, table)).toBe(flat(vector).length);
 
       const base = wordSize === 8 ? 0x7f00_1234_0000n : 0x8000_0000n;
       const mask = (1n << BigInt(8 * wordSize)) - 1n;
