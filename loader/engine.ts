@@ -2,19 +2,18 @@ import {
   DT_PLTGOT,
   ElfError,
   hex,
-  readRelocation,
   readRelocationInfo,
-  typeName,
   type ElfFile,
-  type RelocationTable,
+  type RelocationInfo,
 } from '../elf/index.js';
 import { apply, checkBase } from './apply.js';
 import { createImage, imageFor, type Image } from './image.js';
 import { layoutOf, type ImageLayout, type LoadSegment } from './layout.js';
 import { nativeAddon } from './native-addon.js';
 import { NativeStatus, type NativeLog, type NativeResult } from './native-surface.js';
-import { describeSource, plan, type Plan, type SkippedRelocation, type TableSummary } from './plan.js';
-import { SOURCE_RELA, SOURCES, WriteList } from './write-list.js';
+import { describeSource, plan, type Plan, type TableSummary } from './plan.js';
+import { lazySkipped, skippedByType, type SkipLog } from './skipped.js';
+import { SOURCES, WriteList } from './write-list.js';
 
 /** Which implementation of the algorithm relocates: TypeScript's plan + apply, or startup/relocate.c in-process. */
 export type Engine = 'ts' | 'native';
@@ -69,7 +68,8 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
       textSegments.add(segment);
     }
   }
-  const skipped = skippedEntries(elf, info.tables, info.decoder, result.skipped as NativeLog);
+  const skips = result.skipped as NativeLog;
+  const skipped = lazySkipped(elf, info, skips);
   const gotno = info.dynamic.mipsLocalGotno;
   return {
     image,
@@ -78,8 +78,10 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
       info,
       layout,
       writes,
-      skipped,
-      tables: summaries(info.tables, writes, skipped),
+      get skipped() {
+        return skipped();
+      },
+      tables: summaries(elf, info, writes, skips),
       localGot: elf.arch.localGot && gotno !== 0n ? { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(gotno) } : undefined,
       textRelocations,
       relocatedSegments: layout.segments.filter((segment) => segment.writable || textSegments.has(segment)),
@@ -141,25 +143,15 @@ function failOn(result: NativeResult, layout: ImageLayout): void {
   }
 }
 
-function skippedEntries(elf: ElfFile, tables: readonly RelocationTable[], decoder: Parameters<typeof readRelocation>[1], log: NativeLog): SkippedRelocation[] {
-  const rel = tables.find((candidate) => candidate.kind === 'rel');
-  const rela = tables.find((candidate) => candidate.kind === 'rela');
-  return Array.from(log.entries, (entry, i) => {
-    const kind = log.sources[i] === SOURCE_RELA ? 'rela' : 'rel';
-    const relocation = readRelocation(elf.reader, decoder, (kind === 'rela' ? rela : rel) as RelocationTable, entry);
-    return { table: kind, index: entry, offset: relocation.offset, symbol: relocation.symbol, type: relocation.type, typeName: typeName(elf.arch, relocation.type) };
-  });
-}
-
-function summaries(tables: readonly RelocationTable[], writes: WriteList, skipped: readonly SkippedRelocation[]): TableSummary[] {
+function summaries(elf: ElfFile, info: RelocationInfo, writes: WriteList, skips: SkipLog): TableSummary[] {
   const relative = new Array<number>(SOURCES.length).fill(0);
   for (let i = 0; i < writes.count; i++) {
     const source = writes.sources[i] as number;
     relative[source] = (relative[source] ?? 0) + 1;
   }
-  return tables.map((table) => {
-    const counts = new Map<string, number>();
-    for (const skip of skipped) if (skip.table === table.kind) counts.set(skip.typeName, (counts.get(skip.typeName) ?? 0) + 1);
-    return { table, relative: relative[SOURCES.indexOf(table.kind)] ?? 0, skipped: counts };
-  });
+  return info.tables.map((table) => ({
+    table,
+    relative: relative[SOURCES.indexOf(table.kind)] ?? 0,
+    skipped: skippedByType(elf, info, skips, table),
+  }));
 }

@@ -5,13 +5,13 @@ import {
   forEachRelrEntry,
   hex,
   readRelocationInfo,
-  typeName,
   type ElfFile,
   type RelocationInfo,
   type RelocationTable,
   type TableKind,
 } from '../elf/index.js';
 import { layoutOf, segmentAt, type ImageLayout, type LoadSegment } from './layout.js';
+import { lazySkipped, skippedByType, type SkippedRelocation } from './skipped.js';
 import { joinWord, splitWord, TWO_32 } from './words.js';
 import {
   ADD_BASE,
@@ -23,15 +23,6 @@ import {
   SOURCES,
   WriteList,
 } from './write-list.js';
-
-export interface SkippedRelocation {
-  readonly table: 'rel' | 'rela';
-  readonly index: number;
-  readonly offset: bigint;
-  readonly symbol: number;
-  readonly type: number;
-  readonly typeName: string;
-}
 
 export interface TableSummary {
   readonly table: RelocationTable;
@@ -72,12 +63,15 @@ export function plan(elf: ElfFile): Plan {
   const builder = new PlanBuilder(elf, layout);
   const localGot = builder.addLocalGot(info);
   const tables = info.tables.map((table) => (table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table)));
+  const skipped = lazySkipped(elf, info, builder.skips);
   return {
     elf,
     info,
     layout,
     writes: builder.writes,
-    skipped: builder.skipped,
+    get skipped() {
+      return skipped();
+    },
     tables,
     localGot,
     textRelocations: builder.textRelocations,
@@ -87,7 +81,7 @@ export function plan(elf: ElfFile): Plan {
 
 class PlanBuilder {
   readonly writes = new WriteList();
-  readonly skipped: SkippedRelocation[] = [];
+  readonly skips = { sources: [] as number[], entries: [] as number[] };
   readonly textRelocations: number[] = [];
   readonly textSegments = new Set<LoadSegment>();
   private readonly startLow: number;
@@ -128,7 +122,6 @@ class PlanBuilder {
     const isRela = table.kind === 'rela';
     const source = TABLE_SOURCE[table.kind];
     const kind = isRela && !this.elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE;
-    const skipped = new Map<string, number>();
     const before = this.writes.count;
     this.writes.reserve(table.count);
     for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
@@ -142,19 +135,10 @@ class PlanBuilder {
         this.push(offsetLow, offsetHigh, kind, addendLow, addendHigh, source, index);
         continue;
       }
-      const type = info.decoder.type(infoLow, infoHigh);
-      const name = typeName(this.elf.arch, type);
-      skipped.set(name, (skipped.get(name) ?? 0) + 1);
-      this.skipped.push({
-        table: isRela ? 'rela' : 'rel',
-        index,
-        offset: joinWord(offsetLow, offsetHigh),
-        symbol: info.decoder.symbol(infoLow, infoHigh),
-        type,
-        typeName: name,
-      });
+      this.skips.sources.push(source);
+      this.skips.entries.push(index);
     }
-    return { table, relative: this.writes.count - before, skipped };
+    return { table, relative: this.writes.count - before, skipped: skippedByType(this.elf, info, this.skips, table) };
   }
 
   addRelr(table: RelocationTable): TableSummary {
