@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ElfFile } from '../../elf/index.js';
 import { apply, imageFor, plan, readElfFile, relocate } from '../../loader/index.js';
 import { relrFixture } from './relr-fixture.js';
 import { reportCoreSizes, reportInstructions } from './stub.js';
@@ -14,6 +15,7 @@ interface Row {
   readonly file: string;
   readonly relocations: number;
   readonly planApplyMs: number;
+  readonly fromDiskMs: number;
   readonly nativeMs: number;
   readonly readelfMs: number;
   readonly cliMs: number;
@@ -21,19 +23,27 @@ interface Row {
 
 function measure(file: string): Row {
   let relocations = 0;
-  const planApplyMs = medianMs(RUNS, () => {
-    const planned = plan(readElfFile(file));
+  const planApply = (elf: ElfFile): void => {
+    const planned = plan(elf);
     apply(planned, imageFor(planned), 0x7f0000000000n);
     relocations = planned.writes.count;
-  });
-  // The same work through the native engine: reading and validation are shared, relocation is C.
+  };
+  // The file read once (its tables and segments reach memory in the warm-up run), then planned
+  // and applied: the work of plan + apply alone.
+  const inMemory = readElfFile(file);
+  const planApplyMs = medianMs(RUNS, () => planApply(inMemory));
+  // What a caller waits for from a path: reading the bytes relocation needs, then the same work.
+  const fromDiskMs = medianMs(RUNS, () => planApply(readElfFile(file)));
+  // The same work through the native engine, on the same file in memory: reading and validation
+  // are shared, relocation is C.
   const nativeMs = medianMs(RUNS, () => {
-    relocate(readElfFile(file), 0x7f0000000000n, 'native');
+    relocate(inMemory, 0x7f0000000000n, 'native');
   });
   return {
     file,
     relocations,
     planApplyMs,
+    fromDiskMs,
     nativeMs,
     readelfMs: commandMs(RUNS, 'readelf', ['-r', '-W', file]),
     cliMs: commandMs(RUNS, process.execPath, [cli, 'plan', file, '--base', '0x7f0000000000', '--json']),
@@ -48,6 +58,7 @@ function report(rows: readonly Row[]): void {
     console.log(`${row.file}`);
     console.log(`  relative relocations        ${row.relocations}`);
     console.log(`  plan + apply (in-process)   ${row.planApplyMs.toFixed(1)} ms  = ${rate.toFixed(1)} M relocations/s`);
+    console.log(`  read + plan + apply         ${row.fromDiskMs.toFixed(1)} ms  -> ${(row.readelfMs / row.fromDiskMs).toFixed(1)}x faster than readelf`);
     console.log(`  native engine (in-process)  ${row.nativeMs.toFixed(1)} ms  -> TypeScript takes ${(row.planApplyMs / row.nativeMs).toFixed(2)}x the native time (target <= 3x)`);
     console.log(`  readelf -r -W               ${row.readelfMs.toFixed(1)} ms  -> in-process is ${(row.readelfMs / row.planApplyMs).toFixed(1)}x faster`);
     console.log(`  piekit plan --json (shell)  ${row.cliMs.toFixed(1)} ms  -> ${(row.cliMs / row.readelfMs).toFixed(2)}x readelf's time\n`);
