@@ -1,9 +1,9 @@
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { ET_DYN, readElfFile } from '../elf/index.js';
 import { packageRoot } from './package-root.js';
+import { missingRequirement } from './requirements.js';
 import { COMMON_FLAGS, toolchainFor, toolchains } from './toolchains.js';
 
 export interface BuildOptions {
@@ -59,13 +59,13 @@ export function buildCommand(options: BuildOptions): string[] {
 /** Compiles and links a freestanding C program with piekit's stub into a self-relocating static-PIE. */
 export async function buildProgram(options: BuildOptions): Promise<void> {
   const command = buildCommand(options);
-  for (const requirement of toolchainFor(options.arch)?.requires ?? []) {
-    if (!(await onPath(requirement.command))) {
-      throw new BuildError(
-        'missing',
-        `${requirement.command} is not installed: building for ${options.arch} needs the Debian package ${requirement.package} (scripts/setup installs it)`,
-      );
-    }
+  const toolchain = toolchainFor(options.arch);
+  const missing = toolchain === undefined ? undefined : await missingRequirement(toolchain);
+  if (missing !== undefined) {
+    throw new BuildError(
+      'missing',
+      `${missing.command} is not installed: building for ${options.arch} needs the Debian package ${missing.package} (scripts/setup installs it)`,
+    );
   }
   await mkdir(dirname(resolve(options.output)), { recursive: true });
   const [program, ...args] = command;
@@ -78,17 +78,4 @@ export async function buildProgram(options: BuildOptions): Promise<void> {
   if (elf.header.type !== ET_DYN) {
     throw new BuildError('failed', `${options.output}: the ${options.arch} toolchain linked e_type ${elf.header.type}, not ET_DYN`);
   }
-}
-
-async function onPath(command: string): Promise<boolean> {
-  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
-    if (directory === '') continue;
-    try {
-      await access(join(directory, command), constants.X_OK);
-      return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
 }

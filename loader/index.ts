@@ -12,6 +12,7 @@ export { compareDump, expectedImage, type Comparison, type Difference } from './
 export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './writes.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';
 export { BuildError, buildCommand, buildProgram, type BuildOptions } from './build.js';
+export { missingRequirement, onPath } from './requirements.js';
 export { abiTable, COMMON_FLAGS, sampleFormats, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';
 export { ENGINES, relocate, type Engine, type Relocated } from './engine.js';
 export { nativeAddon } from './native-addon.js';
