@@ -7,27 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { apply, ElfError, finalWrites, imageFor, plan, readElf, type ElfErrorCode } from 'piekit';
-import {
-  DT_RELA,
-  DT_RELAENT,
-  DT_RELASZ,
-  DT_RELR,
-  DT_RELRENT,
-  DT_RELRSZ,
-  imageEnd,
-  mutant,
-  Patch,
-  PT_DYNAMIC,
-  PT_LOAD,
-  PT_NULL,
-  regionsOf,
-  RELATIVE_TYPE,
-  shapeOf,
-  spareHeader,
-  withTableAtEnd,
-  type Shape,
-  type Table,
-} from './support/mutate.js';
+import { DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELR, DT_RELRENT, DT_RELRSZ, knownTypes, PT_DYNAMIC, PT_LOAD, PT_NULL } from './support/gabi.js';
+import { imageEnd, mutant, Patch, regionsOf, shapeOf, spareHeader, withTableAtEnd, type Shape, type Table } from './support/mutate.js';
 
 const BASE_64 = 0x7f0000000000n;
 const BASE_32 = 0x40000000n;
@@ -94,8 +75,8 @@ function dynamicLoad(shape: Shape) {
 /** Index of a relative RELA entry: the first one, or entry 0 made relative when the table has none. */
 function relativeRela(patch: Patch): number {
   const table = tableOf(patch.shape, 'rela');
-  const type = RELATIVE_TYPE[patch.shape.machine];
-  if (type === undefined) throw new Error(`no relative type for e_machine ${patch.shape.machine}`);
+  // Symbol 0, so the type is the whole r_info; MIPS bases are not used here.
+  const type = knownTypes(patch.shape.machine, patch.shape.wordSize).relative.type;
   for (let index = 0; index < table.size / table.entrySize; index++) {
     if (patch.readEntry(table, index, 1) === BigInt(type)) return index;
   }

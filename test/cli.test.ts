@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readelfRelatives } from './support/readelf.js';
-import { DT_RELAENT, fileOffsetOf, Patch, PT_NULL, shapeOf } from './support/mutate.js';
+import { DT_RELAENT, PT_NULL } from './support/gabi.js';
+import { fileOffsetOf, Patch, shapeOf } from './support/mutate.js';
 
 const CLI = 'dist/loader/cli/main.js';
 const BASE = 0x7f0000000000n;

@@ -3,45 +3,7 @@
  * patches do not come from the code under test), field patchers for either class and byte order,
  * and a seeded xorshift mutator whose every mutant can be rebuilt from (seed, index).
  */
-
-export const PT_NULL = 0;
-export const PT_LOAD = 1;
-export const PT_DYNAMIC = 2;
-export const PT_NOTE = 4;
-export const PT_PHDR = 6;
-export const PT_GNU_STACK = 0x6474e551;
-
-export const DT_NULL = 0n;
-export const DT_RELA = 7n;
-export const DT_RELASZ = 8n;
-export const DT_RELAENT = 9n;
-export const DT_REL = 17n;
-export const DT_RELSZ = 18n;
-export const DT_RELENT = 19n;
-export const DT_RELRSZ = 35n;
-export const DT_RELR = 36n;
-export const DT_RELRENT = 37n;
-
-/** The relative relocation type per e_machine (symbol 0, so it is the whole r_info); MIPS is left out. */
-export const RELATIVE_TYPE: Readonly<Record<number, number>> = {
-  2: 22, // sparc
-  3: 8, // i386
-  4: 22, // m68k
-  18: 22, // sparc32plus
-  20: 22, // powerpc
-  21: 22, // powerpc64
-  22: 12, // s390x
-  40: 23, // arm
-  43: 22, // sparcv9
-  62: 8, // x86_64
-  93: 56, // arc compact
-  164: 35, // hexagon
-  183: 1027, // aarch64
-  195: 56, // arcv2
-  243: 3, // riscv
-  252: 9, // csky
-  258: 3, // loongarch
-};
+import { DT_NULL, DT_REL, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, DT_RELSZ, PT_DYNAMIC, PT_GNU_STACK, PT_LOAD, PT_NOTE } from './gabi.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field layout by class

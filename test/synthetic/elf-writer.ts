@@ -9,6 +9,26 @@
  * No section headers: a stripped static-PIE has none and startup code never reads them.
  */
 
+import {
+  DT_NULL,
+  DT_REL,
+  DT_RELA,
+  DT_RELAENT,
+  DT_RELASZ,
+  DT_RELENT,
+  DT_RELR,
+  DT_RELRENT,
+  DT_RELRSZ,
+  DT_RELSZ,
+  EM_MIPS,
+  EM_SPARCV9,
+  ET_DYN,
+  PF_R,
+  PF_W,
+  PT_DYNAMIC,
+  PT_LOAD,
+} from '../support/gabi.js';
+
 export type WordSize = 4 | 8;
 export type Endian = 'little' | 'big';
 
@@ -33,27 +53,6 @@ export interface SyntheticElf extends Target {
   readonly relr?: readonly bigint[];
 }
 
-// Tag and header constants from the gABI, spelled out here rather than imported from piekit.
-export const DT_NULL = 0n;
-export const DT_PLTGOT = 3n;
-export const DT_RELA = 7n;
-export const DT_RELASZ = 8n;
-export const DT_RELAENT = 9n;
-export const DT_REL = 17n;
-export const DT_RELSZ = 18n;
-export const DT_RELENT = 19n;
-export const DT_RELRSZ = 35n;
-export const DT_RELR = 36n;
-export const DT_RELRENT = 37n;
-export const DT_MIPS_LOCAL_GOTNO = 0x7000000an;
-
-const ET_DYN = 3;
-const PT_LOAD = 1;
-const PT_DYNAMIC = 2;
-const PF_W = 2;
-const PF_R = 4;
-const EM_MIPS = 8;
-const EM_SPARCV9 = 43;
 const PAGE = 0x1000n;
 
 /** Words in the file's byte order; negative values wrap to two's complement. */
