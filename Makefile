@@ -13,7 +13,7 @@ SAMPLES := hello tables many
 # A sample depends on the portable stub, its own architecture's header and the toolchain table,
 # by source: tsc rewrites every file of dist/ on each build, which must not rebuild every sample.
 STUB := $(wildcard startup/*.c startup/*.h) loader/toolchains.ts loader/build.ts
-arch_header = $(wildcard startup/arch/$(STUB_$(1))/*.h)
+arch_header = $(wildcard startup/arch/$(STUB_$(1))/*.h startup/arch/*.h)
 
 # Defines ALL_ARCHES and FORMATS_<arch>; make rebuilds it, then itself, when the table changes.
 include samples/out/toolchains.mk

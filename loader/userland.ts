@@ -112,6 +112,8 @@ export async function loaderFor(arch: string): Promise<string> {
   const inputs = [
     ...listed(loaderSources),
     ...listed(join(root, 'startup')),
+    // Headers that several architectures share (a family's syscall functions).
+    ...listed(join(root, 'startup', 'arch')),
     ...listed(join(root, 'startup', 'arch', stub)),
   ];
   const built = existsSync(path) ? statSync(path).mtimeMs : -1;

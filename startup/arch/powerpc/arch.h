@@ -41,60 +41,7 @@ __asm__(".text\n"
 	".size _start, . - _start\n");
 #endif
 
-/*
- * sc: number in r0, arguments from r3, result in r3. The kernel reports failure by setting the
- * summary-overflow bit of cr0 with a positive errno in r3; piekit wants it negated. r0 and r4-r12,
- * ctr, xer and cr0 are volatile across the call.
- */
-#define PK_PPC_SYSCALL_CLOBBERS "memory", "cr0", "ctr", "xer", "r9", "r10", "r11", "r12"
-
-static inline long pk_syscall1(long n, long a)
-{
-	register long r0 __asm__("r0") = n;
-	register long r3 __asm__("r3") = a;
-	register long r4 __asm__("r4");
-	register long r5 __asm__("r5");
-	register long r6 __asm__("r6");
-	register long r7 __asm__("r7");
-	register long r8 __asm__("r8");
-	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
-			 : "+r"(r0), "+r"(r3), "=r"(r4), "=r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
-			 :
-			 : PK_PPC_SYSCALL_CLOBBERS);
-	return r3;
-}
-
-static inline long pk_syscall3(long n, long a, long b, long c)
-{
-	register long r0 __asm__("r0") = n;
-	register long r3 __asm__("r3") = a;
-	register long r4 __asm__("r4") = b;
-	register long r5 __asm__("r5") = c;
-	register long r6 __asm__("r6");
-	register long r7 __asm__("r7");
-	register long r8 __asm__("r8");
-	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
-			 : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "=r"(r6), "=r"(r7), "=r"(r8)
-			 :
-			 : PK_PPC_SYSCALL_CLOBBERS);
-	return r3;
-}
-
-static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r0 __asm__("r0") = n;
-	register long r3 __asm__("r3") = a;
-	register long r4 __asm__("r4") = b;
-	register long r5 __asm__("r5") = c;
-	register long r6 __asm__("r6") = d;
-	register long r7 __asm__("r7") = e;
-	register long r8 __asm__("r8") = f;
-	__asm__ volatile("sc\n\tbns+ 0f\n\tneg 3, 3\n0:"
-			 : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6), "+r"(r7), "+r"(r8)
-			 :
-			 : PK_PPC_SYSCALL_CLOBBERS);
-	return r3;
-}
+#include "../powerpc-syscall.h"
 
 /*
  * Enters a loaded program: r1 at argc, LR 0 so no frame looks like a caller. The kernel zeroes

@@ -52,45 +52,8 @@ __asm__(".text\n"
  * ta 0x6d (the 64-bit syscall trap): number in %g1, arguments from %o0, result in %o0. On failure
  * the kernel sets the carry bit of %xcc with a positive errno in %o0; piekit wants it negated.
  */
-static inline long pk_syscall1(long n, long a)
-{
-	register long g1 __asm__("g1") = n;
-	register long o0 __asm__("o0") = a;
-	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
-			 : "+r"(g1), "+r"(o0)
-			 :
-			 : "cc", "memory");
-	return o0;
-}
-
-static inline long pk_syscall3(long n, long a, long b, long c)
-{
-	register long g1 __asm__("g1") = n;
-	register long o0 __asm__("o0") = a;
-	register long o1 __asm__("o1") = b;
-	register long o2 __asm__("o2") = c;
-	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
-			 : "+r"(g1), "+r"(o0), "+r"(o1), "+r"(o2)
-			 :
-			 : "cc", "memory");
-	return o0;
-}
-
-static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long g1 __asm__("g1") = n;
-	register long o0 __asm__("o0") = a;
-	register long o1 __asm__("o1") = b;
-	register long o2 __asm__("o2") = c;
-	register long o3 __asm__("o3") = d;
-	register long o4 __asm__("o4") = e;
-	register long o5 __asm__("o5") = f;
-	__asm__ volatile("ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
-			 : "+r"(g1), "+r"(o0), "+r"(o1), "+r"(o2), "+r"(o3), "+r"(o4), "+r"(o5)
-			 :
-			 : "cc", "memory");
-	return o0;
-}
+#define PK_SPARC_SYSCALL "ta 0x6d\n\tbcc,pt %%xcc, 0f\n\t nop\n\tsub %%g0, %%o0, %%o0\n0:"
+#include "../sparc-syscall.h"
 
 /*
  * Enters a loaded program as the kernel does: argc just above a 16-doubleword register-window
