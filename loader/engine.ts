@@ -1,5 +1,4 @@
 import {
-  DT_PLTGOT,
   ElfError,
   hex,
   readRelocationInfo,
@@ -11,7 +10,7 @@ import { createImage, imageFor, type Image } from './image.js';
 import { layoutOf, type ImageLayout, type LoadSegment } from './layout.js';
 import { nativeAddon } from './native-addon.js';
 import { NativeStatus, type NativeLog, type NativeResult } from './native-surface.js';
-import { describeSource, plan, type Plan, type TableSummary } from './plan.js';
+import { describeSource, localGotOf, plan, type Plan, type TableSummary } from './plan.js';
 import { lazySkipped, skippedByType, type SkipLog } from './skipped.js';
 import { SOURCES, WriteList } from './write-list.js';
 
@@ -70,7 +69,6 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
   }
   const skips = result.skipped as NativeLog;
   const skipped = lazySkipped(elf, info, skips);
-  const gotno = info.dynamic.mipsLocalGotno;
   return {
     image,
     plan: {
@@ -82,7 +80,7 @@ function relocateNative(elf: ElfFile, base: bigint): Relocated {
         return skipped();
       },
       tables: summaries(elf, info, writes, skips),
-      localGot: elf.arch.localGot && gotno !== 0n ? { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(gotno) } : undefined,
+      localGot: localGotOf(elf, info),
       textRelocations,
       relocatedSegments: layout.segments.filter((segment) => segment.writable || textSegments.has(segment)),
     },

@@ -79,6 +79,13 @@ export function plan(elf: ElfFile): Plan {
   };
 }
 
+/** The MIPS local GOT the startup code relocates first: DT_MIPS_LOCAL_GOTNO words at DT_PLTGOT. */
+export function localGotOf(elf: ElfFile, info: RelocationInfo): Plan['localGot'] {
+  const count = info.dynamic.mipsLocalGotno;
+  if (!elf.arch.localGot || count === 0n) return undefined;
+  return { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(count) };
+}
+
 class PlanBuilder {
   readonly writes = new WriteList();
   readonly skips = { sources: [] as number[], entries: [] as number[] };
@@ -99,16 +106,15 @@ class PlanBuilder {
   }
 
   addLocalGot(info: RelocationInfo): Plan['localGot'] {
-    if (!this.elf.arch.localGot || info.dynamic.mipsLocalGotno === 0n) return undefined;
-    const vaddr = info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n;
-    const count = info.dynamic.mipsLocalGotno;
+    const got = localGotOf(this.elf, info);
+    if (got === undefined) return undefined;
     const size = BigInt(this.wordSize);
     // Each word is checked as it is planned, so a huge count fails at the segment's end.
-    for (let index = 0n; index < count; index++) {
-      const [low, high] = splitWord(BigInt.asUintN(this.wordSize * 8, vaddr + index * size));
-      this.push(low, high, ADD_BASE, 0, 0, SOURCE_GOT, Number(index));
+    for (let index = 0; index < got.count; index++) {
+      const [low, high] = splitWord(BigInt.asUintN(this.wordSize * 8, got.vaddr + BigInt(index) * size));
+      this.push(low, high, ADD_BASE, 0, 0, SOURCE_GOT, index);
     }
-    return { vaddr, count: Number(count) };
+    return got;
   }
 
   addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
