@@ -9,7 +9,10 @@
 
 struct pk_engine {
 	const struct pk_request *request;
-	const struct pk_segment *cached;
+	/* The segments last read (tables) and last written (data): a loop over a table alternates
+	 * between the two, so each keeps its own. */
+	const struct pk_segment *read_cached;
+	const struct pk_segment *write_cached;
 	struct pk_result result;
 };
 
@@ -62,6 +65,25 @@ static uint64_t pk_address_mask(const struct pk_request *request)
 	return request->word_size == 8 ? UINT64_MAX : UINT32_MAX;
 }
 
+static int pk_holds(const struct pk_segment *segment, uint64_t vaddr, uint64_t size)
+{
+	return vaddr >= segment->vaddr && vaddr - segment->vaddr <= segment->memsz && segment->memsz - (vaddr - segment->vaddr) >= size;
+}
+
+/* The segment whose memory holds `size` bytes at `vaddr`, or NULL; segments never overlap (the
+ * caller's layout refuses that), so the one found last is checked first. */
+static const struct pk_segment *pk_segment_holding(const struct pk_request *request, const struct pk_segment **cached, uint64_t vaddr,
+						   uint64_t size)
+{
+	if (*cached != NULL && pk_holds(*cached, vaddr, size))
+		return *cached;
+	for (size_t i = 0; i < request->segment_count; i++) {
+		if (pk_holds(&request->segments[i], vaddr, size))
+			return *cached = &request->segments[i];
+	}
+	return NULL;
+}
+
 /* A word of the dynamic section or of a table, as memory holds it before relocation: the file's
  * bytes up to p_filesz, zeros after them up to p_memsz (a dynamic section may end in them). */
 static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
@@ -69,23 +91,24 @@ static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
 	const struct pk_request *request = engine->request;
 	uint64_t vaddr = (address - request->base) & pk_address_mask(request);
 	uint64_t size = (uint64_t)request->word_size;
-	for (size_t i = 0; i < request->segment_count; i++) {
-		const struct pk_segment *segment = &request->segments[i];
-		if (vaddr < segment->vaddr || vaddr - segment->vaddr > segment->memsz || segment->memsz - (vaddr - segment->vaddr) < size)
+	const struct pk_segment *segment = pk_segment_holding(request, &engine->read_cached, vaddr, size);
+	if (segment == NULL)
+		return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+	uint64_t in_segment = vaddr - segment->vaddr;
+	uint64_t offset = segment->file_offset + in_segment;
+	/* The common case, a word wholly in the file's bytes, without the byte-by-byte walk below. */
+	if (in_segment <= segment->filesz && segment->filesz - in_segment >= size && offset <= request->file_size &&
+	    request->file_size - offset >= size)
+		return pk_load(request->file + offset, request->word_size, request->big_endian);
+	uint8_t bytes[8] = { 0 };
+	for (uint64_t byte = 0; byte < size; byte++) {
+		if (in_segment + byte >= segment->filesz)
 			continue;
-		uint8_t bytes[8] = { 0 };
-		for (uint64_t byte = 0; byte < size; byte++) {
-			uint64_t in_segment = vaddr - segment->vaddr + byte;
-			if (in_segment >= segment->filesz)
-				continue;
-			uint64_t offset = segment->file_offset + in_segment;
-			if (offset >= request->file_size)
-				return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
-			bytes[byte] = request->file[offset];
-		}
-		return pk_load(bytes, request->word_size, request->big_endian);
+		if (offset + byte >= request->file_size)
+			return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+		bytes[byte] = request->file[offset + byte];
 	}
-	return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+	return pk_load(bytes, request->word_size, request->big_endian);
 }
 
 /* The image bytes of the word a store or load reaches, or NULL after recording why not. */
@@ -94,23 +117,10 @@ static uint8_t *pk_word_at(struct pk_engine *engine, uint64_t address, int sourc
 	const struct pk_request *request = engine->request;
 	uint64_t vaddr = (address - request->base) & pk_address_mask(request);
 	uint64_t size = (uint64_t)request->word_size;
-	const struct pk_segment *segment = engine->cached;
-	if (segment == NULL || vaddr < segment->vaddr || vaddr - segment->vaddr > segment->memsz ||
-	    segment->memsz - (vaddr - segment->vaddr) < size) {
-		segment = NULL;
-		for (size_t i = 0; i < request->segment_count; i++) {
-			const struct pk_segment *candidate = &request->segments[i];
-			if (vaddr >= candidate->vaddr && vaddr - candidate->vaddr <= candidate->memsz &&
-			    candidate->memsz - (vaddr - candidate->vaddr) >= size) {
-				segment = candidate;
-				break;
-			}
-		}
-		if (segment == NULL) {
-			pk_failed(engine, PK_ENGINE_WRITE_OUTSIDE_SEGMENTS, source, index, vaddr);
-			return NULL;
-		}
-		engine->cached = segment;
+	const struct pk_segment *segment = pk_segment_holding(request, &engine->write_cached, vaddr, size);
+	if (segment == NULL) {
+		pk_failed(engine, PK_ENGINE_WRITE_OUTSIDE_SEGMENTS, source, index, vaddr);
+		return NULL;
 	}
 	if (segment->image_offset < 0) {
 		pk_failed(engine, PK_ENGINE_OUTSIDE_WINDOW, source, index, vaddr);
@@ -193,7 +203,7 @@ static void pk_skip(struct pk_engine *engine, int source, uint64_t index)
 
 struct pk_result pk_engine_relocate(const struct pk_request *request)
 {
-	struct pk_engine engine = { request, NULL, { PK_ENGINE_OK, -1, 0, 0 } };
+	struct pk_engine engine = { request, NULL, NULL, { PK_ENGINE_OK, -1, 0, 0 } };
 	/* An empty typed array may come with a NULL pointer: only a NULL with a size is wrong. */
 	if ((request->word_size != 4 && request->word_size != 8) || (request->file == NULL && request->file_size != 0) ||
 	    (request->image == NULL && request->image_size != 0) || (request->segments == NULL && request->segment_count != 0)) {
