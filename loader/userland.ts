@@ -8,17 +8,9 @@ import { emulatorFor } from './emulators.js';
 import { packageRoot } from './package-root.js';
 import { toolchainFor } from './toolchains.js';
 
-/** The auxv entries the loader sets itself (native/loader/stack.c); every other one it passes on from its own. */
-export const LOADER_AUXV = ['AT_PHDR', 'AT_PHENT', 'AT_PHNUM', 'AT_BASE', 'AT_ENTRY', 'AT_RANDOM', 'AT_EXECFN'] as const;
-export const AUXV_TYPES: Readonly<Record<string, number>> = {
-  AT_PHDR: 3,
-  AT_PHENT: 4,
-  AT_PHNUM: 5,
-  AT_BASE: 7,
-  AT_ENTRY: 9,
-  AT_RANDOM: 25,
-  AT_EXECFN: 31,
-};
+/** The auxv entries the loader sets itself (native/loader/stack.c), by number; it passes on every other one from its own. */
+const LOADER_AUXV = { AT_PHDR: 3, AT_PHENT: 4, AT_PHNUM: 5, AT_BASE: 7, AT_ENTRY: 9, AT_RANDOM: 25, AT_EXECFN: 31 } as const;
+type LoaderAuxv = keyof typeof LOADER_AUXV;
 
 export interface MappedSegment {
   readonly start: bigint;
@@ -64,6 +56,15 @@ export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], e
   const holder = loads.find((load) => elf.header.phoff >= load.offset && elf.header.phoff - load.offset < load.filesz);
   const phdr = phdrHeader?.vaddr ?? (holder === undefined ? undefined : holder.vaddr + (elf.header.phoff - holder.offset));
   if (phdr === undefined) throw new ElfError('BAD_SEGMENT', 'Invalid ELF program headers: no PT_PHDR and no PT_LOAD holds them');
+  const auxv: Readonly<Record<LoaderAuxv, bigint | 'stack'>> = {
+    AT_PHDR: base + phdr,
+    AT_PHENT: BigInt(elf.header.phentsize),
+    AT_PHNUM: BigInt(headers.length),
+    AT_BASE: 0n,
+    AT_ENTRY: base + elf.header.entry,
+    AT_RANDOM: 'stack',
+    AT_EXECFN: 'stack',
+  };
   const protection = (flags: number): string => `${flags & PF_R ? 'r' : '-'}${flags & PF_W ? 'w' : '-'}${flags & PF_X ? 'x' : '-'}`;
   return {
     base,
@@ -77,15 +78,7 @@ export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], e
     entry: base + elf.header.entry,
     argv,
     environmentCount,
-    auxv: [
-      { name: 'AT_PHDR', type: 3, value: base + phdr },
-      { name: 'AT_PHENT', type: 4, value: BigInt(elf.header.phentsize) },
-      { name: 'AT_PHNUM', type: 5, value: BigInt(headers.length) },
-      { name: 'AT_BASE', type: 7, value: 0n },
-      { name: 'AT_ENTRY', type: 9, value: base + elf.header.entry },
-      { name: 'AT_RANDOM', type: 25, value: 'stack' },
-      { name: 'AT_EXECFN', type: 31, value: 'stack' },
-    ],
+    auxv: (Object.keys(LOADER_AUXV) as LoaderAuxv[]).map((name) => ({ name, type: LOADER_AUXV[name], value: auxv[name] })),
   };
 }
 
