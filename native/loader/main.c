@@ -4,10 +4,6 @@
  * It is itself a static-PIE built with piekit's stub, for the architecture it loads.
  */
 #include "loader.h"
-#include "arch.h"
-
-#define AT_NULL 0
-#define AT_PAGESZ 6
 
 _Noreturn void loader_fail(int status, const char *what, const char *detail)
 {

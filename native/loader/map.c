@@ -4,19 +4,11 @@
  * protections. Anything the kernel would refuse is refused here with its own exit status.
  */
 #include "loader.h"
-#include "arch.h"
 
 #define PK_AT_FDCWD (-100)
 #define PK_SEEK_END 2
-#define PK_PROT_READ 1
-#define PK_PROT_WRITE 2
-#define PK_PROT_EXEC 4
-#define PK_MAP_PRIVATE 0x02
 #define PK_MAP_FIXED 0x10
 #define PK_MAP_FIXED_NOREPLACE 0x100000
-#ifndef PK_MAP_ANONYMOUS
-#define PK_MAP_ANONYMOUS 0x20
-#endif
 #define PK_EEXIST 17
 #define PK_EFBIG 27
 #define PK_PT_INTERP 3
@@ -25,11 +17,6 @@
 
 /* The loader's own ELF header: its class, byte order and machine are the only ones it loads. */
 extern const unsigned char __ehdr_start[];
-
-static int is_error(long result)
-{
-	return result < 0 && result > -4096;
-}
 
 static uintptr_t page_down(uintptr_t value, uintptr_t page)
 {
@@ -49,7 +36,7 @@ static long map_anonymous(uintptr_t address, uintptr_t size, int protection, int
 void loader_read(const char *path, struct loaded *program)
 {
 	long fd = pk_syscall6(PK_SYS_OPENAT, PK_AT_FDCWD, (long)path, 0, 0, 0, 0);
-	if (is_error(fd))
+	if (loader_syscall_failed(fd))
 		loader_fail(LOADER_CANNOT_READ, path, "cannot be opened");
 #ifdef PK_SYS_LLSEEK
 	/* 32-bit ABIs of the generic syscall table have no lseek, only _llseek, which returns the
@@ -61,10 +48,10 @@ void loader_read(const char *path, struct loaded *program)
 #else
 	long size = pk_syscall3(PK_SYS_LSEEK, fd, 0, PK_SEEK_END);
 #endif
-	if (is_error(size) || size == 0)
+	if (loader_syscall_failed(size) || size == 0)
 		loader_fail(LOADER_CANNOT_READ, path, "cannot be read (empty, or not a regular file)");
 	long file = pk_syscall6(PK_SYS_MMAP, 0, size, PK_PROT_READ, PK_MAP_PRIVATE, fd, 0);
-	if (is_error(file))
+	if (loader_syscall_failed(file))
 		loader_fail(LOADER_CANNOT_READ, path, "cannot be mapped");
 	pk_syscall1(PK_SYS_CLOSE, fd);
 	program->file = (const unsigned char *)file;
@@ -165,7 +152,7 @@ int loader_map(struct loaded *program, uintptr_t page, int retry)
 		return LOADER_BASE_TAKEN;
 	if (reserved == -PK_EEXIST)
 		loader_fail(LOADER_BASE_TAKEN, "base taken: something is mapped there already", loader_hex(program->base, wanted));
-	if (is_error(reserved))
+	if (loader_syscall_failed(reserved))
 		loader_fail(LOADER_NO_MEMORY, "cannot reserve the program's span at", loader_hex(program->base, wanted));
 	if ((uintptr_t)reserved != start) {
 		pk_syscall3(PK_SYS_MUNMAP, reserved, (long)size, 0);

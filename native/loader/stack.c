@@ -4,23 +4,8 @@
  * AT_RANDOM bytes above them, and the stack pointer 16-byte aligned at argc.
  */
 #include "loader.h"
-#include "arch.h"
-
-#define AT_NULL 0
-#define AT_PHDR 3
-#define AT_PHENT 4
-#define AT_PHNUM 5
-#define AT_BASE 7
-#define AT_ENTRY 9
-#define AT_RANDOM 25
-#define AT_EXECFN 31
 
 #define STACK_SIZE (8u << 20)
-#define PK_PROT_READ_WRITE 3
-#define PK_MAP_PRIVATE 0x02
-#ifndef PK_MAP_ANONYMOUS
-#define PK_MAP_ANONYMOUS 0x20
-#endif
 
 /* Entries the loader sets itself; every other entry of its own auxv (page size, user and group
  * ids, hardware capabilities, the vDSO) is the same for the program and is passed on. */
@@ -40,8 +25,8 @@ static char *push_string(char **top, const char *text)
 
 uintptr_t loader_build_stack(const struct loaded *program, char **argv, int argc, char **envp, const char *execfn, const uintptr_t *own_auxv)
 {
-	long stack = pk_syscall6(PK_SYS_MMAP, 0, STACK_SIZE, PK_PROT_READ_WRITE, PK_MAP_PRIVATE | PK_MAP_ANONYMOUS, -1, 0);
-	if (stack < 0 && stack > -4096)
+	long stack = pk_syscall6(PK_SYS_MMAP, 0, STACK_SIZE, PK_PROT_READ | PK_PROT_WRITE, PK_MAP_PRIVATE | PK_MAP_ANONYMOUS, -1, 0);
+	if (loader_syscall_failed(stack))
 		loader_fail(LOADER_NO_MEMORY, "cannot map a stack", "8 MiB");
 	char *top = (char *)stack + STACK_SIZE;
 
