@@ -13,9 +13,11 @@ static void write_word(uintptr_t value)
 	piekit_write(DUMP_FD, &value, sizeof value);
 }
 
-static const struct pk_phdr *header_at(const struct piekit_startup *startup, uintptr_t index)
+/* The writable PT_LOAD at `index`, or NULL: those are the segments relocation may change. */
+static const struct pk_phdr *dumped_at(const struct piekit_startup *startup, uintptr_t index)
 {
-	return (const struct pk_phdr *)(startup->phdr + index * startup->phent);
+	const struct pk_phdr *ph = (const struct pk_phdr *)(startup->phdr + index * startup->phent);
+	return ph->p_type == PK_PT_LOAD && (ph->p_flags & PK_PF_W) != 0 ? ph : 0;
 }
 
 void piekit_after_relocation(const struct piekit_startup *startup)
@@ -29,12 +31,12 @@ void piekit_after_relocation(const struct piekit_startup *startup)
 
 	uintptr_t count = 0;
 	for (uintptr_t i = 0; i < startup->phnum; i++)
-		count += header_at(startup, i)->p_type == PK_PT_LOAD && (header_at(startup, i)->p_flags & PK_PF_W) != 0;
+		count += dumped_at(startup, i) != 0;
 	write_word(count);
 
 	for (uintptr_t i = 0; i < startup->phnum; i++) {
-		const struct pk_phdr *ph = header_at(startup, i);
-		if (ph->p_type != PK_PT_LOAD || (ph->p_flags & PK_PF_W) == 0)
+		const struct pk_phdr *ph = dumped_at(startup, i);
+		if (ph == 0)
 			continue;
 		write_word(ph->p_vaddr);
 		write_word(ph->p_memsz);
