@@ -2,17 +2,7 @@
  * Linux syscall ABI. */
 #define PK_ARCH_RELATIVE_TYPE 1027 /* R_AARCH64_RELATIVE */
 
-#define PK_SYS_WRITE 64
-#define PK_SYS_EXIT_GROUP 94
-#define PK_EINTR 4
-/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h). */
-#define PK_SYS_CLOSE 57
-#define PK_SYS_LSEEK 62
-#define PK_SYS_MMAP 222
-#define PK_SYS_MPROTECT 226
-#define PK_SYS_MUNMAP 215
-#define PK_SYS_OPENAT 56
-#define PK_SYS_GETRANDOM 278
+#include "../generic-syscalls.h"
 
 #ifdef PK_START
 /* The kernel enters with sp at argc. A C reference to _DYNAMIC becomes a GOT load, and the GOT is

@@ -2,17 +2,7 @@
  * (the generic syscall table). */
 #define PK_ARCH_RELATIVE_TYPE 56 /* R_ARC_RELATIVE */
 
-#define PK_SYS_WRITE 64
-#define PK_SYS_EXIT_GROUP 94
-#define PK_EINTR 4
-/* What the userland loader needs as well; the generic table gives a 32-bit ABI _llseek only. */
-#define PK_SYS_CLOSE 57
-#define PK_SYS_LLSEEK 62
-#define PK_SYS_MMAP 222 /* mmap2: the loader maps only at offset 0, where it is mmap */
-#define PK_SYS_MPROTECT 226
-#define PK_SYS_MUNMAP 215
-#define PK_SYS_OPENAT 56
-#define PK_SYS_GETRANDOM 278
+#include "../generic-syscalls.h"
 
 /*
  * GNU ld (2.40, the only ARC linker) writes the link-time address into the relocated word but

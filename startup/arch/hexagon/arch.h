@@ -2,20 +2,7 @@
  * syscall ABI (asm-generic numbers). */
 #define PK_ARCH_RELATIVE_TYPE 35 /* R_HEXAGON_RELATIVE */
 
-#define PK_SYS_WRITE 64
-#define PK_SYS_EXIT_GROUP 94
-#define PK_EINTR 4
-/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h,
- * 32-bit side). Number 62 is llseek, which returns the offset through a pointer; there is no
- * lseek. 222 is mmap2, whose offset is in 4096-byte units: the loader maps only at offset 0,
- * where it means the same as mmap's. */
-#define PK_SYS_CLOSE 57
-#define PK_SYS_LLSEEK 62
-#define PK_SYS_MMAP 222
-#define PK_SYS_MPROTECT 226
-#define PK_SYS_MUNMAP 215
-#define PK_SYS_OPENAT 56
-#define PK_SYS_GETRANDOM 278
+#include "../generic-syscalls.h"
 
 #ifdef PK_START
 /* The kernel enters with r29 (sp) at argc. A C reference to _DYNAMIC may go through the GOT, which

@@ -2,23 +2,7 @@
  * (asm-generic numbers on both widths). */
 #define PK_ARCH_RELATIVE_TYPE 3 /* R_LARCH_RELATIVE */
 
-#define PK_SYS_WRITE 64
-#define PK_SYS_EXIT_GROUP 94
-#define PK_EINTR 4
-/* What the userland loader needs as well (the generic table, include/uapi/asm-generic/unistd.h).
- * On LA32 number 62 is llseek, which returns the offset through a pointer, and 222 is mmap2,
- * whose offset is in 4096-byte units: the loader maps only at offset 0, where both mean mmap's. */
-#define PK_SYS_CLOSE 57
-#if __loongarch_grlen == 64
-#define PK_SYS_LSEEK 62
-#else
-#define PK_SYS_LLSEEK 62
-#endif
-#define PK_SYS_MMAP 222
-#define PK_SYS_MPROTECT 226
-#define PK_SYS_MUNMAP 215
-#define PK_SYS_OPENAT 56
-#define PK_SYS_GETRANDOM 278
+#include "../generic-syscalls.h"
 
 #ifdef PK_START
 /* The kernel enters with $sp at argc. A C reference to _DYNAMIC may become a GOT load, and the
