@@ -30,12 +30,15 @@ export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
 export const PT_INTERP = 3;
 export const PT_NOTE = 4;
+export const PT_SHLIB = 5;
 export const PT_PHDR = 6;
 export const PT_TLS = 7;
 export const PT_GNU_EH_FRAME = 0x6474e550;
 export const PT_GNU_STACK = 0x6474e551;
 export const PT_GNU_RELRO = 0x6474e552;
 export const PT_GNU_PROPERTY = 0x6474e553;
+/** The first processor-specific segment type (PT_MIPS_REGINFO, PT_ARM_EXIDX, ...). */
+export const PT_LOPROC = 0x70000000;
 
 /** p_flags */
 export const PF_X = 1;
@@ -100,3 +103,34 @@ export const EM_LOONGARCH = 258;
 /** MIPS psABI: R_MIPS_REL32 with symbol 0 is the relative relocation; mips64 stacks R_MIPS_64 on it. */
 export const R_MIPS_REL32 = 3;
 export const R_MIPS_64 = 18;
+
+/** The relative relocation type of each psABI (on MIPS, R_MIPS_REL32 above with symbol 0). */
+export const R_386_RELATIVE = 8;
+export const R_X86_64_RELATIVE = 8;
+export const R_ARC_RELATIVE = 56;
+export const R_ARM_RELATIVE = 23;
+export const R_AARCH64_RELATIVE = 1027;
+export const R_CKCORE_RELATIVE = 9;
+export const R_HEX_RELATIVE = 35;
+export const R_LARCH_RELATIVE = 3;
+export const R_68K_RELATIVE = 22;
+export const R_PPC_RELATIVE = 22;
+export const R_PPC64_RELATIVE = 22;
+export const R_RISCV_RELATIVE = 3;
+export const R_390_RELATIVE = 12;
+export const R_SPARC_RELATIVE = 22;
+
+/** Auxiliary vector entry types (System V ABI, "Process Initialization"; Linux's elf.h). */
+export const AT_NULL = 0;
+export const AT_PHDR = 3;
+export const AT_PHENT = 4;
+export const AT_PHNUM = 5;
+export const AT_PAGESZ = 6;
+export const AT_BASE = 7;
+export const AT_ENTRY = 9;
+export const AT_RANDOM = 25;
+export const AT_EXECFN = 31;
+
+/** Note types of a core file (Linux's elf.h): the registers of a thread and the process's auxv. */
+export const NT_PRSTATUS = 1;
+export const NT_AUXV = 6;

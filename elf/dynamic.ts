@@ -1,11 +1,6 @@
-import {
-  DT_MIPS_LOCAL_GOTNO,
-  DT_NULL,
-  DT_NUM,
-  PT_DYNAMIC,
-} from './constants.js';
-import { ElfError, hex } from './errors.js';
 import type { AddressMap } from './address-map.js';
+import { DT_MIPS_LOCAL_GOTNO, DT_NULL, DT_NUM, PT_DYNAMIC } from './constants.js';
+import { ElfError, hex } from './errors.js';
 import type { ProgramHeader } from './program-headers.js';
 import type { ElfReader } from './reader.js';
 

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readElf, type ElfFile } from './file.js';
+import { type ElfFile, readElf } from './file.js';
 
 /** Reads happen in chunks of this size, so many small structures cost few system calls. */
 const CHUNK = 1 << 16;

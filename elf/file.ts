@@ -1,12 +1,12 @@
-import { ET_DYN, ET_EXEC } from './constants.js';
 import { AddressMap } from './address-map.js';
-import { findDynamicHeader, readDynamic, type DynamicSection } from './dynamic.js';
+import { type Arch, identifyArch } from './architectures.js';
+import { ET_DYN, ET_EXEC } from './constants.js';
+import { type DynamicSection, findDynamicHeader, readDynamic } from './dynamic.js';
 import { ElfError } from './errors.js';
-import { openReader, readHeader, type ElfHeader } from './header.js';
-import { identifyArch, type Arch } from './machines.js';
-import { readProgramHeaders, usesExtendedPhnum, type ProgramHeader } from './program-headers.js';
+import { type ElfHeader, openReader, readHeader } from './header.js';
+import { type ProgramHeader, readProgramHeaders, usesExtendedPhnum } from './program-headers.js';
 import type { ElfReader } from './reader.js';
-import { findRelocationTables, infoDecoder, type InfoDecoder, type RelocationTable } from './relocations.js';
+import { findRelocationTables, type InfoDecoder, infoDecoder, type RelocationTable } from './relocations.js';
 import { readExtendedCounts, readSectionHeaders, type SectionHeader } from './section-headers.js';
 
 export interface ElfFile {

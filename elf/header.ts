@@ -1,11 +1,4 @@
-import {
-  ELF_MAGIC,
-  ELFCLASS32,
-  ELFCLASS64,
-  ELFDATA2LSB,
-  ELFDATA2MSB,
-  EV_CURRENT,
-} from './constants.js';
+import { ELF_MAGIC, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, EV_CURRENT } from './constants.js';
 import { ElfError } from './errors.js';
 import { ElfReader } from './reader.js';
 

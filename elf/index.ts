@@ -1,16 +1,28 @@
+export { AddressMap } from './address-map.js';
+export {
+  type Arch,
+  type ArchName,
+  archByName,
+  architectures,
+  type Emulator,
+  hostArch,
+  type InfoLayout,
+  identifyArch,
+  type Requirement,
+  sampleFormats,
+  type Toolchain,
+} from './architectures.js';
 export * from './constants.js';
-export { ElfError, hex, type ElfErrorCode } from './errors.js';
-export { ElfReader, type Endian, type WordSize } from './reader.js';
+export type { DynamicEntry, DynamicSection } from './dynamic.js';
+export { dynamicTagNames } from './dynamic-tags.js';
+export { ElfError, type ElfErrorCode, hex } from './errors.js';
+export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo } from './file.js';
+export { readElfFile } from './file-source.js';
 export type { ElfHeader } from './header.js';
 export type { ProgramHeader } from './program-headers.js';
+export { ElfReader, type Endian, type WordSize, wordHalves } from './reader.js';
+export type { RelocationNames } from './relocation-names.js';
+export { type InfoDecoder, type Relocation, type RelocationTable, readRelocation, type TableKind, typeName } from './relocations.js';
+export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
 export type { SectionHeader } from './section-headers.js';
-export type { DynamicEntry, DynamicSection } from './dynamic.js';
-export { AddressMap } from './address-map.js';
-export { architectures, archByName, identifyArch, type Arch, type ArchName, type InfoLayout } from './machines.js';
-export { relocationTypeNames } from './relocation-types.js';
-export { readRelocation, typeName, type InfoDecoder, type Relocation, type RelocationTable, type TableKind } from './relocations.js';
-export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress } from './relr.js';
 export { AddressNames, type SymbolName } from './symbols.js';
-export { readElf, readRelocationInfo, type ElfFile, type RelocationInfo } from './file.js';
-export { dynamicTagNames } from './dynamic-tags.js';
-export { readElfFile } from './file-source.js';

@@ -22,10 +22,7 @@ export function readProgramHeaders(reader: ElfReader, header: ElfHeader, count: 
   if (count === 0) return [];
   const entrySize = PHDR_SIZE[reader.wordSize];
   if (header.phentsize !== entrySize) {
-    throw new ElfError(
-      'BAD_ENTRY_SIZE',
-      `Invalid ELF program header size: e_phentsize = ${header.phentsize}, ELF${header.class} needs ${entrySize}`,
-    );
+    throw new ElfError('BAD_ENTRY_SIZE', `Invalid ELF program header size: e_phentsize = ${header.phentsize}, ELF${header.class} needs ${entrySize}`);
   }
   const start = reader.range(header.phoff, BigInt(count) * BigInt(entrySize), `program headers (e_phoff = ${hex(header.phoff)}, ${count} entries)`);
   const headers: ProgramHeader[] = [];

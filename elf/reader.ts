@@ -4,12 +4,24 @@ export type Endian = 'little' | 'big';
 export type WordSize = 4 | 8;
 
 /**
+ * Where the low and high 32-bit halves of a word lie inside it. Hot loops read words as two
+ * halves: a bigint per word would dominate their cost, and a `number` cannot hold 64 bits exactly.
+ */
+export function wordHalves(wordSize: WordSize, little: boolean): { readonly lowAt: number; readonly highAt: number } {
+  if (wordSize === 4) return { lowAt: 0, highAt: 0 };
+  return little ? { lowAt: 0, highAt: 4 } : { lowAt: 4, highAt: 0 };
+}
+
+/**
  * Bounds-checked reads of one file in one class and byte order. Every structure module reads
  * through this, so endianness and word size are decided once, in the header.
  */
 export class ElfReader {
   readonly view: DataView;
   readonly little: boolean;
+  /** Offsets of a word's 32-bit halves (wordHalves). */
+  readonly lowAt: number;
+  readonly highAt: number;
 
   /**
    * `fill` makes bytes present before they are read, for files read lazily (see file-source.ts):
@@ -23,6 +35,7 @@ export class ElfReader {
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.little = endian === 'little';
+    ({ lowAt: this.lowAt, highAt: this.highAt } = wordHalves(wordSize, this.little));
   }
 
   get length(): number {
@@ -49,10 +62,7 @@ export class ElfReader {
       throw new ElfError('OUT_OF_BOUNDS', `Invalid ELF ${what}: offset ${hex(start)} is past the end of the ${fileSize}-byte file`);
     }
     if (start + length > fileSize) {
-      throw new ElfError(
-        'TRUNCATED',
-        `Invalid ELF ${what}: ${length} bytes at offset ${hex(start)} run past the end of the ${fileSize}-byte file`,
-      );
+      throw new ElfError('TRUNCATED', `Invalid ELF ${what}: ${length} bytes at offset ${hex(start)} run past the end of the ${fileSize}-byte file`);
     }
     return Number(start);
   }
@@ -85,11 +95,10 @@ export class ElfReader {
 
   /** The low and high 32 bits of a word, for hot loops that must not allocate bigints. */
   wordLow(offset: number): number {
-    return this.wordSize === 8 && !this.little ? this.view.getUint32(offset + 4, false) : this.view.getUint32(offset, this.little);
+    return this.view.getUint32(offset + this.lowAt, this.little);
   }
 
   wordHigh(offset: number): number {
-    if (this.wordSize === 4) return 0;
-    return this.little ? this.view.getUint32(offset + 4, true) : this.view.getUint32(offset, false);
+    return this.wordSize === 4 ? 0 : this.view.getUint32(offset + this.highAt, this.little);
   }
 }

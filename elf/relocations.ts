@@ -1,18 +1,8 @@
-import {
-  DT_REL,
-  DT_RELA,
-  DT_RELAENT,
-  DT_RELASZ,
-  DT_RELENT,
-  DT_RELR,
-  DT_RELRENT,
-  DT_RELRSZ,
-  DT_RELSZ,
-} from './constants.js';
-import { ElfError, hex } from './errors.js';
 import type { AddressMap } from './address-map.js';
+import type { Arch, InfoLayout } from './architectures.js';
+import { DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELR, DT_RELRENT, DT_RELRSZ, DT_RELSZ } from './constants.js';
 import type { DynamicSection } from './dynamic.js';
-import type { InfoLayout, Arch } from './machines.js';
+import { ElfError, hex } from './errors.js';
 import type { ElfReader } from './reader.js';
 
 export type TableKind = 'rel' | 'rela' | 'relr';

@@ -18,9 +18,7 @@ export function forEachRelrEntry(
 ): void {
   const w = reader.wordSize;
   const wide = w === 8;
-  const { view, little } = reader;
-  const lowAt = wide && !little ? 4 : 0;
-  const highAt = little ? 4 : 0;
+  const { view, little, lowAt, highAt } = reader;
   const advance = (w * 8 - 1) * w;
   let whereLow = 0;
   let whereHigh = 0;
@@ -57,18 +55,25 @@ function bitCount(value: number): number {
   return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
+/**
+ * The word indexes (0..63) of the set bits of a mask given as halves, lowest first, into `into`;
+ * returns how many. The one walk over a bitmap's bits, for callers that must not allocate.
+ */
+export function setBitIndexes(maskLow: number, maskHigh: number, into: Uint8Array): number {
+  let count = 0;
+  for (let low = maskLow; low !== 0; low &= low - 1) into[count++] = 31 - Math.clz32(low & -low);
+  for (let high = maskHigh; high !== 0; high &= high - 1) into[count++] = 63 - Math.clz32(high & -high);
+  return count;
+}
+
 /** Every address a RELR table relocates, in order, with the index of the entry it came from. */
-export function forEachRelrAddress(
-  reader: ElfReader,
-  table: RelocationTable,
-  visit: (low: number, high: number, entry: number) => void,
-): void {
+export function forEachRelrAddress(reader: ElfReader, table: RelocationTable, visit: (low: number, high: number, entry: number) => void): void {
   const w = reader.wordSize;
+  const words = new Uint8Array(64);
   forEachRelrEntry(reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
-    for (let word = 0; word < 64; word++) {
-      const set = word < 32 ? (maskLow >>> word) & 1 : (maskHigh >>> (word - 32)) & 1;
-      if (set === 0) continue;
-      const sum = whereLow + word * w;
+    const count = setBitIndexes(maskLow, maskHigh, words);
+    for (let i = 0; i < count; i++) {
+      const sum = whereLow + (words[i] as number) * w;
       visit(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, entry);
     }
   });

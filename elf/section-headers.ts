@@ -70,10 +70,7 @@ function readNameOffset(reader: ElfReader, header: ElfHeader, index: number): nu
 function checkEntrySize(reader: ElfReader, header: ElfHeader): void {
   const entrySize = SHDR_SIZE[reader.wordSize];
   if (header.shentsize !== entrySize) {
-    throw new ElfError(
-      'BAD_ENTRY_SIZE',
-      `Invalid ELF section header size: e_shentsize = ${header.shentsize}, ELF${header.class} needs ${entrySize}`,
-    );
+    throw new ElfError('BAD_ENTRY_SIZE', `Invalid ELF section header size: e_shentsize = ${header.shentsize}, ELF${header.class} needs ${entrySize}`);
   }
 }
 

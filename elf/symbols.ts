@@ -46,13 +46,10 @@ export class AddressNames {
       if ((this.symbols[middle]?.value ?? 0n) <= address) low = middle + 1;
       else high = middle;
     }
-    for (let index = low - 1; index >= 0; index--) {
-      const candidate = this.symbols[index];
-      if (candidate === undefined) break;
-      if (address < candidate.value + (candidate.size === 0n ? 1n : candidate.size)) return { name: candidate.name, offset: address - candidate.value };
-      if (this.section(candidate.value) === this.section(address)) return { name: candidate.name, offset: address - candidate.value };
-      break;
-    }
+    const candidate = this.symbols[low - 1];
+    if (candidate === undefined) return undefined;
+    const inside = address < candidate.value + (candidate.size === 0n ? 1n : candidate.size);
+    if (inside || this.section(candidate.value) === this.section(address)) return { name: candidate.name, offset: address - candidate.value };
     return undefined;
   }
 }

@@ -1,20 +1,26 @@
-export * from '../elf/index.js';
-export { apply, checkBase } from './apply.js';
-export { parseDump, type Dump, type DumpSegment } from './dump.js';
-export { emulatorFor } from './emulators.js';
-export { createImage, imageFor, readImageWord, type Image } from './image.js';
-export { inspect, type Inspection, type InspectedRelocation, type InspectedSegment, type InspectedTable } from './inspection.js';
-export { IMAGE_LIMIT, layoutOf, type ImageLayout, type LoadSegment } from './layout.js';
-export { describeSource, plan, type Plan, type TableSummary } from './plan.js';
-export type { SkippedRelocation } from './skipped.js';
-export { runSample, type SampleRun } from './runner.js';
-export { compareDump, expectedImage, type Comparison, type Difference } from './verify.js';
-export { finalWriteIndexes, finalWrites, planJson, type FinalWrite } from './writes.js';
-export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, WriteList, type Source } from './write-list.js';
-export { BuildError, buildCommand, buildProgram, type BuildOptions } from './build.js';
-export { missingRequirement, onPath } from './requirements.js';
-export { abiTable, COMMON_FLAGS, sampleFormats, toolchainFor, toolchains, type Requirement, type Toolchain } from './toolchains.js';
-export { ENGINES, relocate, type Engine, type Relocated } from './engine.js';
-export { nativeAddon } from './native-addon.js';
-export { NativeStatus, type NativeAddon, type NativeOptions, type NativeResult } from './native-surface.js';
-export { describeModel, loaderCommand, loaderFor, modelLoad, pageSizeOf, runThroughLoader, type LoadModel, type MappedSegment } from './userland.js';
+/**
+ * piekit's public API: read an ELF file, plan its self-relocation, apply it at any base, inspect
+ * it, and the verification, audit and conversion built on them. Lower floors have subpaths:
+ * `piekit/elf` (the reader), `piekit/toolchain` (building), `piekit/userland` (running),
+ * `piekit/verify` (memory comparison and its sources).
+ */
+export { type Arch, type ArchName, ElfError, type ElfErrorCode, type ElfFile, hex, readElf, readElfFile } from '../elf/index.js';
+export { ENGINES, type Engine, type Relocated, relocate } from './engines/index.js';
+export { EnvironmentError } from './environment.js';
+export {
+  apply,
+  type FinalWrite,
+  finalWrites,
+  type Image,
+  type InspectedRelocation,
+  type InspectedSegment,
+  type InspectedTable,
+  type Inspection,
+  imageFor,
+  inspect,
+  type Plan,
+  plan,
+  planJson,
+  type SkippedRelocation,
+  type TableSummary,
+} from './model/index.js';

@@ -5,9 +5,10 @@
  * either plan and apply or be refused with an ElfError, never anything else.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { notApplicable, requireFile } from './support/environment.js';
 import { apply, ElfError, finalWrites, imageFor, plan, readElf, type ElfErrorCode } from 'piekit';
-import { DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELR, DT_RELRENT, DT_RELRSZ, knownTypes, PT_DYNAMIC, PT_LOAD, PT_NULL } from './support/gabi.js';
+import { DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELR, DT_RELRENT, DT_RELRSZ, knownTypes, PT_LOAD, PT_NULL } from './support/gabi.js';
 import { imageEnd, mutant, Patch, regionsOf, shapeOf, spareHeader, withTableAtEnd, type Shape, type Table } from './support/mutate.js';
 
 const BASE_64 = 0x7f0000000000n;
@@ -47,16 +48,18 @@ function expectRefused(bytes: Uint8Array, code: ElfErrorCode, ...mentions: strin
 interface Base {
   readonly name: string;
   readonly path: string;
+  /** The Debian package scripts/setup installs it with. */
+  readonly package: string;
 }
 
 // Real ET_DYN files of this machine: the host's own, and the cross libcs scripts/setup installs
 // with the m68k, sparc64 and arc compilers (ELF32 LE, ELF32 BE, ELF64 BE).
 const BASES: readonly Base[] = [
-  { name: 'x86_64 libc.so.6 (ELF64 LE, RELA + RELR)', path: '/usr/lib/x86_64-linux-gnu/libc.so.6' },
-  { name: 'x86_64 PIE /usr/bin/ls (ELF64 LE, RELA)', path: '/usr/bin/ls' },
-  { name: 'arc libc.so.6 (ELF32 LE)', path: '/usr/arc-linux-gnu/lib/libc.so.6' },
-  { name: 'm68k libc.so.6 (ELF32 BE)', path: '/usr/m68k-linux-gnu/lib/libc.so.6' },
-  { name: 'sparc64 libc.so.6 (ELF64 BE)', path: '/usr/sparc64-linux-gnu/lib/libc.so.6' },
+  { name: 'x86_64 libc.so.6 (ELF64 LE, RELA + RELR)', path: '/usr/lib/x86_64-linux-gnu/libc.so.6', package: 'libc6' },
+  { name: 'x86_64 PIE /usr/bin/ls (ELF64 LE, RELA)', path: '/usr/bin/ls', package: 'coreutils' },
+  { name: 'arc libc.so.6 (ELF32 LE)', path: '/usr/arc-linux-gnu/lib/libc.so.6', package: 'libc6-arc-cross' },
+  { name: 'm68k libc.so.6 (ELF32 BE)', path: '/usr/m68k-linux-gnu/lib/libc.so.6', package: 'libc6-m68k-cross' },
+  { name: 'sparc64 libc.so.6 (ELF64 BE)', path: '/usr/sparc64-linux-gnu/lib/libc.so.6', package: 'libc6-sparc64-cross' },
 ];
 
 function tableOf(shape: Shape, kind: Table['kind']): Table {
@@ -85,15 +88,18 @@ function relativeRela(patch: Patch): number {
 }
 
 for (const base of BASES) {
-  if (!existsSync(base.path)) console.log(`bad input from ${base.name} left out: ${base.path} is not installed (bash scripts/setup installs it)`);
-  describe.skipIf(!existsSync(base.path))(`bad input made from ${base.name}`, () => {
+  describe(`bad input made from ${base.name}`, () => {
+    beforeEach((context) => requireFile(context, base.path, base.package));
     const bytes = existsSync(base.path) ? new Uint8Array(readFileSync(base.path)) : new Uint8Array();
     const shape = existsSync(base.path) ? shapeOf(bytes) : (undefined as unknown as Shape);
     const patch = (): Patch => new Patch(bytes, shape);
     const w = shape?.wordSize ?? 8;
     const bits = w * 8;
     // Cases about the RELR table exist only for files that have one.
-    const itWithRelr = (shape?.tables.some((table) => table.kind === 'relr') === true ? it : () => undefined) as typeof it;
+    const hasRelr = shape?.tables.some((table) => table.kind === 'relr') === true;
+    const itWithRelr = (name: string, test: () => void): void => {
+      it(name, (context) => (hasRelr ? test() : notApplicable(context, `${base.name} has no RELR table`)));
+    };
     const headerSize = w === 8 ? 64 : 52;
     const relaEntry = 3 * w;
     const original = existsSync(base.path) ? relocateAll(bytes) : [];
@@ -436,20 +442,21 @@ const SEED = Number(process.env.PIEKIT_BAD_INPUT_SEED ?? 0x5eed1e);
 
 interface MutationBase {
   readonly path: string;
+  readonly package: string;
   readonly count: number;
 }
 
 const MUTATION_BASES: readonly MutationBase[] = [
-  // glibc's libutil is 14 KiB with a RELA and a RELR table; libz is the fallback.
-  { path: existsSync('/usr/lib/x86_64-linux-gnu/libutil.so.1') ? '/usr/lib/x86_64-linux-gnu/libutil.so.1' : '/usr/lib/x86_64-linux-gnu/libz.so.1', count: 3000 },
-  // ELF32 big-endian, when the m68k cross libc is installed.
-  { path: '/usr/m68k-linux-gnu/lib/libutil.so.1', count: 1000 },
+  // glibc's libutil is 14 KiB with a RELA and a RELR table.
+  { path: '/usr/lib/x86_64-linux-gnu/libutil.so.1', package: 'libc6', count: 3000 },
+  // ELF32 big-endian.
+  { path: '/usr/m68k-linux-gnu/lib/libutil.so.1', package: 'libc6-m68k-cross', count: 1000 },
 ];
 
-for (const { path, count } of MUTATION_BASES) {
-  if (!existsSync(path)) console.log(`mutants of ${path} left out: it is not installed (bash scripts/setup installs it)`);
-  describe.skipIf(!existsSync(path))(`${count} seeded mutants of ${path}`, () => {
-    it('each plans and applies or is refused with an ElfError, never anything else, never slowly', { timeout: 600_000 }, async () => {
+for (const { path, package: debianPackage, count } of MUTATION_BASES) {
+  describe(`${count} seeded mutants of ${path}`, () => {
+    it('each plans and applies or is refused with an ElfError, never anything else, never slowly', { timeout: 600_000 }, async (context) => {
+      requireFile(context, path, debianPackage);
       const bytes = new Uint8Array(readFileSync(path));
       const shape = shapeOf(bytes);
       const regions = regionsOf(shape);

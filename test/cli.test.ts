@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { requireFile, requireX86_64Host } from './support/environment.js';
 import { readelfRelatives } from './support/readelf.js';
 import { DT_RELAENT, PT_NULL } from './support/gabi.js';
 import { fileOffsetOf, Patch, shapeOf } from './support/mutate.js';
@@ -20,8 +21,11 @@ const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 const PLANNED = [LIBC, '/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/bin/ls'].filter((path) => existsSync(path));
 
 const x86_64 = process.arch === 'x64' && existsSync(LIBC);
-if (!x86_64) {
-  console.log(`CLI tests on real files left out: they read x86_64 system files (${LIBC}), which only an x86_64 Debian host has`);
+
+/** The suites on real files read x86_64 system files, which only an x86_64 Debian host has. */
+function realFilesHere(context: TestContext): void {
+  requireX86_64Host(context);
+  requireFile(context, LIBC, 'libc6');
 }
 
 async function piekit(...args: string[]) {
@@ -39,7 +43,9 @@ afterAll(async () => {
   if (directory !== '') await rm(directory, { recursive: true, force: true });
 });
 
-describe.skipIf(!x86_64)('on real x86_64 files', () => {
+describe('on real x86_64 files', () => {
+  beforeEach(realFilesHere);
+
   it('inspect prints the headers, segments, dynamic entries, tables and relocations', async () => {
     const result = await piekit('inspect', LIBC);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -156,7 +162,8 @@ describe.skipIf(!x86_64)('on real x86_64 files', () => {
   });
 });
 
-describe.concurrent.skipIf(!x86_64)('invalid input: exit status 2, one line on stderr, nothing on stdout', () => {
+describe.concurrent('invalid input: exit status 2, one line on stderr, nothing on stdout', () => {
+  beforeEach(realFilesHere);
   const bytes = x86_64 ? new Uint8Array(readFileSync(LIBC)) : new Uint8Array();
   const shape = x86_64 ? shapeOf(bytes) : undefined;
   const patched = (): Patch => {

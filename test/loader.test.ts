@@ -8,88 +8,52 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { readElf, readElfFile } from 'piekit';
+import { architectures, hostArch, sampleFormats } from 'piekit/elf';
+import { loaderFor, modelLoad } from 'piekit/userland';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loaderFor, modelLoad, readElf, readElfFile, sampleFormats, toolchainFor, toolchains, type Toolchain } from 'piekit';
-import { missingToolchain, onPath } from './support/requirements.js';
+import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host } from './support/environment.js';
 
 const PIEKIT = ['node', 'dist/loader/cli/main.js'];
-const HOST = 'x86_64';
+const HOST = hostArch()?.name ?? 'x86_64';
 let directory = '';
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'piekit-loader-'));
 });
 
-/** Bases a test asks for, per architecture: above 4 GiB on 64-bit targets, the top bit set on 32-bit ones. */
-const ADVERSARIAL_BASES: Readonly<Record<string, readonly bigint[]>> = {
-  x86_64: [0x123456789000n, 0x7ff000000000n, 0x100000000n],
-  // qemu-i386 and qemu-arm give the guest 4 GiB; qemu-arm keeps 0xffff0000 for the kuser helpers.
-  x86: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  arm: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  thumb: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  armeb: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  thumbeb: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  aarch64: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  aarch64_be: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  riscv32: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  riscv64: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  // LoongArch Linux pages are 16 KiB (qemu reports the same): 0x123456789000 is not aligned to one.
-  loongarch64: [0x123456788000n, 0x7f0000000000n, 0x100000000n],
-  s390x: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  hexagon: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  // MIPS32 user space ends at 2 GiB (0x7fff8000): no base with the top bit set exists there.
-  mips: [0x7f000000n, 0x70000000n],
-  mipsel: [0x7f000000n, 0x70000000n],
-  // 0xfe00000000 also fits MIPS64 kernels without 48-bit VA, whose user space ends at 1 TiB.
-  mips64: [0x123456789000n, 0x7f0000000000n, 0xfe00000000n],
-  mips64el: [0x123456789000n, 0x7f0000000000n, 0xfe00000000n],
-  // qemu-user keeps 0x40000000 for a 32-bit guest's own program, with its stack and mmaps below.
-  powerpc: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  powerpc64: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  powerpc64le: [0x123456789000n, 0x7f0000000000n, 0x100000000n],
-  m68k: [0xb0000000n, 0xe0000000n, 0xc0000000n],
-  sparc: [0xb0000000n, 0xe0000000n, 0x80000000n],
-  // SPARC64 pages are 8 KiB: 0x123456789000 is not aligned to one.
-  sparc64: [0x123456788000n, 0x7f0000000000n, 0x100000000n],
-};
-
 async function piekit(args: readonly string[]) {
   return execa(PIEKIT[0] as string, [...PIEKIT.slice(1), ...args], { reject: false, all: true });
 }
 
-async function loaderReady(toolchain: Toolchain): Promise<string | undefined> {
-  const missing = await missingToolchain(toolchain);
-  if (missing !== undefined) return missing;
-  const header = await readFile(join('startup', 'arch', toolchain.stub, 'arch.h'), 'utf8').catch(() => '');
-  return header.includes('PK_ARCH_ENTER') ? undefined : `the loader is not ported to ${toolchain.arch} (startup/arch/${toolchain.stub}/arch.h has no PK_ARCH_ENTER)`;
-}
-
 describe('the loader builds', () => {
-  for (const toolchain of toolchains) {
-    it(`for ${toolchain.arch}`, { timeout: 120_000 }, async (context) => {
-      const why = await loaderReady(toolchain);
-      if (why !== undefined) {
-        console.log(`${toolchain.arch}: ${why}`);
-        context.skip();
-      }
-      expect(existsSync(await loaderFor(toolchain.arch))).toBe(true);
+  for (const arch of architectures.filter((candidate) => candidate.toolchain !== undefined)) {
+    it(`for ${arch.name}`, { timeout: 120_000 }, async (context) => {
+      await requireToolchain(context, arch);
+      expect(existsSync(await loaderFor(arch.name))).toBe(true);
     });
   }
 });
 
 // Every architecture with an emulator here; the others' loaders are built above and no more.
-for (const [arch, bases] of Object.entries(ADVERSARIAL_BASES)) {
-  describe(`the loader on ${arch}`, () => {
-    const toolchain = toolchainFor(arch) as Toolchain;
+for (const arch of architectures.filter((candidate) => candidate.toolchain !== undefined && candidate.emulator !== undefined)) {
+  describe(`the loader on ${arch.name}`, () => {
+    const bases = arch.loaderBases;
+    let built: string | undefined;
+    // One build of the samples for all of this architecture's tests.
+    beforeAll(async () => {
+      const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch.name}`], { reject: false, all: true });
+      built = make.exitCode === 0 ? undefined : make.all;
+    });
 
-    for (const format of sampleFormats(toolchain)) {
+    for (const format of sampleFormats(arch)) {
       for (const sample of ['hello', 'tables', 'many']) {
         it(`verifies ${sample}-${format} at ${bases.length} chosen bases and 20 random ones`, { timeout: 600_000 }, async (context) => {
-          if ((await loaderReady(toolchain)) !== undefined) context.skip();
-          const file = join(directory, `${arch}-${sample}-${format}`);
-          const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch}`], { reject: false, all: true });
-          expect(make.exitCode, make.all).toBe(0);
-          await writeFile(file, await readFile(join('samples', 'out', arch, `${sample}-${format}`)), { mode: 0o755 });
+          await requireToolchain(context, arch);
+          expect(built, `make samples ARCH=${arch.name}`).toBeUndefined();
+          const file = join(directory, `${arch.name}-${sample}-${format}`);
+          await writeFile(file, await readFile(join('samples', 'out', arch.name, `${sample}-${format}`)), { mode: 0o755 });
+          await requireEmulator(context, readElfFile(file));
           for (const base of bases) {
             const verify = await piekit(['verify', file, '--base', `0x${base.toString(16)}`]);
             expect(verify.exitCode, verify.all).toBe(0);
@@ -123,7 +87,8 @@ int main(int argc, char **argv) {
   ];
 
   for (const [name, compiler, command] of recipes) {
-    it(`${name} prints and exits as under the kernel, at a chosen base`, { timeout: 120_000 }, async () => {
+    it(`${name} prints and exits as under the kernel, at a chosen base`, { timeout: 120_000 }, async (context) => {
+      requireX86_64Host(context);
       const source = join(directory, 'program.c');
       await writeFile(source, program);
       const file = join(directory, name);
@@ -140,12 +105,8 @@ int main(int argc, char **argv) {
   }
 
   it('aarch64 glibc prints and exits as under qemu-aarch64 itself, at a chosen base', { timeout: 120_000 }, async (context) => {
-    for (const command of ['aarch64-linux-gnu-gcc', 'qemu-aarch64']) {
-      if (!(await onPath(command))) {
-        console.log(`aarch64 glibc static-PIE left out: ${command} is not installed (bash scripts/setup installs it)`);
-        context.skip();
-      }
-    }
+    await requireCommand(context, 'aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
+    await requireCommand(context, 'qemu-aarch64', 'qemu-user');
     const source = join(directory, 'program.c');
     await writeFile(source, program);
     const file = join(directory, 'glibc-aarch64');
@@ -161,11 +122,9 @@ int main(int argc, char **argv) {
   });
 
   it('musl prints and exits as under the kernel, at a chosen base', { timeout: 120_000 }, async (context) => {
+    requireX86_64Host(context);
     const musl = '/usr/lib/x86_64-linux-musl';
-    if (!(await onPath('musl-gcc'))) {
-      console.log('musl-gcc is not installed (Debian package musl-tools)');
-      context.skip();
-    }
+    await requireCommand(context, 'musl-gcc', 'musl-tools');
     const source = join(directory, 'program.c');
     await writeFile(source, program);
     const object = join(directory, 'program-musl.o');
@@ -231,10 +190,7 @@ describe('the loader refuses bad input with its own exit status', () => {
   });
 
   it('reports a base that is taken, and never runs elsewhere', { timeout: 60_000 }, async (context) => {
-    if (!(await onPath('setarch'))) {
-      console.log('setarch is not installed (Debian package util-linux)');
-      context.skip();
-    }
+    await requireCommand(context, 'setarch', 'util-linux');
     // Without address randomisation the main stack ends at 0x7ffffffff000: a program placed
     // over it cannot be mapped without replacing it.
     const loader = await loaderFor(HOST);

@@ -1,20 +1,25 @@
 /**
  * The native engine (startup/relocate.c in-process) against the TypeScript engine: identical plan
- * documents and bytes, or the identical ElfError code, on every host library and on thousands of
- * seeded mutants run in a child process that must not die.
+ * documents and bytes, or the identical ElfError code, on every distinct host library and on
+ * thousands of structure-aware mutants. Every engine call runs in a child process, each mutant
+ * under a watchdog; a finding names its seed and index and leaves its reproducer behind.
  */
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { archByName, type Arch } from 'piekit/elf';
+import { buildProgram } from 'piekit/toolchain';
 import { describe, expect, it } from 'vitest';
-import { buildProgram, toolchainFor } from 'piekit';
-import { outcome } from './fuzz/outcome.js';
-import { missingToolchain } from './support/requirements.js';
+import type { MutationSummary } from './fuzz/mutate.js';
+import { mutantOf } from './fuzz/mutants.js';
+import { shapeOf } from './support/mutate.js';
+import { requireFile, requireToolchain, requireX86_64Host } from './support/environment.js';
+import { DISTINCT_LIBRARIES_AT_LEAST, distinctElfLibraries, LIB_DIR } from './support/libraries.js';
 
-const LIB_DIR = '/usr/lib/x86_64-linux-gnu';
-const SEED = Number(process.env.PIEKIT_FUZZ_SEED ?? 20261125);
-const MUTANTS = Number(process.env.PIEKIT_FUZZ_COUNT ?? 10_000);
+const SEED = Number(process.env.PIEKIT_FUZZ_SEED ?? 20261130);
+/** Mutants that must reach the engines: reading and validation before relocation accept them. */
+const REACHED = Number(process.env.PIEKIT_FUZZ_COUNT ?? 10_000);
 /** Mutation inputs: both classes, both byte orders, REL, RELA, RELR and a MIPS local GOT. */
 const INPUTS = [
   ['x86_64', 'tables', true],
@@ -27,61 +32,73 @@ const INPUTS = [
   ['sparc64', 'tables', false],
 ] as const;
 
-async function elfFiles(directory: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const name of (await readdir(directory)).filter((entry) => /\.so(\.|$)/.test(entry)).sort()) {
-    const path = join(directory, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info === undefined || !info.isFile() || info.size < 64) continue;
-    const head = (await readFile(path)).subarray(0, 4);
-    if (head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) files.push(path);
-  }
-  return files;
+async function inputOf(file: string) {
+  const bytes = new Uint8Array(await readFile(file));
+  return { bytes, shape: shapeOf(bytes) };
+}
+
+async function mutationRun(args: readonly string[]): Promise<MutationSummary> {
+  const run = await execa('node', ['build/ts/test/fuzz/mutate.js', ...args], { reject: false, timeout: 1_700_000 });
+  expect(run.signal, `the mutation driver died: ${run.stderr}`).toBeUndefined();
+  expect(run.exitCode, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as MutationSummary;
 }
 
 describe('the native engine', () => {
-  it(`agrees with the TypeScript engine on every library in ${LIB_DIR}`, { timeout: 900_000 }, async () => {
-    const libraries = await elfFiles(LIB_DIR);
-    expect(libraries.length).toBeGreaterThan(20);
-    const outcomes = new Map<string, number>();
-    for (const library of libraries) {
-      const bytes = new Uint8Array(await readFile(library));
-      const ts = outcome(bytes, 'ts');
-      expect(outcome(bytes, 'native'), library).toBe(ts);
-      const kind = ts.startsWith('ok') ? 'ok' : ts;
-      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
-    }
-    console.log(`native = TypeScript on ${libraries.length} libraries: ${JSON.stringify(Object.fromEntries(outcomes))}`);
-    expect(outcomes.get('ok') ?? 0).toBeGreaterThan(20);
+  it(`agrees with the TypeScript engine on every distinct library in ${LIB_DIR}`, { timeout: 900_000 }, async (context) => {
+    requireX86_64Host(context);
+    const libraries = distinctElfLibraries();
+    expect(libraries.length).toBeGreaterThanOrEqual(DISTINCT_LIBRARIES_AT_LEAST);
+    const out = await mkdtemp(join(tmpdir(), 'piekit-libraries-'));
+    const summary = await mutationRun(['--plain', '--watchdog', '60000', '--out', out, ...libraries]);
+    console.log(`native = TypeScript on ${summary.generated} distinct libraries: ${JSON.stringify(summary.outcomes)}`);
+    expect(summary.generated).toBe(libraries.length);
+    expect(summary.findings).toEqual([]);
+    expect(summary.outcomes.ok ?? 0).toBeGreaterThanOrEqual(DISTINCT_LIBRARIES_AT_LEAST - 20);
   });
 
-  it(`agrees on ${MUTANTS} mutated files (seed ${SEED}) and never takes the process down`, { timeout: 900_000 }, async () => {
+  it(`agrees on ${REACHED} structure-aware mutants that reach the engines (seed ${SEED})`, { timeout: 1_800_000 }, async (context) => {
     const directory = await mkdtemp(join(tmpdir(), 'piekit-mutants-'));
     const inputs: string[] = [];
-    for (const [arch, sample, relr] of INPUTS) {
-      const toolchain = toolchainFor(arch);
-      const missing = toolchain === undefined ? `no toolchain for ${arch}` : await missingToolchain(toolchain);
-      if (missing !== undefined) {
-        console.log(`mutation input ${arch}/${sample} left out: ${missing}`);
-        continue;
-      }
-      const output = join(directory, `${arch}-${sample}${relr ? '-relr' : ''}`);
-      await buildProgram({ sources: [`samples/${sample}.c`], arch, relr, dump: true, output });
+    for (const [name, sample, relr] of INPUTS) {
+      await requireToolchain(context, archByName(name) as Arch);
+      const output = join(directory, `${name}-${sample}${relr ? '-relr' : ''}`);
+      await buildProgram({ sources: [`samples/${sample}.c`], arch: name, relr, dump: true, output });
       inputs.push(output);
     }
-    inputs.push(join(LIB_DIR, 'libz.so.1'));
-    const run = await execa('node', ['dist/test/fuzz/mutate.js', String(SEED), String(MUTANTS), ...inputs], {
+    const libz = join(LIB_DIR, 'libz.so.1');
+    requireFile(context, libz, 'zlib1g');
+    inputs.push(libz);
+    const summary = await mutationRun(['--seed', String(SEED), '--reached', String(REACHED), '--out', join(directory, 'findings'), ...inputs]);
+    console.log(`mutants (seed ${SEED}): ${summary.generated} made, ${summary.reached} reached the engines: ${JSON.stringify(summary.outcomes)}`);
+    expect(summary.findings, 'each finding names its mutant (seed, index) and its reproducer file').toEqual([]);
+    expect(summary.reached).toBe(REACHED);
+    // Both kinds of outcome beyond reading must be common: plans made, and relocations refused.
+    expect(summary.outcomes.ok ?? 0).toBeGreaterThan(REACHED / 10);
+  });
+});
+
+describe('the mutation driver', () => {
+  it('names a mutant that kills its process or hangs it, keeps its reproducer, and goes on', { timeout: 120_000 }, async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'piekit-driver-'));
+    const input = join('samples', 'out', 'x86_64', 'tables-relr');
+    const run = await execa('node', ['build/ts/test/fuzz/mutate.js', '--seed', '3', '--reached', '40', '--watchdog', '2000', '--out', directory, input], {
       reject: false,
-      timeout: 800_000,
-      env: { PIEKIT_MUTANTS_DIR: join(directory, 'disagreements') },
+      env: { PIEKIT_FUZZ_CRASH_AT: '5', PIEKIT_FUZZ_HANG_AT: '9' },
     });
-    expect(run.signal, `the mutation run died (seed ${SEED}): ${run.stderr}`).toBeUndefined();
     expect(run.exitCode, run.stderr).toBe(0);
-    const summary = JSON.parse(run.stdout) as { count: number; outcomes: Record<string, number>; disagreements: string[]; defects: string[] };
-    console.log(`mutants (seed ${SEED}, inputs ${inputs.length}): ${JSON.stringify(summary.outcomes)}`);
-    expect(summary.count).toBe(MUTANTS);
-    expect(summary.defects).toEqual([]);
-    expect(summary.disagreements).toEqual([]);
-    expect(summary.outcomes.ok ?? 0).toBeGreaterThan(MUTANTS / 10);
+    const summary = JSON.parse(run.stdout) as MutationSummary;
+    expect(summary.findings.map((finding) => [finding.index, finding.what])).toEqual([
+      [5, 'the process died (SIGSEGV)'],
+      [9, 'no outcome within the 2000 ms watchdog'],
+    ]);
+    expect(summary.reached).toBe(40);
+    for (const finding of summary.findings) {
+      expect(finding.reproducer).toBe(join(directory, `seed-3-mutant-${finding.index}`));
+      expect(finding.file).toBe(input);
+    }
+    // A reproducer is the mutant itself: the same (seed, index) gives the same bytes.
+    const [crashed] = summary.findings;
+    expect(Buffer.compare(await readFile(crashed?.reproducer ?? ''), Buffer.from(mutantOf([await inputOf(input)], 3, 5).bytes))).toBe(0);
   });
 });

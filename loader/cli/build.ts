@@ -1,21 +1,18 @@
-import { parseArgs } from 'node:util';
-import { BuildError, buildProgram } from '../build.js';
-import { CliError, EXIT_INVALID_INPUT, usageError } from './errors.js';
-import type { Output } from './io.js';
+import { BuildError, buildProgram } from '../toolchain/index.js';
+import { type Output, parseCommand } from './arguments.js';
+import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
 export async function buildCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      arch: { type: 'string' },
-      relr: { type: 'boolean' },
-      dump: { type: 'boolean' },
-      cflag: { type: 'string', multiple: true },
-      output: { type: 'string', short: 'o' },
-    },
-    allowPositionals: true,
+  const { values, positionals } = parseCommand(args, {
+    arch: { type: 'string' },
+    relr: { type: 'boolean' },
+    dump: { type: 'boolean' },
+    cflag: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
   });
-  if (positionals.length === 0 || values.arch === undefined || values.output === undefined) throw usageError('wrong arguments');
+  if (positionals.length === 0) throw usageError('SRC.c is missing');
+  if (values.arch === undefined) throw usageError('--arch ARCH is required');
+  if (values.output === undefined) throw usageError('-o OUT is required');
   try {
     await buildProgram({
       sources: positionals,

@@ -1,14 +1,11 @@
-import { parseArgs } from 'node:util';
-import { inspect, type Inspection } from '../inspection.js';
-import { plan } from '../plan.js';
-import { loadElf, type Output } from './io.js';
-import { usageError } from './errors.js';
+import { ET_DYN, readElfFile } from '../../elf/index.js';
+import { type Inspection, inspect, plan } from '../model/index.js';
+import { type Output, oneFile, parseCommand } from './arguments.js';
 
 export async function inspectCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError('wrong arguments');
-  const inspection = inspect(plan(await loadElf(file)));
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
+  const file = oneFile(positionals);
+  const inspection = inspect(plan(readElfFile(file)));
   out.write(values.json === true ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(file, inspection));
   return 0;
 }
@@ -18,11 +15,17 @@ function renderInspection(file: string, inspection: Inspection): string {
   const table = (rows: readonly (readonly string[])[]): void => {
     // A reduce, not Math.max(...rows): a spread of 100,000 rows overflows the stack.
     const widths = rows[0]?.map((_, column) => rows.reduce((width, row) => Math.max(width, row[column]?.length ?? 0), 0)) ?? [];
-    for (const row of rows) lines.push(`  ${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()}`);
+    for (const row of rows)
+      lines.push(
+        `  ${row
+          .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+          .join('  ')
+          .trimEnd()}`,
+      );
   };
   lines.push(
     `${file}: ELF${inspection.class} ${inspection.endian}-endian ${inspection.arch} (e_machine ${inspection.machine}, e_flags ${inspection.flags}), ` +
-      `e_type ${inspection.type === 3 ? 'ET_DYN' : inspection.type}, entry ${inspection.entry}`,
+      `e_type ${inspection.type === ET_DYN ? 'ET_DYN' : inspection.type}, entry ${inspection.entry}`,
     '',
     `Segments (${inspection.segments.length}):`,
   );

@@ -1,21 +1,19 @@
-import { parseArgs } from 'node:util';
-import { relocate } from '../engine.js';
-import { finalWrites, planJson } from '../writes.js';
-import { loadElf, parseAddress, parseEngine, type Output } from './io.js';
-import { usageError } from './errors.js';
-import { hex } from '../../elf/index.js';
+import { hex, readElfFile } from '../../elf/index.js';
+import { relocate } from '../engines/index.js';
+import { finalWrites, planJson } from '../model/index.js';
+import { type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
+import { usageError } from './exit-codes.js';
 
 export async function planCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { base: { type: 'string' }, json: { type: 'boolean' }, engine: { type: 'string', default: 'ts' } },
-    allowPositionals: true,
+  const { values, positionals } = parseCommand(args, {
+    base: { type: 'string' },
+    json: { type: 'boolean' },
+    engine: { type: 'string', default: 'ts' },
   });
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw usageError('wrong arguments');
+  const file = oneFile(positionals);
   if (values.base === undefined) throw usageError('--base ADDR is required: the plan gives absolute addresses');
   const base = parseAddress(values.base, '--base');
-  const elf = await loadElf(file);
+  const elf = readElfFile(file);
   if (base >= 1n << BigInt(elf.reader.wordSize * 8)) throw usageError(`--base ${hex(base)} does not fit a ${elf.reader.wordSize * 8}-bit address`);
   const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
   if (values.json === true) {

@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
-import { hex, type ElfFile } from '../../elf/index.js';
-import { emulatorFor } from '../emulators.js';
-import { relocate } from '../engine.js';
-import { plan } from '../plan.js';
-import { runSample } from '../runner.js';
-import { compareDump, type Comparison } from '../verify.js';
-import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, usageError } from './errors.js';
-import { loadElf, parseAddress, parseEngine, type Output } from './io.js';
-import { loaderCommand } from '../userland.js';
+import { type ElfFile, hex, readElfFile } from '../../elf/index.js';
+import { relocate } from '../engines/index.js';
+import { plan } from '../model/index.js';
+import { emulatorFor, loaderCommand } from '../userland/index.js';
+import { checkDumpFits, type Comparison, compareSegments, runSample } from '../verify/index.js';
+import type { Output } from './arguments.js';
+import { parseAddress, parseEngine } from './arguments.js';
+import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
 /** Differences listed in full before the rest are only counted. */
 const SHOWN_DIFFERENCES = 50;
@@ -28,9 +27,9 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
   const engine = parseEngine(values.engine);
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw usageError(`--runs takes a positive count, not '${values.runs}'`);
-  if (runs > 1 && values.base === undefined) throw usageError('--runs needs --base: without the loader every run is the kernel\'s choice');
+  if (runs > 1 && values.base === undefined) throw usageError("--runs needs --base: without the loader every run is the kernel's choice");
   const base = values.base === undefined ? undefined : values.base === 'random' ? 'random' : parseAddress(values.base, '--base');
-  const elf = await loadElf(file);
+  const elf = readElfFile(file);
   // The TypeScript plan does not depend on the base: one serves every run. The native engine
   // relocates at each run's base.
   const planned = engine === 'ts' ? plan(elf) : undefined;
@@ -60,7 +59,8 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
       continue;
     }
     const { plan: used, image } = planned === undefined ? relocate(elf, run.dump.base, 'native') : { plan: planned, image: undefined };
-    const comparison = compareDump(used, run.dump, image);
+    checkDumpFits(used, run.dump);
+    const comparison = compareSegments(used, run.dump, image);
     const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
     out.write(report(file, used.writes.count, comparison));
     if (!selfCheck) {
@@ -83,7 +83,7 @@ async function commandFor(elf: ElfFile, file: string, base: bigint | 'random' | 
 
 function report(file: string, writes: number, comparison: Comparison): string {
   const { differences } = comparison;
-  const summary = `${comparison.comparedBytes} bytes of writable segments, ${writes} planned writes, base ${hex(comparison.base)}`;
+  const summary = `${comparison.comparedWords} words of writable segments, ${writes} planned writes, base ${hex(comparison.base)}`;
   if (differences.length === 0) return `${file}: verified: ${summary}\n`;
   const lines = [`${file}: ${differences.length} words differ (${summary}):`];
   for (const difference of differences.slice(0, SHOWN_DIFFERENCES)) {
@@ -92,7 +92,7 @@ function report(file: string, writes: number, comparison: Comparison): string {
       .join(' ');
     lines.push(
       `  ${hex(difference.address)} (vaddr ${hex(difference.vaddr)}${where === '' ? '' : `, ${where}`}): ` +
-        `expected ${hex(difference.expected)}, found ${hex(difference.actual)}; written by ${difference.writers.join(', ') || 'no relocation'}`,
+        `expected ${hex(difference.expected)}, found ${hex(difference.actual)} (${difference.kind}); written by ${difference.writers.join(', ') || 'no relocation'}`,
     );
   }
   if (differences.length > SHOWN_DIFFERENCES) lines.push(`  … and ${differences.length - SHOWN_DIFFERENCES} more`);

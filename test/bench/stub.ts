@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { architectures } from '../../elf/index.js';
 import { plan, readElfFile } from '../../loader/index.js';
 import { packageRoot } from '../../loader/package-root.js';
-import { COMMON_FLAGS, toolchains } from '../../loader/toolchains.js';
+import { COMMON_FLAGS } from '../../loader/toolchain/flags.js';
 
 /** Reference figures of glibc 2.36's static-PIE relocator on the same kind of program (NOTES.md). */
 const GLIBC_PER_RELOCATION = { rela: 13.0, relr: 6.2 } as const;
@@ -56,26 +57,28 @@ export function reportCoreSizes(): void {
   console.log(`Relocation core code size per architecture (target <= ${SIZE_LIMIT} bytes; glibc's x86_64 relocator: 4,018)`);
   console.log('  | architecture | bytes |');
   console.log('  |---|---|');
-  for (const toolchain of toolchains) {
-    const object = join(directory, `${toolchain.arch}.o`);
+  for (const arch of architectures) {
+    const toolchain = arch.toolchain;
+    if (toolchain === undefined) continue;
+    const object = join(directory, `${arch.name}.o`);
     const compileFlags = [...COMMON_FLAGS, ...toolchain.flags].filter(
       (flag) => !flag.startsWith('-Wl,') && !flag.startsWith('-fuse-ld') && flag !== '-static-pie' && flag !== '-pie' && flag !== '-nostdlib',
     );
     const [compiler, ...prefix] = toolchain.compiler;
-    const stub = join(root, 'startup', 'arch', toolchain.stub);
+    const stub = join(root, 'startup', 'arch', arch.stub);
     if (compiler === undefined || !existsSync(stub)) {
-      console.log(`  | ${toolchain.arch} | no stub |`);
+      console.log(`  | ${arch.name} | no stub |`);
       continue;
     }
     const args = [...prefix, ...compileFlags, `-I${join(root, 'startup')}`, `-I${stub}`, '-c', join(root, 'test', 'bench', 'core-size.c'), '-o', object];
     const compiled = run(compiler, args);
     if (compiled.status !== 0) {
-      console.log(`  | ${toolchain.arch} | not built: ${compiled.stderr.split('\n')[0] ?? compiled.status} |`);
+      console.log(`  | ${arch.name} | not built: ${compiled.stderr.split('\n')[0] ?? compiled.status} |`);
       continue;
     }
     const symbol = run('llvm-nm-19', ['-S', object]).stdout.split('\n').find((text) => / pk_core$/.test(text));
     const size = symbol === undefined ? undefined : Number.parseInt(symbol.split(/\s+/)[1] ?? '', 16);
-    console.log(`  | ${toolchain.arch} | ${size ?? '?'}${size !== undefined && size > SIZE_LIMIT ? ' (over the target)' : ''} |`);
+    console.log(`  | ${arch.name} | ${size ?? '?'}${size !== undefined && size > SIZE_LIMIT ? ' (over the target)' : ''} |`);
   }
   console.log('');
 }

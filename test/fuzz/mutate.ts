@@ -1,89 +1,118 @@
 /**
- * Seeded mutation of ELF files, each mutant relocated by both engines in this process:
- *   node dist/test/fuzz/mutate.js SEED COUNT FILE...
- * Prints one JSON summary. The engines must agree on every mutant (same plan document and same
- * writable bytes, or the same ElfError code); anything else thrown is a defect. The process
- * itself must not die: the test that runs it fails on any signal or timeout. With
- * PIEKIT_MUTANTS_DIR set, every mutant the engines disagree on is written there.
+ * Seeded mutation of ELF files, both engines on every mutant:
+ *   node build/ts/test/fuzz/mutate.js --seed S --reached N --out DIR [--watchdog MS] FILE...
+ *   node build/ts/test/fuzz/mutate.js --plain --out DIR FILE...       (the files as they are)
+ * Mutants are made and run in a child process (mutant-worker.ts) that reports each one before it
+ * starts; this process counts outcomes, stops once N mutants have reached the engines (reading and
+ * validation before relocation accepted them), and restarts the child after any mutant that kills
+ * it or outlives the watchdog. Every mutant the engines disagree on, that crashes or hangs, or that
+ * makes an engine throw anything but an ElfError is written to DIR as a reproducer named by its
+ * seed and index. Prints one JSON summary.
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readElf, readRelocationInfo } from '../../loader/index.js';
-import { outcome } from './outcome.js';
+import { parseArgs } from 'node:util';
+import { shapeOf } from '../support/mutate.js';
+import { mutantOf, type WorkerReport, type WorkerRequest } from './mutants.js';
 
-interface Region {
-  readonly start: number;
-  readonly size: number;
+export interface Finding {
+  readonly index: number;
+  readonly file: string;
+  readonly what: string;
+  readonly reproducer: string;
 }
 
-function xorshift(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
+export interface MutationSummary {
+  readonly seed: number;
+  readonly generated: number;
+  readonly reached: number;
+  readonly outcomes: Record<string, number>;
+  readonly findings: readonly Finding[];
 }
 
-/** Where the fields that matter live: header, program headers, dynamic section, tables. */
-function regionsOf(bytes: Uint8Array): Region[] {
-  const elf = readElf(bytes);
-  const w = elf.reader.wordSize;
-  const regions: Region[] = [{ start: 0, size: w === 8 ? 64 : 52 }];
-  regions.push({ start: Number(elf.header.phoff), size: elf.header.phnum * elf.header.phentsize });
-  const info = readRelocationInfo(elf);
-  regions.push({ start: Number(info.dynamic.header.offset), size: Number(info.dynamic.header.filesz) });
-  for (const table of info.tables) regions.push({ start: table.fileOffset, size: Math.min(Number(table.size), 4096) });
-  return regions.filter((region) => region.size > 0 && region.start + region.size <= bytes.length);
-}
-
-const [seedText, countText, ...files] = process.argv.slice(2);
-const seed = Number(seedText);
-const count = Number(countText);
-const random = xorshift(seed);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const inputs = files.map((file) => {
-  const bytes = new Uint8Array(readFileSync(file));
-  return { file, bytes, regions: regionsOf(bytes), wordSize: bytes[4] === 2 ? 8 : 4, little: bytes[5] === 1 };
+const { values, positionals: files } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '1' },
+    reached: { type: 'string', default: '1000' },
+    out: { type: 'string', default: 'build/fuzz/mutants' },
+    watchdog: { type: 'string', default: '10000' },
+    plain: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
 });
-const BOUNDARIES = [0n, 1n, 2n, 3n, 8n, 0x7fn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 63n, (1n << 64n) - 1n];
+const seed = Number(values.seed);
+const wanted = values.plain ? files.length : Number(values.reached);
+const watchdogMs = Number(values.watchdog);
+// A cap, so that inputs whose mutants never reach the engines end the run instead of spinning.
+const generationLimit = values.plain ? files.length : wanted * 20;
+const inputs = files.map((file) => ({ bytes: new Uint8Array(readFileSync(file)), shape: values.plain ? (undefined as never) : shapeOf(readFileSync(file)) }));
 
-const results = new Map<string, number>();
-const disagreements: string[] = [];
-const defects: string[] = [];
-for (let i = 0; i < count; i++) {
-  const input = pick(inputs);
-  const bytes = input.bytes.slice();
-  const edits = 1 + Math.floor(random() * 3);
-  for (let edit = 0; edit < edits; edit++) {
-    const region = pick(input.regions);
-    const at = region.start + Math.floor(random() * region.size);
-    if (random() < 0.5) {
-      bytes[at] = (bytes[at] ?? 0) ^ (1 << Math.floor(random() * 8));
-      continue;
-    }
-    const aligned = at - (at % input.wordSize);
-    const near = pick([BigInt(bytes.length), BigInt(bytes.length - 1), BigInt(aligned)]);
-    const value = BigInt.asUintN(input.wordSize * 8, random() < 0.7 ? pick(BOUNDARIES) : near);
-    const view = new DataView(bytes.buffer);
-    if (aligned + input.wordSize > bytes.length) continue;
-    if (input.wordSize === 8) view.setBigUint64(aligned, value, input.little);
-    else view.setUint32(aligned, Number(value), input.little);
-  }
-  const ts = outcome(bytes, 'ts');
-  const native = outcome(bytes, 'native');
-  const key = ts.startsWith('ok') ? 'ok' : ts;
-  results.set(key, (results.get(key) ?? 0) + 1);
-  const where = `seed ${seed} mutant ${i} of ${input.file}`;
-  if (ts !== native) {
-    disagreements.push(`${where}: ts ${ts}, native ${native}`);
-    const keep = process.env.PIEKIT_MUTANTS_DIR;
-    if (keep !== undefined) {
-      mkdirSync(keep, { recursive: true });
-      writeFileSync(join(keep, `seed-${seed}-mutant-${i}`), bytes);
-    }
-  }
-  for (const result of [ts, native]) if (result.startsWith('defect')) defects.push(`${where}: ${result}`);
+const outcomes: Record<string, number> = {};
+const findings: Finding[] = [];
+let reached = 0;
+let generated = 0;
+
+function keep(index: number, what: string): void {
+  const file = files[index % files.length] as string;
+  const bytes = values.plain ? (inputs[index] as (typeof inputs)[number]).bytes : mutantOf(inputs, seed, index).bytes;
+  mkdirSync(values.out, { recursive: true });
+  const reproducer = join(values.out, values.plain ? `plain-${index}` : `seed-${seed}-mutant-${index}`);
+  writeFileSync(reproducer, bytes);
+  findings.push({ index, file: values.plain ? (files[index] as string) : file, what, reproducer });
 }
-console.log(JSON.stringify({ seed, count, outcomes: Object.fromEntries(results), disagreements: disagreements.slice(0, 20), defects: defects.slice(0, 20), disagreementCount: disagreements.length, defectCount: defects.length }));
+
+function record(report: WorkerReport): void {
+  generated = Math.max(generated, report.index + 1);
+  const { ts = '', native = '' } = report;
+  const key = ts.startsWith('ok') ? 'ok' : ts;
+  outcomes[key] = (outcomes[key] ?? 0) + 1;
+  if (report.reached === true) reached++;
+  if (ts !== native) keep(report.index, `the engines disagree: ts ${ts}, native ${native}`);
+  else if (ts.startsWith('defect')) keep(report.index, `not an ElfError: ${ts}`);
+}
+
+/** Runs the child from `first` until it has reported enough, dies, or hangs; resolves with where to go on. */
+function runFrom(first: number): Promise<number | undefined> {
+  const request: WorkerRequest = { seed, first, plain: values.plain, files };
+  const child = fork(new URL('./mutant-worker.js', import.meta.url), [JSON.stringify(request)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve) => {
+    let current = first;
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (next: number | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(next);
+    };
+    child.on('message', (report: WorkerReport) => {
+      // A killed child's last messages may still arrive: they belong to nobody now.
+      if (settled) return;
+      if (report.stage === 'start') {
+        current = report.index;
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          keep(current, `no outcome within the ${watchdogMs} ms watchdog`);
+          finish(current + 1);
+        }, watchdogMs);
+        return;
+      }
+      clearTimeout(timer);
+      record(report);
+      if (reached >= wanted || report.index + 1 >= generationLimit) finish(undefined);
+    });
+    child.on('exit', (code, signal) => {
+      if (settled) return;
+      if (values.plain && code === 0 && signal === null) return finish(undefined);
+      keep(current, `the process died (${signal ?? `exit status ${code}`})`);
+      finish(current + 1);
+    });
+  });
+}
+
+let next: number | undefined = 0;
+while (next !== undefined && next < generationLimit) next = await runFrom(next);
+const summary: MutationSummary = { seed, generated, reached, outcomes, findings };
+console.log(JSON.stringify(summary));

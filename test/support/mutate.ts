@@ -3,7 +3,7 @@
  * patches do not come from the code under test), field patchers for either class and byte order,
  * and a seeded xorshift mutator whose every mutant can be rebuilt from (seed, index).
  */
-import { DT_NULL, DT_REL, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, DT_RELSZ, PT_DYNAMIC, PT_GNU_STACK, PT_LOAD, PT_NOTE } from './gabi.js';
+import { DT_NULL, DT_REL, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, DT_RELSZ, PT_DYNAMIC, PT_GNU_STACK, PT_LOAD, PT_NOTE, PT_NULL } from './gabi.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field layout by class
@@ -475,4 +475,84 @@ export function mutant(base: Uint8Array, shape: Shape, regions: readonly Region[
     return { bytes: bytes.slice(0, length), edits };
   }
   return { bytes, edits };
+}
+
+/**
+ * Mutant `index` of a base file under `seed`, aimed at the fields a relocator interprets rather
+ * than at random bytes: dynamic tags and values (table addresses, sizes and entry sizes at their
+ * boundaries, duplicates, negative tags), RELR words (an address turned into a bitmap and back,
+ * moved by a word, all bits set), r_offset/r_info/r_addend of real entries, and program header
+ * fields set relative to the other segments. Depends only on (seed, index, base).
+ */
+export function structuredMutant(base: Uint8Array, shape: Shape, seed: number, index: number): Mutant {
+  const random = new Xorshift((Math.imul(seed ^ 0x27d4eb2d, 0x01000193) + Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+  for (let warm = 0; warm < 4; warm++) random.next();
+  const patch = new Patch(base, shape);
+  const w = BigInt(shape.wordSize);
+  const size = BigInt(base.length);
+  const top = (1n << (w * 8n)) - 1n;
+  const boundaries = [0n, 1n, w, w - 1n, 2n * w, top, top - w + 1n, 1n << (w * 8n - 1n), size, size - w];
+  const around = (value: bigint): bigint => random.pick([value, value + w, value - w, value + 1n, value - 1n, value * 2n, value + 0x1000n]);
+  const edits: string[] = [];
+  const count = 1 + random.below(3);
+  for (let edit = 0; edit < count; edit++) {
+    const table = shape.tables.length > 0 ? random.pick(shape.tables) : undefined;
+    switch (random.below(table === undefined ? 3 : 5)) {
+      case 0: {
+        const entry = random.pick(shape.dyn);
+        const tags = [DT_NULL, DT_REL, DT_RELSZ, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, 9n, 19n, 37n, 3n, 0x7000000an, -1n, 38n, 1n << (w * 8n - 1n)];
+        if (random.chance(0.4)) {
+          const tag = random.pick(tags);
+          patch.dynTag(entry.index, tag);
+          edits.push(`dynamic entry ${entry.index}: d_tag = ${tag}`);
+        } else {
+          const value = random.chance(0.5) ? around(entry.value) : random.pick(boundaries);
+          patch.word(entry.at + shape.wordSize, value);
+          edits.push(`dynamic entry ${entry.index} (tag ${entry.tag}): d_val = 0x${BigInt.asUintN(Number(w) * 8, value).toString(16)}`);
+        }
+        break;
+      }
+      case 1: {
+        const phdr = random.pick(shape.phdrs);
+        const field = random.pick(['p_offset', 'p_vaddr', 'p_filesz', 'p_memsz', 'p_type', 'p_flags'] as const);
+        const other = random.pick(shape.loads);
+        const value =
+          field === 'p_type'
+            ? BigInt(random.pick([PT_NULL, PT_LOAD, PT_DYNAMIC, PT_NOTE]))
+            : field === 'p_flags'
+              ? BigInt(random.below(8))
+              : random.pick([around(phdr[field === 'p_offset' ? 'offset' : field === 'p_vaddr' ? 'vaddr' : field === 'p_filesz' ? 'filesz' : 'memsz']), other.vaddr, other.vaddr + other.memsz, ...boundaries]);
+        patch.phdr(phdr.index, field, value);
+        edits.push(`program header ${phdr.index}: ${field} = 0x${BigInt.asUintN(64, value).toString(16)}`);
+        break;
+      }
+      case 2: {
+        const field = random.pick(['e_phnum', 'e_phoff', 'e_phentsize', 'e_type', 'e_entry'] as const);
+        const value = random.pick([0n, 1n, BigInt(shape.phnum + 1), BigInt(shape.phnum - 1), 0xffffn, size, ...boundaries]);
+        patch.header(field, value);
+        edits.push(`${field} = 0x${BigInt.asUintN(64, value).toString(16)}`);
+        break;
+      }
+      default: {
+        const t = table as Table;
+        const entries = Math.max(1, Math.floor(t.size / t.entrySize));
+        const entry = random.below(entries);
+        const word = t.kind === 'relr' ? 0 : random.below(t.kind === 'rela' ? 3 : 2);
+        const at = t.fileOffset + entry * t.entrySize + word * shape.wordSize;
+        if (at + shape.wordSize > base.length) break;
+        const old = patch.readEntry(t, entry, word as 0 | 1 | 2);
+        const value =
+          t.kind === 'relr'
+            ? random.pick([old ^ 1n, old + w, old - w, top, (top >> 1n) << 1n | 1n, 1n, old + (w * 8n - 1n) * w])
+            : word === 1
+              ? random.pick([old & 0xffn, old | (1n << 8n), old | (1n << 32n), old ^ 1n, 0n, random.pick(boundaries)])
+              : random.chance(0.5)
+                ? around(old)
+                : random.pick(boundaries);
+        patch.entry(t, entry, word as 0 | 1 | 2, value);
+        edits.push(`${t.kind}#${entry} word ${word} = 0x${BigInt.asUintN(Number(w) * 8, value).toString(16)}`);
+      }
+    }
+  }
+  return { bytes: patch.bytes, edits };
 }

@@ -1,0 +1,645 @@
+import {
+  EM_68K,
+  EM_386,
+  EM_AARCH64,
+  EM_ARC_COMPACT,
+  EM_ARCV2,
+  EM_ARM,
+  EM_CSKY,
+  EM_HEXAGON,
+  EM_LOONGARCH,
+  EM_MIPS,
+  EM_PPC,
+  EM_PPC64,
+  EM_RISCV,
+  EM_S390,
+  EM_SPARC,
+  EM_SPARC32PLUS,
+  EM_SPARCV9,
+  EM_X86_64,
+  R_68K_RELATIVE,
+  R_386_RELATIVE,
+  R_390_RELATIVE,
+  R_AARCH64_RELATIVE,
+  R_ARC_RELATIVE,
+  R_ARM_RELATIVE,
+  R_CKCORE_RELATIVE,
+  R_HEX_RELATIVE,
+  R_LARCH_RELATIVE,
+  R_MIPS_64,
+  R_MIPS_REL32,
+  R_PPC_RELATIVE,
+  R_PPC64_RELATIVE,
+  R_RISCV_RELATIVE,
+  R_SPARC_RELATIVE,
+  R_X86_64_RELATIVE,
+} from './constants.js';
+import { ElfError } from './errors.js';
+import type { Endian, WordSize } from './reader.js';
+import {
+  AARCH64_RELOCATIONS,
+  ARC_RELOCATIONS,
+  ARM_RELOCATIONS,
+  CSKY_RELOCATIONS,
+  HEXAGON_RELOCATIONS,
+  I386_RELOCATIONS,
+  LOONGARCH_RELOCATIONS,
+  M68K_RELOCATIONS,
+  MIPS_RELOCATIONS,
+  PPC_RELOCATIONS,
+  PPC64_RELOCATIONS,
+  type RelocationNames,
+  RISCV_RELOCATIONS,
+  S390_RELOCATIONS,
+  SPARC_RELOCATIONS,
+  X86_64_RELOCATIONS,
+} from './relocation-names.js';
+
+/**
+ * How r_info splits into symbol and type. ELF64 generic is `sym << 32 | type`; SPARC64 keeps an
+ * 8-bit type and 24 bits of type data; mips64 stores r_sym (32 bits) and then the bytes r_ssym,
+ * r_type3, r_type2, r_type in file byte order (MIPS64 ELF ABI), so its layout depends on endianness.
+ */
+export type InfoLayout = 'elf32' | 'elf64' | 'sparc64' | 'mips64';
+
+export type ArchName =
+  | 'x86_64'
+  | 'x86'
+  | 'arm'
+  | 'thumb'
+  | 'armeb'
+  | 'thumbeb'
+  | 'aarch64'
+  | 'aarch64_be'
+  | 'riscv32'
+  | 'riscv64'
+  | 'mips'
+  | 'mipsel'
+  | 'mips64'
+  | 'mips64el'
+  | 'powerpc'
+  | 'powerpcle'
+  | 'powerpc64'
+  | 'powerpc64le'
+  | 's390x'
+  | 'loongarch64'
+  | 'loongarch32'
+  | 'hexagon'
+  | 'm68k'
+  | 'sparc64'
+  | 'sparc'
+  | 'arc'
+  | 'csky';
+
+/** A command a build or a run needs, and the Debian package that provides it. */
+export interface Requirement {
+  readonly command: string;
+  readonly package: string;
+}
+
+/** How piekit compiles and links a freestanding static-PIE for one architecture on Debian 12. */
+export interface Toolchain {
+  readonly compiler: readonly string[];
+  readonly requires: readonly Requirement[];
+  /** Flags for this target on top of the common ones (toolchain/flags.ts). */
+  readonly flags: readonly string[];
+  /** Linker flags that give the ABI's table or RELR; undefined when this linker cannot pack RELR. */
+  readonly formats: { readonly table: readonly string[]; readonly relr: readonly string[] | undefined };
+}
+
+/** The qemu-user binary that runs this architecture; some e_machine values need another one. */
+export interface Emulator {
+  readonly command: string;
+  readonly byMachine?: Readonly<Record<number, string>>;
+}
+
+/** Every fact piekit holds about one architecture: ELF, psABI, toolchain, emulator and loader. */
+export interface Arch {
+  readonly name: ArchName;
+  /** The e_machine a toolchain emits; `machines` lists every value accepted as this architecture. */
+  readonly machine: number;
+  readonly machines: readonly number[];
+  readonly wordSize: WordSize;
+  readonly endian: Endian;
+  readonly infoLayout: InfoLayout;
+  /**
+   * The type (for mips64 the stacked `r_type | r_type2 << 8 | r_type3 << 16`) that marks a relative
+   * relocation. On MIPS the symbol must also be 0: R_MIPS_REL32 against a symbol is not relative.
+   */
+  readonly relativeType: number;
+  readonly relativeNeedsNullSymbol: boolean;
+  /** MIPS: the DT_MIPS_LOCAL_GOTNO words at DT_PLTGOT are relocated before any table. */
+  readonly localGot: boolean;
+  /**
+   * ARC: a relative RELA entry adds the base to the word and ignores r_addend. GNU ld (the only
+   * ARC linker) writes the link-time address into the word and an addend relative to the input
+   * section, and glibc's ARC loader (sysdeps/arc/dl-machine.h) relocates in place accordingly.
+   */
+  readonly relaAddsToWord: boolean;
+  readonly typeNames: RelocationNames;
+  /** ARM T32 code: an ARM file is Thumb when its entry point has bit 0 set (ARM ELF ABI). */
+  readonly thumb: boolean;
+  /** The table the psABI prescribes for unpacked relocations. */
+  readonly abiTable: 'rel' | 'rela';
+  /** undefined: Debian 12 has no compiler for it. */
+  readonly toolchain: Toolchain | undefined;
+  /** The folder under startup/arch/ with the entry, syscalls and relative type. */
+  readonly stub: string;
+  /** undefined: qemu-user 7.2 has no emulator for it, so its programs are built and planned only. */
+  readonly emulator: Emulator | undefined;
+  /** The page size qemu-user reports in AT_PAGESZ here (the loader aligns to it). */
+  readonly pageSize: bigint;
+  /** Load bases the userland loader is known to get under this emulator, far from the kernel's choice. */
+  readonly loaderBases: readonly bigint[];
+  /** `process.arch` of a Node host that runs this architecture natively. */
+  readonly nodeArch: string | undefined;
+}
+
+/** Architecture-specific fields of a record; the rest follows from them. */
+type ArchRecord = Omit<
+  Arch,
+  'machine' | 'infoLayout' | 'relativeNeedsNullSymbol' | 'localGot' | 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize'
+> &
+  Partial<Pick<Arch, 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize'>>;
+
+const CLANG: readonly Requirement[] = [
+  { command: 'clang-19', package: 'clang-19' },
+  { command: 'ld.lld-19', package: 'lld-19' },
+];
+
+/** lld writes REL or RELA as the target's ABI prescribes, or packs relative ones as RELR. */
+function clang(target: string, flags: readonly string[] = ['-static-pie']): Toolchain {
+  return {
+    compiler: ['clang-19', `--target=${target}`],
+    requires: CLANG,
+    flags: ['-fuse-ld=lld', ...flags],
+    formats: { table: ['-Wl,--pack-dyn-relocs=none'], relr: ['-Wl,--pack-dyn-relocs=relr'] },
+  };
+}
+
+/**
+ * `-static-pie` silently gives ET_EXEC with these gcc cross compilers; `-pie` without an
+ * interpreter does not. GNU ld 2.40 packs RELR only for x86 ("-z pack-relative-relocs ignored").
+ */
+function gcc(triple: string, flags: readonly string[] = []): Toolchain {
+  const command = `${triple}-gcc`;
+  return {
+    compiler: [command],
+    requires: [{ command, package: `gcc-${triple}` }],
+    flags: ['-pie', '-Wl,--no-dynamic-linker', ...flags],
+    formats: { table: [], relr: undefined },
+  };
+}
+
+const qemu = (command: string, byMachine?: Readonly<Record<number, string>>): Emulator =>
+  byMachine === undefined ? { command } : { command, byMachine };
+
+// Loader bases per address space: above 4 GiB on 64-bit targets, the top bit set on 32-bit ones.
+const BASES_64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0x100000000n];
+// qemu-user keeps 0x40000000 for a 32-bit guest's own program, with its stack and mmaps below;
+// qemu-i386 and qemu-arm give the guest 4 GiB, qemu-arm keeps 0xffff0000 for the kuser helpers.
+const BASES_32: readonly bigint[] = [0xb0000000n, 0xe0000000n, 0x80000000n];
+// Aligned to the 16 KiB (LoongArch) and 8 KiB (SPARC64) pages qemu reports.
+const BASES_64_LARGE_PAGES: readonly bigint[] = [0x123456788000n, 0x7f0000000000n, 0x100000000n];
+// 0xfe00000000 also fits MIPS64 kernels without 48-bit VA, whose user space ends at 1 TiB.
+const BASES_MIPS64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0xfe00000000n];
+// MIPS32 user space ends at 2 GiB (0x7fff8000): no base with the top bit set exists there.
+const BASES_MIPS32: readonly bigint[] = [0x7f000000n, 0x70000000n];
+
+const RECORDS: readonly ArchRecord[] = [
+  {
+    name: 'x86_64',
+    machines: [EM_X86_64],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_X86_64_RELATIVE,
+    typeNames: X86_64_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('x86_64-linux-gnu'),
+    stub: 'x86_64',
+    emulator: qemu('qemu-x86_64'),
+    nodeArch: 'x64',
+    // Under the kernel itself: 0x7ff000000000 is free there, 0x7f0000000000 may hold libraries' neighbours.
+    loaderBases: [0x123456789000n, 0x7ff000000000n, 0x100000000n],
+  },
+  {
+    name: 'x86',
+    machines: [EM_386],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_386_RELATIVE,
+    typeNames: I386_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('i386-linux-gnu'),
+    stub: 'x86',
+    emulator: qemu('qemu-i386'),
+    nodeArch: 'ia32',
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'arm',
+    machines: [EM_ARM],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_ARM_RELATIVE,
+    typeNames: ARM_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-marm']),
+    stub: 'arm',
+    emulator: qemu('qemu-arm'),
+    nodeArch: 'arm',
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'thumb',
+    machines: [EM_ARM],
+    wordSize: 4,
+    endian: 'little',
+    thumb: true,
+    relativeType: R_ARM_RELATIVE,
+    typeNames: ARM_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-mthumb']),
+    stub: 'arm',
+    emulator: qemu('qemu-arm'),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'armeb',
+    machines: [EM_ARM],
+    wordSize: 4,
+    endian: 'big',
+    relativeType: R_ARM_RELATIVE,
+    typeNames: ARM_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-marm']),
+    stub: 'arm',
+    emulator: qemu('qemu-armeb'),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'thumbeb',
+    machines: [EM_ARM],
+    wordSize: 4,
+    endian: 'big',
+    thumb: true,
+    relativeType: R_ARM_RELATIVE,
+    typeNames: ARM_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-mthumb']),
+    stub: 'arm',
+    emulator: qemu('qemu-armeb'),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'aarch64',
+    machines: [EM_AARCH64],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_AARCH64_RELATIVE,
+    typeNames: AARCH64_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('aarch64-linux-gnu'),
+    stub: 'aarch64',
+    emulator: qemu('qemu-aarch64'),
+    nodeArch: 'arm64',
+    loaderBases: BASES_64,
+  },
+  {
+    name: 'aarch64_be',
+    machines: [EM_AARCH64],
+    wordSize: 8,
+    endian: 'big',
+    relativeType: R_AARCH64_RELATIVE,
+    typeNames: AARCH64_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('aarch64_be-linux-gnu'),
+    stub: 'aarch64',
+    emulator: qemu('qemu-aarch64_be'),
+    loaderBases: BASES_64,
+  },
+  {
+    name: 'riscv32',
+    machines: [EM_RISCV],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_RISCV_RELATIVE,
+    typeNames: RISCV_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('riscv32-linux-gnu', ['-static-pie', '-march=rv32imac', '-mabi=ilp32']),
+    stub: 'riscv',
+    emulator: qemu('qemu-riscv32'),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'riscv64',
+    machines: [EM_RISCV],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_RISCV_RELATIVE,
+    typeNames: RISCV_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('riscv64-linux-gnu', ['-static-pie', '-march=rv64imac', '-mabi=lp64']),
+    stub: 'riscv',
+    emulator: qemu('qemu-riscv64'),
+    nodeArch: 'riscv64',
+    loaderBases: BASES_64,
+  },
+  {
+    name: 'mips',
+    machines: [EM_MIPS],
+    wordSize: 4,
+    endian: 'big',
+    relativeType: R_MIPS_REL32,
+    typeNames: MIPS_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('mips-linux-gnu'),
+    stub: 'mips',
+    emulator: qemu('qemu-mips'),
+    nodeArch: 'mips',
+    loaderBases: BASES_MIPS32,
+  },
+  {
+    name: 'mipsel',
+    machines: [EM_MIPS],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_MIPS_REL32,
+    typeNames: MIPS_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('mipsel-linux-gnu'),
+    stub: 'mips',
+    emulator: qemu('qemu-mipsel'),
+    nodeArch: 'mipsel',
+    loaderBases: BASES_MIPS32,
+  },
+  {
+    name: 'mips64',
+    machines: [EM_MIPS],
+    wordSize: 8,
+    endian: 'big',
+    relativeType: R_MIPS_REL32 | (R_MIPS_64 << 8),
+    typeNames: MIPS_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('mips64-linux-gnuabi64'),
+    stub: 'mips64',
+    emulator: qemu('qemu-mips64'),
+    loaderBases: BASES_MIPS64,
+  },
+  {
+    name: 'mips64el',
+    machines: [EM_MIPS],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_MIPS_REL32 | (R_MIPS_64 << 8),
+    typeNames: MIPS_RELOCATIONS,
+    abiTable: 'rel',
+    toolchain: clang('mips64el-linux-gnuabi64'),
+    stub: 'mips64',
+    emulator: qemu('qemu-mips64el'),
+    nodeArch: 'mips64el',
+    loaderBases: BASES_MIPS64,
+  },
+  {
+    name: 'powerpc',
+    machines: [EM_PPC],
+    wordSize: 4,
+    endian: 'big',
+    relativeType: R_PPC_RELATIVE,
+    typeNames: PPC_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('powerpc-linux-gnu'),
+    stub: 'powerpc',
+    emulator: qemu('qemu-ppc'),
+    nodeArch: 'ppc',
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'powerpcle',
+    machines: [EM_PPC],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_PPC_RELATIVE,
+    typeNames: PPC_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('powerpcle-linux-gnu'),
+    stub: 'powerpc',
+    emulator: undefined,
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'powerpc64',
+    machines: [EM_PPC64],
+    wordSize: 8,
+    endian: 'big',
+    relativeType: R_PPC64_RELATIVE,
+    typeNames: PPC64_RELOCATIONS,
+    abiTable: 'rela',
+    // ELFv2: the kernel relocates ELFv1 entry descriptors of ET_DYN files itself, a static-PIE cannot.
+    toolchain: clang('powerpc64-linux-gnu', ['-static-pie', '-mabi=elfv2']),
+    stub: 'powerpc64',
+    emulator: qemu('qemu-ppc64'),
+    nodeArch: 'ppc64',
+    loaderBases: BASES_64,
+  },
+  {
+    name: 'powerpc64le',
+    machines: [EM_PPC64],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_PPC64_RELATIVE,
+    typeNames: PPC64_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('powerpc64le-linux-gnu'),
+    stub: 'powerpc64',
+    emulator: qemu('qemu-ppc64le'),
+    nodeArch: 'ppc64',
+    loaderBases: BASES_64,
+  },
+  {
+    name: 's390x',
+    machines: [EM_S390],
+    wordSize: 8,
+    endian: 'big',
+    relativeType: R_390_RELATIVE,
+    typeNames: S390_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('s390x-linux-gnu'),
+    stub: 's390x',
+    emulator: qemu('qemu-s390x'),
+    nodeArch: 's390x',
+    loaderBases: BASES_64,
+  },
+  {
+    name: 'loongarch64',
+    machines: [EM_LOONGARCH],
+    wordSize: 8,
+    endian: 'little',
+    relativeType: R_LARCH_RELATIVE,
+    typeNames: LOONGARCH_RELOCATIONS,
+    abiTable: 'rela',
+    // clang-19 enables LSX by default for LoongArch Linux; qemu 7.2 has no LSX (SIGILL on vldi).
+    toolchain: clang('loongarch64-linux-gnu', ['-static-pie', '-mno-lsx']),
+    stub: 'loongarch',
+    emulator: qemu('qemu-loongarch64'),
+    nodeArch: 'loong64',
+    pageSize: 0x4000n,
+    loaderBases: BASES_64_LARGE_PAGES,
+  },
+  {
+    name: 'loongarch32',
+    machines: [EM_LOONGARCH],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_LARCH_RELATIVE,
+    typeNames: LOONGARCH_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: clang('loongarch32-linux-gnu'),
+    stub: 'loongarch',
+    emulator: undefined,
+    pageSize: 0x4000n,
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'hexagon',
+    machines: [EM_HEXAGON],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_HEX_RELATIVE,
+    typeNames: HEXAGON_RELOCATIONS,
+    abiTable: 'rela',
+    // clang ignores -static-pie for hexagon and links ET_EXEC.
+    toolchain: clang('hexagon-linux-musl', ['-Wl,-pie', '-Wl,--no-dynamic-linker']),
+    stub: 'hexagon',
+    emulator: qemu('qemu-hexagon'),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'm68k',
+    machines: [EM_68K],
+    wordSize: 4,
+    endian: 'big',
+    relativeType: R_68K_RELATIVE,
+    typeNames: M68K_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: gcc('m68k-linux-gnu'),
+    stub: 'm68k',
+    emulator: qemu('qemu-m68k'),
+    loaderBases: [0xb0000000n, 0xe0000000n, 0xc0000000n],
+  },
+  {
+    name: 'sparc64',
+    machines: [EM_SPARCV9],
+    wordSize: 8,
+    endian: 'big',
+    relativeType: R_SPARC_RELATIVE,
+    typeNames: SPARC_RELOCATIONS,
+    abiTable: 'rela',
+    toolchain: gcc('sparc64-linux-gnu'),
+    stub: 'sparc64',
+    emulator: qemu('qemu-sparc64'),
+    pageSize: 0x2000n,
+    loaderBases: BASES_64_LARGE_PAGES,
+  },
+  {
+    name: 'sparc',
+    machines: [EM_SPARC, EM_SPARC32PLUS],
+    wordSize: 4,
+    endian: 'big',
+    relativeType: R_SPARC_RELATIVE,
+    typeNames: SPARC_RELOCATIONS,
+    abiTable: 'rela',
+    // Plain -m32 gives EM_SPARC32PLUS, which only qemu-sparc32plus runs; -mcpu=v8 gives EM_SPARC.
+    toolchain: gcc('sparc64-linux-gnu', ['-m32', '-mcpu=v8']),
+    stub: 'sparc',
+    emulator: qemu('qemu-sparc', { [EM_SPARC32PLUS]: 'qemu-sparc32plus' }),
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'arc',
+    machines: [EM_ARCV2, EM_ARC_COMPACT],
+    wordSize: 4,
+    endian: 'little',
+    relaAddsToWord: true,
+    relativeType: R_ARC_RELATIVE,
+    typeNames: ARC_RELOCATIONS,
+    abiTable: 'rela',
+    // GNU ld's ARC Linux emulation enters at __start; -Os saves registers through libgcc millicode
+    // (__st_r13_to_r15), which -nostdlib does not link.
+    toolchain: gcc('arc-linux-gnu', ['-Wl,--entry=_start', '-mno-millicode']),
+    stub: 'arc',
+    emulator: undefined,
+    loaderBases: BASES_32,
+  },
+  {
+    name: 'csky',
+    machines: [EM_CSKY],
+    wordSize: 4,
+    endian: 'little',
+    relativeType: R_CKCORE_RELATIVE,
+    typeNames: CSKY_RELOCATIONS,
+    abiTable: 'rela',
+    // LLVM 19 in Debian 12 has no C-SKY target and Debian has no cross gcc for it.
+    toolchain: undefined,
+    stub: 'csky',
+    emulator: undefined,
+    loaderBases: BASES_32,
+  },
+];
+
+function complete(record: ArchRecord): Arch {
+  const machine = record.machines[0] ?? 0;
+  const isMips = machine === EM_MIPS;
+  return {
+    ...record,
+    machine,
+    infoLayout: record.wordSize === 4 ? 'elf32' : isMips ? 'mips64' : machine === EM_SPARCV9 ? 'sparc64' : 'elf64',
+    relativeNeedsNullSymbol: isMips,
+    localGot: isMips,
+    relaAddsToWord: record.relaAddsToWord ?? false,
+    thumb: record.thumb ?? false,
+    nodeArch: record.nodeArch,
+    pageSize: record.pageSize ?? 0x1000n,
+  };
+}
+
+/** Every architecture piekit plans for, one record each. */
+export const architectures: readonly Arch[] = RECORDS.map(complete);
+
+export function archByName(name: string): Arch | undefined {
+  return architectures.find((arch) => arch.name === name);
+}
+
+/** The architecture this Node process runs on, or undefined when piekit has no record of it. */
+export function hostArch(): Arch | undefined {
+  return architectures.find((arch) => arch.nodeArch === process.arch && (arch.endian === 'little') === (osEndianness() === 'LE'));
+}
+
+function osEndianness(): 'LE' | 'BE' {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 'LE' : 'BE';
+}
+
+/** The samples a toolchain builds: the ABI's table, and RELR where its linker packs it. */
+export function sampleFormats(arch: Arch): ('rel' | 'rela' | 'relr')[] {
+  if (arch.toolchain === undefined) return [];
+  return arch.toolchain.formats.relr === undefined ? [arch.abiTable] : [arch.abiTable, 'relr'];
+}
+
+/**
+ * The architecture of a file. ARM and Thumb share e_machine; a Thumb entry point has bit 0 set
+ * (ARM ELF ABI), which is the only trace the header keeps of it.
+ */
+export function identifyArch(machine: number, wordSize: WordSize, endian: Endian, entry: bigint): Arch {
+  const thumb = machine === EM_ARM && (entry & 1n) === 1n;
+  const arch = architectures.find(
+    (candidate) =>
+      candidate.machines.includes(machine) && candidate.wordSize === wordSize && candidate.endian === endian && candidate.thumb === thumb,
+  );
+  if (arch === undefined) {
+    throw new ElfError(
+      'UNSUPPORTED_MACHINE',
+      `Invalid ELF machine: e_machine = ${machine} as ELF${wordSize * 8} ${endian}-endian is not an architecture piekit plans for`,
+    );
+  }
+  return arch;
+}

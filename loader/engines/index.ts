@@ -1,0 +1,2 @@
+/** The two implementations of the relocation algorithm, chosen by name. */
+export { ENGINES, type Engine, type Relocated, relocate } from './engine.js';

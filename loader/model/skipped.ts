@@ -1,0 +1,58 @@
+import { type ElfFile, type RelocationInfo, type RelocationTable, readRelocation, typeName } from '../../elf/index.js';
+import { SOURCE_RELA } from './write-list.js';
+
+export interface SkippedRelocation {
+  readonly table: 'rel' | 'rela';
+  readonly index: number;
+  readonly offset: bigint;
+  readonly symbol: number;
+  readonly type: number;
+  readonly typeName: string;
+}
+
+/**
+ * The relocations a relocator left alone, as it met them: each one's table (SOURCE_REL or
+ * SOURCE_RELA) and entry index. Both engines log skips this way; the entries themselves are read
+ * back only when asked for, since a libc-sized library skips tens of thousands.
+ */
+export interface SkipLog {
+  readonly sources: ArrayLike<number>;
+  readonly entries: ArrayLike<number>;
+}
+
+const kindOf = (source: number): 'rel' | 'rela' => (source === SOURCE_RELA ? 'rela' : 'rel');
+
+function tableOf(info: RelocationInfo, kind: 'rel' | 'rela'): RelocationTable {
+  const table = info.tables.find((candidate) => candidate.kind === kind);
+  if (table === undefined) throw new Error(`a skipped ${kind} entry without a ${kind} table`);
+  return table;
+}
+
+export function skippedRelocations(elf: ElfFile, info: RelocationInfo, log: SkipLog): SkippedRelocation[] {
+  return Array.from({ length: log.entries.length }, (_, i) => {
+    const table = kindOf(log.sources[i] as number);
+    const index = log.entries[i] as number;
+    const { offset, symbol, type } = readRelocation(elf.reader, info.decoder, tableOf(info, table), index);
+    return { table, index, offset, symbol, type, typeName: typeName(elf.arch, type) };
+  });
+}
+
+/** How many entries of one table were skipped, by type name. */
+export function skippedByType(elf: ElfFile, info: RelocationInfo, log: SkipLog, table: RelocationTable): Map<string, number> {
+  const byType = new Map<number, number>();
+  for (let i = 0; i < log.entries.length; i++) {
+    if (kindOf(log.sources[i] as number) !== table.kind) continue;
+    const infoAt = table.fileOffset + (log.entries[i] as number) * table.entrySize + elf.reader.wordSize;
+    const type = info.decoder.type(elf.reader.wordLow(infoAt), elf.reader.wordHigh(infoAt));
+    byType.set(type, (byType.get(type) ?? 0) + 1);
+  }
+  const byName = new Map<string, number>();
+  for (const [type, count] of byType) byName.set(typeName(elf.arch, type), (byName.get(typeName(elf.arch, type)) ?? 0) + count);
+  return byName;
+}
+
+/** A memoizing getter of the skipped relocations, for a plan's `skipped` property. */
+export function lazySkipped(elf: ElfFile, info: RelocationInfo, log: SkipLog): () => SkippedRelocation[] {
+  let skipped: SkippedRelocation[] | undefined;
+  return () => (skipped ??= skippedRelocations(elf, info, log));
+}

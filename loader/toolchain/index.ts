@@ -1,0 +1,3 @@
+/** Building freestanding C programs with piekit's startup stub, for any architecture of the records. */
+export { BuildError, type BuildOptions, buildCommand, buildProgram } from './build.js';
+export { missingRequirement } from './requirements.js';

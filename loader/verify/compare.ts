@@ -1,0 +1,240 @@
+import { AddressNames, ElfError, hex, type SymbolName } from '../../elf/index.js';
+import { apply, describeSource, finalWriteIndexes, type Image, imageFor, joinWord, type Plan, readImageWord } from '../model/index.js';
+
+/**
+ * Memory of a relocated program: byte ranges at link-time addresses, as read from it at `base`
+ * (a dump, a stopped process, a core file, or a relocator's model). Ranges may leave gaps.
+ */
+export interface MemorySnapshot {
+  readonly base: bigint;
+  readonly segments: readonly MemorySegment[];
+}
+
+export interface MemorySegment {
+  /** Link-time address of `bytes[0]`. */
+  readonly vaddr: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * How a word differs from the plan:
+ * - `unrelocated`: it holds the file's own link-time word;
+ * - `relocated twice`: it holds the planned value plus the base once more;
+ * - `shifted`: it holds the planned value of the word before or after it, or its relocation landed
+ *   on a neighbour instead (it is unrelocated while the neighbour holds one base too many), the
+ *   signatures of a decoder one word off;
+ * - `other`: anything else.
+ */
+export type DifferenceKind = 'unrelocated' | 'relocated twice' | 'shifted' | 'other';
+export const DIFFERENCE_KINDS: readonly DifferenceKind[] = ['unrelocated', 'relocated twice', 'shifted', 'other'];
+
+export interface Difference {
+  /** Run-time address of the word. */
+  readonly address: bigint;
+  readonly vaddr: bigint;
+  readonly section: string | undefined;
+  readonly symbol: SymbolName | undefined;
+  readonly expected: bigint;
+  readonly actual: bigint;
+  readonly kind: DifferenceKind;
+  /** The planned writes that target this word, as `table#index`; none for a word outside the plan. */
+  readonly writers: readonly string[];
+}
+
+export interface Comparison {
+  readonly base: bigint;
+  /** Words compared: the planned ones, or every word of the writable segments. */
+  readonly comparedWords: number;
+  readonly differences: readonly Difference[];
+}
+
+/** The image the plan predicts at a base. */
+export function expectedImage(plan: Plan, base: bigint): Image {
+  const image = imageFor(plan);
+  apply(plan, image, base);
+  return image;
+}
+
+/**
+ * Every word the plan writes, compared with the snapshot; nothing else is, since the program may
+ * have run on and written its own data. A planned word the snapshot lacks is an error: the
+ * snapshot must hold the relocated segments.
+ */
+export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
+  const context = new ComparisonContext(plan, snapshot, expected);
+  const differences: Difference[] = [];
+  const indexes = finalWriteIndexes(plan);
+  for (let n = 0; n < indexes.length; n++) {
+    const offset = plan.writes.targets[indexes[n] as number] as number;
+    const difference = context.differenceAt(offset);
+    if (difference !== undefined) differences.push(difference);
+  }
+  return { base: snapshot.base, comparedWords: indexes.length, differences: differences.sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1)) };
+}
+
+/**
+ * Every word of every writable segment compared with the plan applied at the snapshot's base:
+ * for samples that write their memory out right after relocation, before anything else runs.
+ */
+export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
+  const layout = plan.layout;
+  const writable = layout.segments.filter((segment) => segment.writable);
+  if (writable.length !== snapshot.segments.length) {
+    throw new ElfError('BAD_DUMP', `Invalid dump: ${snapshot.segments.length} segments, the file has ${writable.length} writable PT_LOADs`);
+  }
+  const context = new ComparisonContext(plan, snapshot, expected);
+  const differences: Difference[] = [];
+  const w = layout.wordSize;
+  let comparedWords = 0;
+  writable.forEach((segment, position) => {
+    const dumped = snapshot.segments[position];
+    if (dumped === undefined || dumped.vaddr !== segment.header.vaddr || dumped.bytes.length !== segment.memorySize) {
+      throw new ElfError(
+        'BAD_DUMP',
+        `Invalid dump segment ${position}: expected ${segment.memorySize} bytes at ${hex(segment.header.vaddr)} (PT_LOAD ${segment.header.index})`,
+      );
+    }
+    // Words are aligned on run-time addresses; base and p_vaddr share their alignment.
+    const first = segment.offset - Number(segment.header.vaddr % BigInt(w));
+    for (let offset = first; offset < segment.offset + segment.memorySize; offset += w) {
+      comparedWords++;
+      const difference = context.differenceAt(offset);
+      if (difference !== undefined) differences.push(difference);
+    }
+  });
+  return { base: snapshot.base, comparedWords, differences };
+}
+
+/** Counts of the differences by kind, every kind present. */
+export function countByKind(differences: readonly Difference[]): Record<DifferenceKind, number> {
+  const counts = Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, 0])) as Record<DifferenceKind, number>;
+  for (const difference of differences) counts[difference.kind]++;
+  return counts;
+}
+
+/** Words of the plan, the file and the snapshot at one layout offset, and their classification. */
+class ComparisonContext {
+  private readonly names: AddressNames;
+  private readonly original: Image;
+  private readonly writers = new Map<number, string[]>();
+  private readonly mask: bigint;
+  /** The snapshot's ranges placed at layout offsets; the one that answered last is tried first. */
+  private readonly ranges: { readonly start: number; readonly bytes: Uint8Array }[];
+  private lastRange = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly snapshot: MemorySnapshot,
+    private readonly expected: Image,
+  ) {
+    this.names = new AddressNames(plan.elf.reader, plan.elf.sectionHeaders);
+    this.original = imageFor(plan);
+    this.mask = (1n << BigInt(plan.layout.wordSize * 8)) - 1n;
+    const { start, size } = plan.layout;
+    this.ranges = snapshot.segments
+      .filter((segment) => segment.vaddr + BigInt(segment.bytes.length) > start && segment.vaddr < start + BigInt(size))
+      .map((segment) => {
+        // Clipped to the layout, so that offsets stay small numbers.
+        const skip = segment.vaddr < start ? Number(start - segment.vaddr) : 0;
+        return { start: Number(segment.vaddr - start) + skip, bytes: segment.bytes.subarray(skip) };
+      });
+    const { count, targets, sources, entries } = plan.writes;
+    for (let i = 0; i < count; i++) {
+      const target = targets[i] as number;
+      const list = this.writers.get(target) ?? [];
+      list.push(describeSource(sources[i] as number, entries[i] as number));
+      this.writers.set(target, list);
+    }
+  }
+
+  differenceAt(offset: number): Difference | undefined {
+    const w = this.plan.layout.wordSize;
+    const actualBytes = this.bytesAt(offset);
+    const vaddr = this.plan.layout.start + BigInt(offset);
+    if (actualBytes === undefined) {
+      throw new ElfError('BAD_DUMP', `Invalid memory snapshot: the word at ${hex(vaddr)} (run-time ${hex(this.runTime(vaddr))}) was not read`);
+    }
+    // Bytes first: millions of words match, and only a difference is worth a bigint.
+    const { bytes, origin } = this.expected;
+    const at = offset - origin;
+    let same = at >= 0 && at + w <= bytes.length;
+    for (let i = 0; same && i < w; i++) same = bytes[at + i] === actualBytes[i];
+    if (same) return undefined;
+    const actual = this.actualAt(offset) as bigint;
+    const expected = this.wordOf(this.expected, offset);
+    if (actual === expected) return undefined;
+    return {
+      address: this.runTime(vaddr),
+      vaddr,
+      section: this.names.section(vaddr),
+      symbol: this.names.symbol(vaddr),
+      expected,
+      actual,
+      kind: this.classify(offset, actual, expected),
+      writers: this.writers.get(offset) ?? [],
+    };
+  }
+
+  private classify(offset: number, actual: bigint, expected: bigint): DifferenceKind {
+    const w = this.plan.layout.wordSize;
+    const base = this.snapshot.base;
+    if (actual === ((expected + base) & this.mask)) {
+      // One base too many next to an unrelocated word is where that word's relocation landed.
+      if ([offset - w, offset + w].some((neighbour) => this.leftUnrelocated(neighbour))) return 'shifted';
+      return this.inPlan(offset) ? 'relocated twice' : 'other';
+    }
+    const neighbours = [offset - w, offset + w];
+    if (neighbours.some((neighbour) => this.inPlan(neighbour) && this.wordOf(this.expected, neighbour) === actual)) return 'shifted';
+    if (actual === this.wordOf(this.original, offset)) {
+      return neighbours.some((neighbour) => this.gotExtraBase(neighbour)) ? 'shifted' : 'unrelocated';
+    }
+    return 'other';
+  }
+
+  private inPlan(offset: number): boolean {
+    return this.writers.has(offset);
+  }
+
+  private leftUnrelocated(offset: number): boolean {
+    return this.inPlan(offset) && this.actualAt(offset) === this.wordOf(this.original, offset) && this.wordOf(this.expected, offset) !== this.wordOf(this.original, offset);
+  }
+
+  private gotExtraBase(offset: number): boolean {
+    const actual = this.actualAt(offset);
+    return actual !== undefined && this.snapshot.base !== 0n && actual === ((this.wordOf(this.expected, offset) + this.snapshot.base) & this.mask);
+  }
+
+  /** The snapshot's bytes of the word at a layout offset, or undefined where it holds none. */
+  private bytesAt(offset: number): Uint8Array | undefined {
+    const w = this.plan.layout.wordSize;
+    for (let tried = 0; tried < this.ranges.length; tried++) {
+      const index = (this.lastRange + tried) % this.ranges.length;
+      const range = this.ranges[index] as { readonly start: number; readonly bytes: Uint8Array };
+      if (offset < range.start || offset + w > range.start + range.bytes.length) continue;
+      this.lastRange = index;
+      return range.bytes.subarray(offset - range.start, offset - range.start + w);
+    }
+    return undefined;
+  }
+
+  /** The snapshot's word at a layout offset, or undefined where it holds none. */
+  private actualAt(offset: number): bigint | undefined {
+    const bytes = this.bytesAt(offset);
+    if (bytes === undefined) return undefined;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    return bytes.length === 8 ? view.getBigUint64(0, this.expected.little) : BigInt(view.getUint32(0, this.expected.little));
+  }
+
+  /** A word of an image, or of the file where the image has no bytes (a neighbour in an untouched segment). */
+  private wordOf(image: Image, offset: number): bigint {
+    if (offset >= image.origin && offset + this.plan.layout.wordSize <= image.origin + image.bytes.length) {
+      const [low, high] = readImageWord(image, offset);
+      return joinWord(low, high);
+    }
+    return this.actualAt(offset) ?? 0n;
+  }
+
+  private runTime(vaddr: bigint): bigint {
+    return (this.snapshot.base + vaddr) & this.mask;
+  }
+}
