@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { finalWrites, imageFor, plan } from 'piekit';
-import { archByName, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
+import { type Arch, archByName, decodeRelr, readElf, readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand } from './support/environment.js';
 import { encodeWords, writeElf } from './synthetic/elf-writer.js';
@@ -73,7 +73,13 @@ describe.each(targets)('RELR vectors decoded by LLVM, as %s', (name) => {
       const highest = expected.reduce((top, address) => (address > top ? address : top), 0n);
       const words = Number((highest - DATA) / BigInt(arch.wordSize)) + 1;
       const data = encodeWords(arch, new Array<bigint>(words).fill(0n));
-      const { bytes } = writeElf({ wordSize: arch.wordSize, endian: arch.endian, machine: arch.machine, data: { vaddr: DATA, bytes: data, memsz: BigInt(data.length) }, relr: entries });
+      const { bytes } = writeElf({
+        wordSize: arch.wordSize,
+        endian: arch.endian,
+        machine: arch.machine,
+        data: { vaddr: DATA, bytes: data, memsz: BigInt(data.length) },
+        relr: entries,
+      });
       const elf = readElf(bytes);
       const table = readRelocationInfo(elf).tables.find((candidate) => candidate.kind === 'relr');
       expect(table).toBeDefined();
@@ -84,5 +90,40 @@ describe.each(targets)('RELR vectors decoded by LLVM, as %s', (name) => {
       const planned = plan(elf);
       expect(finalWrites(planned, imageFor(planned), 0n).map((write) => write.address)).toEqual(expected);
     });
+  });
+});
+
+/**
+ * A table whose first entry is a bitmap: the RELR proposal does not say where such a bitmap
+ * starts. piekit reads it as LLVM's decoder does (from address 0, then on by a bitmap's span);
+ * that reading is checked here against llvm-readelf-19 itself, not against piekit's own writer.
+ */
+const BITMAP_FIRST: Readonly<Record<32 | 64, readonly bigint[]>> = {
+  64: [0x5n, 0x10000n, 0x7n, 0x3n],
+  32: [0x5n, 0x10000n, 0x7n, 0x3n],
+};
+
+describe.each(targets)('a RELR table that starts with a bitmap, as %s', (name) => {
+  const arch = archByName(name) as Arch;
+  it('is decoded from address 0, as llvm-readelf-19 decodes it', async (context) => {
+    await requireCommand(context, 'yaml2obj-19', 'llvm-19');
+    await requireCommand(context, 'llvm-readelf-19', 'llvm-19');
+    const entries = BITMAP_FIRST[(arch.wordSize * 8) as 32 | 64];
+    const expected = await llvmDecode(arch, entries, `${name}-bitmap-first`);
+    const w = BigInt(arch.wordSize);
+    // Bit 2 of the first bitmap is word 1 counted from address 0; then the address entry.
+    expect(expected.slice(0, 2)).toEqual([w, 0x10000n]);
+    const data = encodeWords(arch, new Array<bigint>(8).fill(0n));
+    const { bytes } = writeElf({
+      wordSize: arch.wordSize,
+      endian: arch.endian,
+      machine: arch.machine,
+      data: { vaddr: DATA, bytes: data, memsz: BigInt(data.length) },
+      relr: entries,
+    });
+    const elf = readElf(bytes);
+    const table = readRelocationInfo(elf).tables.find((candidate) => candidate.kind === 'relr');
+    if (table === undefined) throw new Error('the file has no RELR table');
+    expect(decodeRelr(elf.reader, table).map((address) => address.address)).toEqual(expected);
   });
 });
