@@ -19,8 +19,9 @@
  *   PK_SKIP(c, source, index)       optional: an entry that is not relative, left alone
  *   PK_RELOCATE_NAME                optional: the function's name, to include this file more than once
  *   PK_OK(c)                        false once an accessor failed: every loop then stops
- *   PK_RELA_TABLE(c, end, size, base)                    optional: an architecture's own loops
- *   PK_RELR_BITMAP(c, where, bits, base, index)          for the hottest tables (x86_64)
+ *   PK_REL_TABLE(c, end, size, base)                     optional: a table's own loop, for the
+ *   PK_RELA_TABLE(c, end, size, base)                    hottest tables (x86_64) and for test
+ *   PK_RELR_BITMAP(c, where, bits, base, index)          variants (test/variants/)
  *
  * Addresses are run-time addresses (base + link-time address) and wrap modulo the word size, as
  * they do in the target's registers. `source` and `index` name the entry for error reports; the
@@ -76,14 +77,28 @@
 		PK_RELA_ENTRY(c, end, pk_offset, size, base)
 #endif
 
-#ifndef PK_RELR_BITMAP
-#define PK_RELR_BITMAP(c, where, bits, base, index)                                 \
+#ifndef PK_REL_TABLE
+#define PK_REL_TABLE(c, end, size, base)                                                              \
+	for (PK_WORD pk_offset = -(size); PK_BEFORE_END(pk_offset) && PK_OK(c); pk_offset += 2 * PK_W)   \
+		if (PK_IS_RELATIVE(c, PK_READ(c, (end) + pk_offset + PK_W)))                           \
+			PK_ADD_BASE(c, (base) + PK_READ(c, (end) + pk_offset), base, PK_SOURCE_REL,       \
+				    ((size) + pk_offset) / (2 * PK_W));                                  \
+		else                                                                                  \
+			PK_SKIP(c, PK_SOURCE_REL, ((size) + pk_offset) / (2 * PK_W))
+#endif
+
+/* Bit k of a bitmap relocates where[k - 1], `where` being the first word the bitmap covers. It has
+ * a name of its own so that a variant can wrap it (test/variants/seed-relr.h). */
+#define PK_RELR_BITMAP_LOOP(c, where, bits, base, index)                            \
 	do {                                                                          \
 		PK_WORD pk_at = (where);                                              \
 		for (PK_WORD pk_bits = (bits); pk_bits != 0 && PK_OK(c); pk_bits >>= 1, pk_at += PK_W) \
 			if (pk_bits & 1)                                              \
 				PK_ADD_BASE(c, pk_at, base, PK_SOURCE_RELR, index);   \
 	} while (0)
+
+#ifndef PK_RELR_BITMAP
+#define PK_RELR_BITMAP PK_RELR_BITMAP_LOOP
 #endif
 
 static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c, PK_WORD base, PK_WORD dynamic)
@@ -126,11 +141,7 @@ static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c,
 	{
 		PK_WORD size = dyn[PK_DT_REL] != 0 ? dyn[PK_DT_RELSZ] : 0;
 		PK_WORD end = base + dyn[PK_DT_REL] + size;
-		for (PK_WORD offset = -size; PK_BEFORE_END(offset) && PK_OK(c); offset += 2 * PK_W)
-			if (PK_IS_RELATIVE(c, PK_READ(c, end + offset + PK_W)))
-				PK_ADD_BASE(c, base + PK_READ(c, end + offset), base, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
-			else
-				PK_SKIP(c, PK_SOURCE_REL, (size + offset) / (2 * PK_W));
+		PK_REL_TABLE(c, end, size, base);
 	}
 
 	{
@@ -152,14 +163,7 @@ static inline __attribute__((always_inline)) void PK_RELOCATE_NAME(PK_CONTEXT c,
 				where = base + entry + PK_W;
 				continue;
 			}
-#ifdef PK_SEED_RELR_INDEXING
-			/* Test-only: the seed's off-by-one (bit k relocates where[k]), to prove that
-			 * verification catches it. */
-			PK_WORD first = where + PK_W;
-#else
-			PK_WORD first = where;
-#endif
-			PK_RELR_BITMAP(c, first, entry >> 1, base, index);
+			PK_RELR_BITMAP(c, where, entry >> 1, base, index);
 			where += PK_BITMAP_WORDS * PK_W;
 		}
 	}

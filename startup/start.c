@@ -15,6 +15,9 @@
 #include "in-place.h"
 #include "relocate.c"
 
+/* EINTR is 4 on every Linux architecture. */
+#define PK_EINTR 4
+
 #define PK_AT_NULL 0
 #define PK_AT_PHDR 3
 #define PK_AT_PHENT 4

@@ -1,7 +1,7 @@
-import { hex, readElfFile } from '../../elf/index.js';
-import { describeModel, modelLoad, runThroughLoader } from '../userland/index.js';
+import { readElfFile } from '../../elf/index.js';
+import { describeModel, LoaderRefusalError, modelLoad, runThroughLoader } from '../userland/index.js';
 import { type Output, parseAddress, parseCommand } from './arguments.js';
-import { usageError } from './exit-codes.js';
+import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
 /** `piekit run`: the program's own stdio and exit status, as if the kernel had run it at that base. */
 export async function runCommand(args: string[], out: Output): Promise<number> {
@@ -13,9 +13,12 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const elf = readElfFile(path);
   if (values['dry-run'] === true) {
     if (base === 'random') throw usageError('--dry-run needs a --base ADDR: a random base is chosen by the loader when it runs');
-    const page = elf.arch.pageSize;
-    if (base % page !== 0n) throw usageError(`--base ${hex(base)} is not aligned to the ${page}-byte pages of ${elf.arch.name}`);
-    out.write(describeModel(modelLoad(elf, base, [path, ...programArgs], Object.keys(process.env).length)));
+    try {
+      out.write(describeModel(modelLoad(elf, base, [path, ...programArgs], Object.keys(process.env).length)));
+    } catch (error) {
+      if (!(error instanceof LoaderRefusalError)) throw error;
+      throw new CliError(EXIT_INVALID_INPUT, `the loader would refuse ${path} with status ${error.refusal.status}: ${error.refusal.line}`);
+    }
     return 0;
   }
   return runThroughLoader(elf, path, base, programArgs);

@@ -6,16 +6,14 @@ import {
   AT_PHENT,
   AT_PHNUM,
   AT_RANDOM,
-  ElfError,
   type ElfFile,
   hex,
   PF_R,
   PF_W,
   PF_X,
-  PT_INTERP,
   PT_LOAD,
-  PT_PHDR,
 } from '../../elf/index.js';
+import { checkLoaderBase, validateForLoader } from './validation.js';
 
 /** The auxv entries the loader sets itself (native/loader/stack.c); it passes on every other one from its own. */
 const LOADER_AUXV = { AT_PHDR, AT_PHENT, AT_PHNUM, AT_BASE, AT_ENTRY, AT_RANDOM, AT_EXECFN } as const;
@@ -40,26 +38,20 @@ export interface LoadModel {
   readonly auxv: readonly { readonly name: string; readonly type: number; readonly value: bigint | 'stack' }[];
 }
 
-/** The TypeScript model of native/loader: the same validation outcome, mapping and auxv. */
+/**
+ * The TypeScript model of native/loader: the same validation outcome (a LoaderRefusalError with
+ * the loader's status and line), mapping and auxv.
+ */
 export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], environmentCount: number): LoadModel {
-  const headers = elf.programHeaders;
-  if (headers.some((header) => header.type === PT_INTERP)) {
-    throw new ElfError('NOT_PIE', 'Invalid ELF program headers: PT_INTERP names a dynamic linker; this is not a static-PIE');
-  }
+  const image = validateForLoader(elf);
+  checkLoaderBase(elf, image, base);
   const page = elf.arch.pageSize;
   const pageDown = (value: bigint): bigint => value & ~(page - 1n);
   const pageUp = (value: bigint): bigint => (value + page - 1n) & ~(page - 1n);
-  if (base % page !== 0n) throw new RangeError(`base ${hex(base)} is not aligned to the ${page}-byte pages of ${elf.arch.name}`);
+  const headers = elf.programHeaders;
   const loads = headers.filter((header) => header.type === PT_LOAD);
-  const first = loads[0];
-  const last = loads.at(-1);
-  if (first === undefined || last === undefined) throw new ElfError('BAD_SEGMENT', 'Invalid ELF program headers: no PT_LOAD');
-  const phdrHeader = headers.find((header) => header.type === PT_PHDR);
-  const holder = loads.find((load) => elf.header.phoff >= load.offset && elf.header.phoff - load.offset < load.filesz);
-  const phdr = phdrHeader?.vaddr ?? (holder === undefined ? undefined : holder.vaddr + (elf.header.phoff - holder.offset));
-  if (phdr === undefined) throw new ElfError('BAD_SEGMENT', 'Invalid ELF program headers: no PT_PHDR and no PT_LOAD holds them');
   const auxv: Readonly<Record<LoaderAuxv, bigint | 'stack'>> = {
-    AT_PHDR: base + phdr,
+    AT_PHDR: base + image.phdr,
     AT_PHENT: BigInt(elf.header.phentsize),
     AT_PHNUM: BigInt(headers.length),
     AT_BASE: 0n,
@@ -70,7 +62,7 @@ export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], e
   const protection = (flags: number): string => `${flags & PF_R ? 'r' : '-'}${flags & PF_W ? 'w' : '-'}${flags & PF_X ? 'x' : '-'}`;
   return {
     base,
-    span: { start: base + pageDown(first.vaddr), end: base + pageUp(last.vaddr + last.memsz) },
+    span: { start: base + image.low, end: base + image.high },
     segments: loads.map((load) => ({
       start: pageDown(base + load.vaddr),
       end: pageUp(base + load.vaddr + load.memsz),

@@ -1,51 +1,25 @@
 /*
  * piekit's userland loader: runs a static-PIE at a chosen base, as the kernel would have run it.
  *   piekit-loader [--base ADDR|random] [--print-layout] FILE [ARGS...]
- * It is itself a static-PIE built with piekit's stub, for the architecture it loads.
+ * It is itself a static-PIE built with piekit's stub, for the architecture it loads. Its parts
+ * depend one way: main.c on every other; map.c on read-file.h's file and validate.h's image,
+ * stack.c on the image; read-file.c, map.c and stack.c on report.c to fail; validate.c on
+ * status.h alone and address.c on nothing, with no syscall, so that both build for the host as
+ * well (test/fuzz/native/).
  */
-#include "loader.h"
+#include "linux.h"
+#include "address.h"
+#include "map.h"
+#include "read-file.h"
+#include "report.h"
+#include "stack.h"
+#include "status.h"
+#include "validate.h"
 
-_Noreturn void loader_fail(int status, const char *what, const char *detail)
-{
-	const char *parts[] = { "piekit-loader: ", what, ": ", detail, "\n" };
-	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-		piekit_write(2, parts[i], piekit_strlen(parts[i]));
-	piekit_exit(status);
-}
+#define USAGE "usage: piekit-loader [--base ADDR|random] [--print-layout] FILE [ARGS...]"
 
-const char *loader_hex(uintptr_t value, char buffer[2 + 2 * sizeof(uintptr_t) + 1])
-{
-	char *at = buffer + 2 + 2 * sizeof(uintptr_t);
-	*at = 0;
-	do {
-		*--at = "0123456789abcdef"[value & 15];
-		value >>= 4;
-	} while (value != 0);
-	*--at = 'x';
-	*--at = '0';
-	return at;
-}
-
-static int parse_address(const char *text, uintptr_t *value)
-{
-	uintptr_t result = 0;
-	int hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-	const char *digit = hex ? text + 2 : text;
-	if (*digit == 0)
-		return 0;
-	for (; *digit != 0; digit++) {
-		int d = *digit >= '0' && *digit <= '9' ? *digit - '0'
-			: hex && *digit >= 'a' && *digit <= 'f' ? *digit - 'a' + 10
-			: hex && *digit >= 'A' && *digit <= 'F' ? *digit - 'A' + 10
-			: -1;
-		uintptr_t radix = hex ? 16 : 10;
-		if (d < 0 || result > (UINTPTR_MAX - (uintptr_t)d) / radix)
-			return 0;
-		result = result * radix + (uintptr_t)d;
-	}
-	*value = result;
-	return 1;
-}
+/* The loader's own ELF header: its class, byte order and machine are the only ones it loads. */
+extern const struct pk_ehdr __ehdr_start;
 
 static int same(const char *a, const char *b)
 {
@@ -54,11 +28,22 @@ static int same(const char *a, const char *b)
 	return *a == *b;
 }
 
+static void refuse_unless_accepted(struct loader_verdict verdict)
+{
+	char header[LOADER_NUMBER_SIZE], value[LOADER_NUMBER_SIZE];
+	if (verdict.status == 0)
+		return;
+	if (verdict.header == LOADER_ELF_HEADER)
+		LOADER_FAIL(verdict.status, verdict.field, " ", loader_number(verdict.value, 16, value), verdict.problem);
+	LOADER_FAIL(verdict.status, "program header ", loader_number(verdict.header, 10, header), ": ", verdict.field, " ",
+		    loader_number(verdict.value, 16, value), verdict.problem);
+}
+
 static void print_line(const char *label, uintptr_t value)
 {
-	char buffer[2 + 2 * sizeof(uintptr_t) + 1];
+	char buffer[LOADER_NUMBER_SIZE];
 	piekit_print(label);
-	piekit_print(loader_hex(value, buffer));
+	piekit_print(loader_number(value, 16, buffer));
 	piekit_print("\n");
 }
 
@@ -75,10 +60,14 @@ int main(int argc, char **argv, char **envp)
 			first++;
 			break;
 		} else
-			loader_fail(LOADER_USAGE, "usage", "piekit-loader [--base ADDR|random] [--print-layout] FILE [ARGS...]");
+			LOADER_FAIL(LOADER_USAGE, USAGE);
 	}
 	if (first >= argc)
-		loader_fail(LOADER_USAGE, "usage", "piekit-loader [--base ADDR|random] [--print-layout] FILE [ARGS...]");
+		LOADER_FAIL(LOADER_USAGE, USAGE);
+	uintptr_t base = 0;
+	int random = same(base_text, "random");
+	if (!random && !loader_parse_address(base_text, &base))
+		LOADER_FAIL(LOADER_USAGE, "--base takes an address or 'random', not ", base_text);
 
 	const uintptr_t *own_auxv = piekit_startup()->auxv;
 	uintptr_t page = 4096;
@@ -86,26 +75,28 @@ int main(int argc, char **argv, char **envp)
 		if (entry[0] == AT_PAGESZ)
 			page = entry[1];
 
-	struct loaded program;
-	loader_read(argv[first], &program);
-	loader_validate(&program, page);
-	if (same(base_text, "random")) {
+	struct loader_file file;
+	struct loader_image image;
+	const struct loader_kind kind = { __ehdr_start.e_ident[4], __ehdr_start.e_ident[5], __ehdr_start.e_machine };
+	loader_read_file(argv[first], &file);
+	refuse_unless_accepted(loader_validate(file.bytes, file.size, &kind, page, &image));
+	if (random) {
 		/* A random base may fall on what is mapped already (the loader, its stack, the file):
 		 * draw again, a bounded number of times. A base asked for is never replaced. */
 		int tries = 0;
-		do
-			program.base = loader_random_base(program.high - program.low, page) - program.low;
-		while (loader_map(&program, page, ++tries < 64) != 0);
-	} else if (!parse_address(base_text, &program.base)) {
-		loader_fail(LOADER_USAGE, "--base takes an address or 'random', not", base_text);
+		do {
+			base = loader_random_base(&image, page);
+			refuse_unless_accepted(loader_check_base(&image, base, page));
+		} while (loader_map(&file, &image, base, page, ++tries < 64) != 0);
 	} else {
-		loader_map(&program, page, 0);
+		refuse_unless_accepted(loader_check_base(&image, base, page));
+		loader_map(&file, &image, base, page, 0);
 	}
-	uintptr_t sp = loader_build_stack(&program, argv + first, argc - first, envp, argv[first], own_auxv);
+	uintptr_t sp = loader_build_stack(&image, base, argv + first, argc - first, envp, argv[first], own_auxv);
 	if (print_layout) {
 		const uintptr_t *words = (const uintptr_t *)sp;
-		print_line("base ", program.base);
-		print_line("entry ", program.base + program.entry);
+		print_line("base ", base);
+		print_line("entry ", base + image.entry);
 		print_line("argc ", words[0]);
 		const uintptr_t *auxv = words + 1 + words[0] + 1;
 		while (*auxv != 0)
@@ -116,6 +107,6 @@ int main(int argc, char **argv, char **envp)
 		}
 		return 0;
 	}
-	PK_ARCH_ENTER(program.base + program.entry, sp);
+	PK_ARCH_ENTER(base + image.entry, sp);
 	__builtin_unreachable();
 }

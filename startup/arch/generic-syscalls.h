@@ -17,4 +17,3 @@
 #define PK_SYS_MMAP 222
 #define PK_SYS_MPROTECT 226
 #define PK_SYS_GETRANDOM 278
-#define PK_EINTR 4

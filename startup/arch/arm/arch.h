@@ -4,7 +4,6 @@
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248
-#define PK_EINTR 4
 /* What the userland loader needs as well (EABI numbers). mmap2 takes the offset in 4096-byte units:
  * the loader maps only at offset 0, where it means the same as mmap's, which EABI lacks. */
 #define PK_SYS_CLOSE 6
@@ -53,25 +52,9 @@ __asm__(".text\n"
 #endif
 
 #ifdef PK_START
-/* ARMv7-A need not have a divide instruction, so clang calls the run-time ABI's helpers (RTABI
- * names, base AAPCS) for `/` and `%`, and -nostdlib links no libgcc or compiler-rt. Here, under
- * PK_START, each program gets exactly one copy. Nothing before relocation divides. One quotient
- * bit per turn: small, and the loader divides a handful of times. The bit shifted out of `rest`
- * means it already exceeds any 32-bit divisor. */
-static uint32_t pk_arm_divide(uint32_t dividend, uint32_t divisor, uint32_t *remainder)
-{
-	uint32_t quotient = 0, rest = 0;
-	for (int bit = 31; bit >= 0; bit--) {
-		uint32_t carry = rest >> 31;
-		rest = rest << 1 | (dividend >> bit & 1);
-		if (carry != 0 || rest >= divisor) {
-			rest -= divisor;
-			quotient |= (uint32_t)1 << bit;
-		}
-	}
-	*remainder = rest;
-	return quotient;
-}
+/* ARMv7-A need not have a divide instruction: clang calls the run-time ABI's helpers (RTABI names,
+ * base AAPCS) for `/` and `%`. */
+#include "../divide.h"
 
 /* The divmod helpers return the quotient in r0 and the remainder in r1: as a 64-bit value, whose
  * low word is r0 on a little-endian target and r1 on a big-endian one. */
@@ -84,39 +67,32 @@ static uint64_t pk_arm_pair(uint32_t in_r0, uint32_t in_r1)
 #endif
 }
 
-static uint32_t pk_arm_magnitude(int32_t value)
-{
-	return value < 0 ? -(uint32_t)value : (uint32_t)value;
-}
-
 uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor);
 uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor)
 {
 	uint32_t remainder;
-	return pk_arm_divide(dividend, divisor, &remainder);
+	return pk_divide(dividend, divisor, &remainder);
 }
 
 uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor);
 uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor)
 {
-	uint32_t remainder, quotient = pk_arm_divide(dividend, divisor, &remainder);
+	uint32_t remainder, quotient = pk_divide(dividend, divisor, &remainder);
 	return pk_arm_pair(quotient, remainder);
 }
 
-/* C truncates toward zero: the quotient is negative when the signs differ, and the remainder
- * takes the dividend's sign. */
 int32_t __aeabi_idiv(int32_t dividend, int32_t divisor);
 int32_t __aeabi_idiv(int32_t dividend, int32_t divisor)
 {
-	uint32_t remainder, quotient = pk_arm_divide(pk_arm_magnitude(dividend), pk_arm_magnitude(divisor), &remainder);
-	return (int32_t)((dividend ^ divisor) < 0 ? -quotient : quotient);
+	int32_t remainder;
+	return pk_divide_signed(dividend, divisor, &remainder);
 }
 
 uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor);
 uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor)
 {
-	uint32_t remainder, quotient = pk_arm_divide(pk_arm_magnitude(dividend), pk_arm_magnitude(divisor), &remainder);
-	return pk_arm_pair((dividend ^ divisor) < 0 ? -quotient : quotient, dividend < 0 ? -remainder : remainder);
+	int32_t remainder, quotient = pk_divide_signed(dividend, divisor, &remainder);
+	return pk_arm_pair((uint32_t)quotient, (uint32_t)remainder);
 }
 #endif
 

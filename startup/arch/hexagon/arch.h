@@ -28,57 +28,37 @@ __asm__(".text\n"
 
 #ifdef PK_START
 /* Hexagon has no divide instruction: clang calls these for `/` and `%` (compiler-rt's names, the
- * ordinary calling convention), and -nostdlib links no compiler-rt. Here, under PK_START, each
- * program gets exactly one copy. Nothing before relocation divides. One quotient bit per turn:
- * small, and the loader divides only a handful of times. The 64-bit remainder cannot overflow
- * when shifted, whatever the divisor. */
-static uint32_t pk_hexagon_divide(uint32_t dividend, uint32_t divisor, uint32_t *remainder)
-{
-	uint32_t quotient = 0;
-	uint64_t rest = 0;
-	for (int bit = 31; bit >= 0; bit--) {
-		rest = rest << 1 | (dividend >> bit & 1);
-		if (rest >= divisor) {
-			rest -= divisor;
-			quotient |= (uint32_t)1 << bit;
-		}
-	}
-	*remainder = (uint32_t)rest;
-	return quotient;
-}
+ * ordinary calling convention). */
+#include "../divide.h"
 
 uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor);
 uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor)
 {
 	uint32_t remainder;
-	return pk_hexagon_divide(dividend, divisor, &remainder);
+	return pk_divide(dividend, divisor, &remainder);
 }
 
 uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor);
 uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor)
 {
 	uint32_t remainder;
-	pk_hexagon_divide(dividend, divisor, &remainder);
+	pk_divide(dividend, divisor, &remainder);
 	return remainder;
 }
 
-/* C truncates toward zero: the quotient is negative when the signs differ, and the remainder
- * takes the dividend's sign. */
 int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor);
 int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor)
 {
-	uint32_t remainder, quotient = pk_hexagon_divide(dividend < 0 ? -(uint32_t)dividend : (uint32_t)dividend,
-							  divisor < 0 ? -(uint32_t)divisor : (uint32_t)divisor, &remainder);
-	return (int32_t)((dividend ^ divisor) < 0 ? -quotient : quotient);
+	int32_t remainder;
+	return pk_divide_signed(dividend, divisor, &remainder);
 }
 
 int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor);
 int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor)
 {
-	uint32_t remainder;
-	pk_hexagon_divide(dividend < 0 ? -(uint32_t)dividend : (uint32_t)dividend, divisor < 0 ? -(uint32_t)divisor : (uint32_t)divisor,
-			  &remainder);
-	return (int32_t)(dividend < 0 ? -remainder : remainder);
+	int32_t remainder;
+	pk_divide_signed(dividend, divisor, &remainder);
+	return remainder;
 }
 #endif
 

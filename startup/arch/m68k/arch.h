@@ -3,7 +3,6 @@
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 247
-#define PK_EINTR 4
 /* What the userland loader needs as well. The old mmap (90) takes a pointer to its arguments;
  * mmap2 takes them in registers and, at the offset 0 the loader maps at, is the same call. */
 #define PK_SYS_CLOSE 6

@@ -11,7 +11,6 @@
 /* o32 numbers are offset by 4000. */
 #define PK_SYS_WRITE 4004
 #define PK_SYS_EXIT_GROUP 4246
-#define PK_EINTR 4
 /* What the userland loader needs as well. mmap2 counts its offset in 4096-byte units; the loader
  * only maps from offset 0, where both calls agree. */
 #define PK_SYS_CLOSE 4006

@@ -20,7 +20,6 @@
 /* n64 numbers are offset by 5000. */
 #define PK_SYS_WRITE 5001
 #define PK_SYS_EXIT_GROUP 5205
-#define PK_EINTR 4
 /* What the userland loader needs as well. */
 #define PK_SYS_CLOSE 5003
 #define PK_SYS_LSEEK 5008

@@ -3,7 +3,6 @@
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 234
-#define PK_EINTR 4
 /* What the userland loader needs as well. */
 #define PK_SYS_CLOSE 6
 #define PK_SYS_LSEEK 19

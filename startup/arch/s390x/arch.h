@@ -4,7 +4,6 @@
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248
-#define PK_EINTR 4
 /* What the userland loader needs as well (arch/s390/kernel/syscalls/syscall.tbl). */
 #define PK_SYS_CLOSE 6
 #define PK_SYS_LSEEK 19

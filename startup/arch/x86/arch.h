@@ -3,7 +3,6 @@
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 252
-#define PK_EINTR 4
 /* What the userland loader needs as well. mmap2 takes the offset in pages: the loader maps only at
  * offset 0, where it means the same as mmap's, and old mmap (90) takes its arguments in memory. */
 #define PK_SYS_CLOSE 6

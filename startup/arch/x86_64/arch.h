@@ -1,11 +1,8 @@
 /* x86_64: what C cannot say. System V AMD64 psABI; Linux syscall ABI. */
 #define PK_ARCH_RELATIVE_TYPE 8 /* R_X86_64_RELATIVE */
 
-#define PK_ARCH_MACHINE 62 /* EM_X86_64 */
-
 #define PK_SYS_WRITE 1
 #define PK_SYS_EXIT_GROUP 231
-#define PK_EINTR 4
 /* What the userland loader needs as well. */
 #define PK_SYS_CLOSE 3
 #define PK_SYS_LSEEK 8
@@ -61,7 +58,9 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 }
 
 /* The RELA table two entries per turn: 7 instructions per relative relocation instead of the
- * compiler's 9 or 10 (it keeps two induction variables). An odd entry goes first, in C. */
+ * compiler's 9 or 10 (it keeps two induction variables). An odd entry goes first, in C. A test
+ * variant (test/variants/, force-included) defines its own first and wins, here as below. */
+#ifndef PK_RELA_TABLE
 #define PK_RELA_TABLE(c, end, size, delta)                                               \
 	do {                                                                             \
 		uintptr_t pk_offset = -(size), pk_value, pk_target;                       \
@@ -90,10 +89,12 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 				 : [end] "r"(end), [base] "r"(delta)                       \
 				 : "cc", "memory");                                        \
 	} while (0)
+#endif
 
 /* A RELR bitmap. Full ones, the common case in pointer tables, three words per turn (63 = 3 x 21);
  * others by their set bits, lowest first, in four instructions each: bsf finds the bit and sets
  * ZF once none is left, btr clears it. C cannot ask for the flag of bsf. */
+#ifndef PK_RELR_BITMAP
 #define PK_RELR_BITMAP(c, first, bitmap, delta, entry)                                \
 	do {                                                                           \
 		uintptr_t pk_bits = (bitmap), pk_bit;                                   \
@@ -121,3 +122,4 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 					 : [where] "r"(pk_where), [base] "r"(delta)         \
 					 : "cc", "memory");                                \
 	} while (0)
+#endif
