@@ -94,20 +94,15 @@ static uint64_t pk_read_meta(struct pk_engine *engine, uint64_t address)
 	const struct pk_segment *segment = pk_segment_holding(request, &engine->read_cached, vaddr, size);
 	if (segment == NULL)
 		return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+	/* The segment's file bytes lie in the file (pk_segments_fit). */
 	uint64_t in_segment = vaddr - segment->vaddr;
 	uint64_t offset = segment->file_offset + in_segment;
 	/* The common case, a word wholly in the file's bytes, without the byte-by-byte walk below. */
-	if (in_segment <= segment->filesz && segment->filesz - in_segment >= size && offset <= request->file_size &&
-	    request->file_size - offset >= size)
+	if (in_segment <= segment->filesz && segment->filesz - in_segment >= size)
 		return pk_load(request->file + offset, request->word_size, request->big_endian);
 	uint8_t bytes[8] = { 0 };
-	for (uint64_t byte = 0; byte < size; byte++) {
-		if (in_segment + byte >= segment->filesz)
-			continue;
-		if (offset + byte >= request->file_size)
-			return pk_failed(engine, PK_ENGINE_UNMAPPED_ADDRESS, -1, 0, vaddr);
+	for (uint64_t byte = 0; byte < size && in_segment + byte < segment->filesz; byte++)
 		bytes[byte] = request->file[offset + byte];
-	}
 	return pk_load(bytes, request->word_size, request->big_endian);
 }
 
@@ -126,12 +121,8 @@ static uint8_t *pk_word_at(struct pk_engine *engine, uint64_t address, int sourc
 		pk_failed(engine, PK_ENGINE_OUTSIDE_WINDOW, source, index, vaddr);
 		return NULL;
 	}
-	uint64_t at = (uint64_t)segment->image_offset + (vaddr - segment->vaddr);
-	if (at > request->image_size || request->image_size - at < size) {
-		pk_failed(engine, PK_ENGINE_BAD_REQUEST, source, index, vaddr);
-		return NULL;
-	}
-	return request->image + at;
+	/* The segment's memory lies in the image (pk_segments_fit). */
+	return request->image + segment->image_offset + (vaddr - segment->vaddr);
 }
 
 static void pk_log_push(struct pk_engine *engine, struct pk_log *log, uint32_t target, int source, uint64_t index)
@@ -201,12 +192,29 @@ static void pk_skip(struct pk_engine *engine, int source, uint64_t index)
 #define PK_RELOCATE_NAME pk_relocate64
 #include "../startup/relocate.c"
 
+/* Each segment's file bytes lie in the file and its memory, when in the window, in the image: the
+ * accessors' sums of an offset and a distance into a segment then cannot wrap onto bytes of
+ * another. */
+static int pk_segments_fit(const struct pk_request *request)
+{
+	for (size_t i = 0; i < request->segment_count; i++) {
+		const struct pk_segment *segment = &request->segments[i];
+		if (segment->file_offset > request->file_size || request->file_size - segment->file_offset < segment->filesz)
+			return 0;
+		if (segment->image_offset >= 0 && ((uint64_t)segment->image_offset > request->image_size ||
+						    request->image_size - (uint64_t)segment->image_offset < segment->memsz))
+			return 0;
+	}
+	return 1;
+}
+
 struct pk_result pk_engine_relocate(const struct pk_request *request)
 {
 	struct pk_engine engine = { request, NULL, NULL, { PK_ENGINE_OK, -1, 0, 0 } };
 	/* An empty typed array may come with a NULL pointer: only a NULL with a size is wrong. */
 	if ((request->word_size != 4 && request->word_size != 8) || (request->file == NULL && request->file_size != 0) ||
-	    (request->image == NULL && request->image_size != 0) || (request->segments == NULL && request->segment_count != 0)) {
+	    (request->image == NULL && request->image_size != 0) || (request->segments == NULL && request->segment_count != 0) ||
+	    !pk_segments_fit(request)) {
 		engine.result.status = PK_ENGINE_BAD_REQUEST;
 		return engine.result;
 	}

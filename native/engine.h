@@ -13,6 +13,8 @@
 extern "C" {
 #endif
 
+/* A request is refused (PK_ENGINE_BAD_REQUEST) unless each segment's file bytes lie in the file
+ * and, when it is in the window, its memory in the image. */
 struct pk_segment {
 	uint64_t vaddr, memsz, file_offset, filesz;
 	int writable;

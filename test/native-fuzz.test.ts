@@ -1,0 +1,26 @@
+/**
+ * A short coverage-guided campaign on every libFuzzer harness (native engine, loader validation,
+ * the loader's --base parser), with AddressSanitizer and UndefinedBehaviorSanitizer: any finding
+ * fails, and its reproducer is kept in build/fuzz/findings/. `npm run fuzz` runs longer ones.
+ */
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { requireCommand } from './support/environment.js';
+
+const SECONDS = Number(process.env.PIEKIT_FUZZ_SECONDS ?? 60);
+const HARNESSES = ['engine-fuzz', 'loader-validate-fuzz', 'loader-address-fuzz'];
+
+describe('libFuzzer with sanitizers', () => {
+  it(`finds nothing in ${SECONDS} s per harness`, { timeout: (HARNESSES.length * SECONDS + 600) * 1000 }, async (context) => {
+    await requireCommand(context, 'clang-19', 'clang-19');
+    const make = await execa('make', ['--no-print-directory', '-j2', 'samples-all'], { reject: false, all: true });
+    expect(make.exitCode, make.all).toBe(0);
+    const run = await execa('bash', ['test/fuzz/native/run.sh', String(SECONDS)], { reject: false, all: true });
+    console.log(run.all);
+    expect(run.exitCode, run.all).toBe(0);
+    for (const harness of HARNESSES) {
+      const executions = Number(new RegExp(`^${harness}: (\\d+) executions, cov: (\\d+)`, 'm').exec(run.stdout)?.[1] ?? 0);
+      expect(executions, `${harness} ran`).toBeGreaterThan(1000);
+    }
+  });
+});
