@@ -111,6 +111,37 @@ export interface Toolchain {
 export interface Emulator {
   readonly command: string;
   readonly byMachine?: Readonly<Record<number, string>>;
+  readonly gdb: GdbStub;
+}
+
+/** Where a register sits: its number for `p`, its size, and its byte offset in a `g` reply. */
+export interface GdbRegister {
+  readonly regnum: number;
+  readonly size: number;
+  readonly offset: number;
+}
+
+/** How the emulator's GDB stub (qemu-user 7.2 `-g`) serves this architecture, where it needs help. */
+export interface GdbStub {
+  /**
+   * The program counter, for stubs that offer no usable target description (most of them also
+   * refuse `p`, so it is read out of `g`): qemu's gdb_read_register numbering.
+   */
+  readonly pc?: GdbRegister;
+  /** false: the stub cannot read registers at all, so a fault's program counter stays unknown. */
+  readonly registers: boolean;
+  /** Bit 0 of a code address selects Thumb (ARM ELF ABI): the instruction is at the even address. */
+  readonly thumbBit: boolean;
+  /**
+   * ELFv2: calls within a program enter a function at its local entry point, st_value plus
+   * ((1 << (st_other >> 5)) >> 2) * 4 bytes (64-bit ELF ABI for Power, Symbol Values).
+   */
+  readonly localEntry: boolean;
+  /**
+   * How a stop at an address is made: `Z0` breakpoints, or, where the stub cannot take them,
+   * code written over the stop address that raises SIGTRAP (bytes in memory order, hexadecimal).
+   */
+  readonly stop: { readonly kind: 'breakpoint' } | { readonly kind: 'trap'; readonly code: string; readonly assembly: string };
 }
 
 /** Every fact piekit holds about one architecture: ELF, psABI, toolchain, emulator and loader. */
@@ -191,8 +222,18 @@ function gcc(triple: string, flags: readonly string[] = []): Toolchain {
   };
 }
 
-const qemu = (command: string, byMachine?: Readonly<Record<number, string>>): Emulator =>
-  byMachine === undefined ? { command } : { command, byMachine };
+const GDB: GdbStub = { registers: true, thumbBit: false, localEntry: false, stop: { kind: 'breakpoint' } };
+
+const qemu = (command: string, gdb: Partial<GdbStub> = {}, byMachine?: Readonly<Record<number, string>>): Emulator => ({
+  command,
+  ...(byMachine === undefined ? {} : { byMachine }),
+  gdb: { ...GDB, ...gdb },
+});
+
+/** MIPS without a target description: r0-r31, sr, lo, hi, bad, cause, pc, each of the word size. */
+const MIPS_PC = (size: number): GdbRegister => ({ regnum: 37, size, offset: 37 * size });
+const ARM_GDB: Partial<GdbStub> = { thumbBit: true };
+const PPC64_GDB: Partial<GdbStub> = { localEntry: true };
 
 // Loader bases per address space: above 4 GiB on 64-bit targets, the top bit set on 32-bit ones.
 const BASES_64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0x100000000n];
@@ -246,7 +287,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-marm']),
     stub: 'arm',
-    emulator: qemu('qemu-arm'),
+    emulator: qemu('qemu-arm', ARM_GDB),
     nodeArch: 'arm',
     loaderBases: BASES_32,
   },
@@ -261,7 +302,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-mthumb']),
     stub: 'arm',
-    emulator: qemu('qemu-arm'),
+    emulator: qemu('qemu-arm', ARM_GDB),
     loaderBases: BASES_32,
   },
   {
@@ -274,7 +315,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-marm']),
     stub: 'arm',
-    emulator: qemu('qemu-armeb'),
+    emulator: qemu('qemu-armeb', ARM_GDB),
     loaderBases: BASES_32,
   },
   {
@@ -288,7 +329,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-mthumb']),
     stub: 'arm',
-    emulator: qemu('qemu-armeb'),
+    emulator: qemu('qemu-armeb', ARM_GDB),
     loaderBases: BASES_32,
   },
   {
@@ -355,7 +396,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips-linux-gnu'),
     stub: 'mips',
-    emulator: qemu('qemu-mips'),
+    emulator: qemu('qemu-mips', { pc: MIPS_PC(4) }),
     nodeArch: 'mips',
     loaderBases: BASES_MIPS32,
   },
@@ -369,7 +410,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mipsel-linux-gnu'),
     stub: 'mips',
-    emulator: qemu('qemu-mipsel'),
+    emulator: qemu('qemu-mipsel', { pc: MIPS_PC(4) }),
     nodeArch: 'mipsel',
     loaderBases: BASES_MIPS32,
   },
@@ -383,7 +424,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips64-linux-gnuabi64'),
     stub: 'mips64',
-    emulator: qemu('qemu-mips64'),
+    emulator: qemu('qemu-mips64', { pc: MIPS_PC(8) }),
     loaderBases: BASES_MIPS64,
   },
   {
@@ -396,7 +437,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips64el-linux-gnuabi64'),
     stub: 'mips64',
-    emulator: qemu('qemu-mips64el'),
+    emulator: qemu('qemu-mips64el', { pc: MIPS_PC(8) }),
     nodeArch: 'mips64el',
     loaderBases: BASES_MIPS64,
   },
@@ -438,7 +479,7 @@ const RECORDS: readonly ArchRecord[] = [
     // ELFv2: the kernel relocates ELFv1 entry descriptors of ET_DYN files itself, a static-PIE cannot.
     toolchain: clang('powerpc64-linux-gnu', ['-static-pie', '-mabi=elfv2']),
     stub: 'powerpc64',
-    emulator: qemu('qemu-ppc64'),
+    emulator: qemu('qemu-ppc64', PPC64_GDB),
     nodeArch: 'ppc64',
     loaderBases: BASES_64,
   },
@@ -452,7 +493,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('powerpc64le-linux-gnu'),
     stub: 'powerpc64',
-    emulator: qemu('qemu-ppc64le'),
+    emulator: qemu('qemu-ppc64le', PPC64_GDB),
     nodeArch: 'ppc64',
     loaderBases: BASES_64,
   },
@@ -481,7 +522,8 @@ const RECORDS: readonly ArchRecord[] = [
     // clang-19 enables LSX by default for LoongArch Linux; qemu 7.2 has no LSX (SIGILL on vldi).
     toolchain: clang('loongarch64-linux-gnu', ['-static-pie', '-mno-lsx']),
     stub: 'loongarch',
-    emulator: qemu('qemu-loongarch64'),
+    // r0-r31, orig_a0, pc. Its target.xml names documents qemu 7.2 cannot send.
+    emulator: qemu('qemu-loongarch64', { pc: { regnum: 33, size: 8, offset: 33 * 8 } }),
     nodeArch: 'loong64',
     pageSize: 0x4000n,
     loaderBases: BASES_64_LARGE_PAGES,
@@ -511,7 +553,22 @@ const RECORDS: readonly ArchRecord[] = [
     // clang ignores -static-pie for hexagon and links ET_EXEC.
     toolchain: clang('hexagon-linux-musl', ['-Wl,-pie', '-Wl,--no-dynamic-linker']),
     stub: 'hexagon',
-    emulator: qemu('qemu-hexagon'),
+    // qemu 7.2's stub has no description for hexagon, refuses `p`, aborts on `g`
+    // ("hexagon_gdb_read_register: code should not be reached") and on any breakpoint (its
+    // cpu_loop has no case for EXCP_DEBUG), and `M` cannot write read-only pages. trap0(#0xdb),
+    // the debug trap under Linux, is a system call numbered by r6 in qemu 7.2's cpu_loop. What
+    // stops it is tkill(gettid(), SIGTRAP) written into a private copy of the file (generic
+    // syscall numbers: gettid 178, tkill 130).
+    emulator: qemu('qemu-hexagon', {
+      registers: false,
+      stop: {
+        kind: 'trap',
+        code: '46d60078 04c00054 a1400078 46d00078 04c00054',
+        assembly: '{ r6 = #178 } { trap0(#1) } { r1 = #5; r6 = #130 } { trap0(#1) }',
+      },
+    }),
+    // qemu-hexagon reports 64 KiB pages in AT_PAGESZ.
+    pageSize: 0x10000n,
     loaderBases: BASES_32,
   },
   {
@@ -537,7 +594,8 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: gcc('sparc64-linux-gnu'),
     stub: 'sparc64',
-    emulator: qemu('qemu-sparc64'),
+    // 32 integer registers of 8 bytes, f0-f31 of 4, f32-f62 of 8, then pc.
+    emulator: qemu('qemu-sparc64', { pc: { regnum: 80, size: 8, offset: 32 * 8 + 32 * 4 + 16 * 8 } }),
     pageSize: 0x2000n,
     loaderBases: BASES_64_LARGE_PAGES,
   },
@@ -552,7 +610,8 @@ const RECORDS: readonly ArchRecord[] = [
     // Plain -m32 gives EM_SPARC32PLUS, which only qemu-sparc32plus runs; -mcpu=v8 gives EM_SPARC.
     toolchain: gcc('sparc64-linux-gnu', ['-m32', '-mcpu=v8']),
     stub: 'sparc',
-    emulator: qemu('qemu-sparc', { [EM_SPARC32PLUS]: 'qemu-sparc32plus' }),
+    // g0-g7, o0-o7, l0-l7, i0-i7, f0-f31, y, psr, wim, tbr, pc: 32-bit each.
+    emulator: qemu('qemu-sparc', { pc: { regnum: 68, size: 4, offset: 68 * 4 } }, { [EM_SPARC32PLUS]: 'qemu-sparc32plus' }),
     loaderBases: BASES_32,
   },
   {

@@ -5,6 +5,8 @@ export {
   archByName,
   architectures,
   type Emulator,
+  type GdbRegister,
+  type GdbStub,
   hostArch,
   type InfoLayout,
   identifyArch,
@@ -22,7 +24,7 @@ export type { ElfHeader } from './header.js';
 export type { ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
-export { type InfoDecoder, type Relocation, type RelocationTable, readRelocation, type TableKind, typeName } from './relocations.js';
+export { type InfoDecoder, infoDecoder, type Relocation, type RelocationTable, readRelocation, type TableKind, typeName } from './relocations.js';
 export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
 export type { SectionHeader } from './section-headers.js';
 export { AddressNames, type SymbolName } from './symbols.js';

@@ -35,7 +35,9 @@ long piekit_print(const char *text);
 _Noreturn void piekit_exit(int status);
 
 /* Called once, right after relocation and before constructors: `startup/dump.c` writes the
- * relocated memory to fd 3 (docs/dump-format.md); `startup/no-dump.c` does nothing. */
+ * relocated memory to fd 3 (docs/dump-format.md) and carries PIEKIT_DUMP_MARKER; `startup/no-dump.c`
+ * does nothing. */
+#define PIEKIT_DUMP_MARKER "piekit dump hook, docs/dump-format.md version 1"
 void piekit_after_relocation(const struct piekit_startup *startup);
 
 int main(int argc, char **argv, char **envp);

@@ -94,9 +94,12 @@ export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: 
         `Invalid dump segment ${position}: expected ${segment.memorySize} bytes at ${hex(segment.header.vaddr)} (PT_LOAD ${segment.header.index})`,
       );
     }
-    // Words are aligned on run-time addresses; base and p_vaddr share their alignment.
-    const first = segment.offset - Number(segment.header.vaddr % BigInt(w));
-    for (let offset = first; offset < segment.offset + segment.memorySize; offset += w) {
+    // Words are aligned on run-time addresses; base and p_vaddr share their alignment. A dump
+    // holds p_memsz bytes, so a word that p_vaddr or p_memsz cuts is not in it; no relocation
+    // writes one (the plan refuses writes outside the segments).
+    const misalignment = Number(segment.header.vaddr % BigInt(w));
+    const first = segment.offset + (misalignment === 0 ? 0 : w - misalignment);
+    for (let offset = first; offset + w <= segment.offset + segment.memorySize; offset += w) {
       comparedWords++;
       const difference = context.differenceAt(offset);
       if (difference !== undefined) differences.push(difference);
@@ -196,7 +199,11 @@ class ComparisonContext {
   }
 
   private leftUnrelocated(offset: number): boolean {
-    return this.inPlan(offset) && this.actualAt(offset) === this.wordOf(this.original, offset) && this.wordOf(this.expected, offset) !== this.wordOf(this.original, offset);
+    return (
+      this.inPlan(offset) &&
+      this.actualAt(offset) === this.wordOf(this.original, offset) &&
+      this.wordOf(this.expected, offset) !== this.wordOf(this.original, offset)
+    );
   }
 
   private gotExtraBase(offset: number): boolean {

@@ -1,0 +1,89 @@
+import { AT_ENTRY, AT_NULL, AT_PHDR, type ElfFile, ET_CORE, hex, NT_AUXV, NT_PRSTATUS, PT_LOAD, PT_NOTE, PT_PHDR } from '../../elf/index.js';
+import type { MemorySegment } from './compare.js';
+import { VerifyInputError } from './errors.js';
+
+/** What a core file says about the process it was taken from. */
+export interface CoreMemory {
+  /** NT_AUXV, by AT_* type. */
+  readonly auxv: ReadonlyMap<bigint, bigint>;
+  /** The signal that ended the process (NT_PRSTATUS pr_info.si_signo), in the target's numbering. */
+  readonly signal: number | undefined;
+  /** The bytes each PT_LOAD holds, at run-time addresses (p_filesz of them: the rest was not dumped). */
+  readonly segments: readonly MemorySegment[];
+}
+
+/**
+ * Reads a core file (ET_CORE, as Linux or qemu-user write it): the notes and the dumped memory.
+ * Notes are `namesz, descsz, type` words of 4 bytes, then the name and the descriptor, each padded
+ * to 4 bytes (Linux writes cores so in both classes; a PT_NOTE aligned to 8 pads to 8).
+ */
+export function readCore(core: ElfFile, path: string): CoreMemory {
+  if (core.header.type !== ET_CORE) throw new VerifyInputError(`${path} is not a core file (e_type ${core.header.type}, ET_CORE is ${ET_CORE})`);
+  const reader = core.reader;
+  const auxv = new Map<bigint, bigint>();
+  let signal: number | undefined;
+  for (const note of core.programHeaders.filter((header) => header.type === PT_NOTE)) {
+    const start = reader.range(note.offset, note.filesz, `core PT_NOTE ${note.index}`);
+    const end = start + Number(note.filesz);
+    const align = note.align === 8n ? 8 : 4;
+    const pad = (value: number): number => (value + align - 1) & ~(align - 1);
+    for (let at = start; at + 12 <= end; ) {
+      const nameSize = reader.u32(at);
+      const descSize = reader.u32(at + 4);
+      const type = reader.u32(at + 8);
+      const name = new TextDecoder('latin1').decode(reader.bytes.subarray(at + 12, at + 12 + Math.max(0, nameSize - 1)));
+      const desc = at + 12 + pad(nameSize);
+      if (desc + descSize > end) throw new VerifyInputError(`${path}: a note of type ${type} runs past the end of PT_NOTE ${note.index}`);
+      if (name === 'CORE' && type === NT_AUXV) readAuxv(core, desc, descSize, auxv);
+      // The first NT_PRSTATUS is the thread that took the signal; its struct starts with elf_siginfo.
+      if (name === 'CORE' && type === NT_PRSTATUS && signal === undefined && descSize >= 4) signal = reader.u32(desc);
+      at = desc + pad(descSize);
+    }
+  }
+  const segments = core.programHeaders
+    .filter((header) => header.type === PT_LOAD && header.filesz > 0n)
+    .map((header) => {
+      const at = reader.range(header.offset, header.filesz, `core PT_LOAD ${header.index}`);
+      return { vaddr: header.vaddr, bytes: reader.bytes.subarray(at, at + Number(header.filesz)) };
+    });
+  return { auxv, signal, segments };
+}
+
+function readAuxv(core: ElfFile, at: number, size: number, auxv: Map<bigint, bigint>): void {
+  const w = core.reader.wordSize;
+  for (let entry = at; entry + 2 * w <= at + size; entry += 2 * w) {
+    const type = core.reader.word(entry);
+    if (type === BigInt(AT_NULL)) break;
+    auxv.set(type, core.reader.word(entry + w));
+  }
+}
+
+/**
+ * The base the program ran at, from the auxv: AT_ENTRY less e_entry, checked against AT_PHDR less
+ * the program headers' link-time address. A program started through a loader of its own has the
+ * loader's auxv in its core; the two then disagree with the file, or its memory is not there.
+ */
+export function coreBase(core: CoreMemory, elf: ElfFile, path: string, file: string): bigint {
+  const mask = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
+  const entry = core.auxv.get(BigInt(AT_ENTRY));
+  const phdr = core.auxv.get(BigInt(AT_PHDR));
+  const phdrVaddr = programHeadersVaddr(elf);
+  const fromEntry = entry === undefined ? undefined : (entry - elf.header.entry) & mask;
+  const fromPhdr = phdr === undefined || phdrVaddr === undefined ? undefined : (phdr - phdrVaddr) & mask;
+  const base = fromEntry ?? fromPhdr;
+  if (base === undefined) throw new VerifyInputError(`${path} has no NT_AUXV with AT_ENTRY or AT_PHDR: the load base is unknown`);
+  if (fromEntry !== undefined && fromPhdr !== undefined && fromEntry !== fromPhdr) {
+    throw new VerifyInputError(
+      `${path} is not a core of ${file}: its auxv gives base ${hex(fromEntry)} from AT_ENTRY and ${hex(fromPhdr)} from AT_PHDR`,
+    );
+  }
+  return base;
+}
+
+function programHeadersVaddr(elf: ElfFile): bigint | undefined {
+  const phdr = elf.programHeaders.find((header) => header.type === PT_PHDR);
+  if (phdr !== undefined) return phdr.vaddr;
+  const phoff = elf.header.phoff;
+  const holder = elf.programHeaders.find((header) => header.type === PT_LOAD && phoff >= header.offset && phoff - header.offset < header.filesz);
+  return holder === undefined ? undefined : holder.vaddr + (phoff - holder.offset);
+}

@@ -1,0 +1,91 @@
+import { hex, type SymbolName } from '../../elf/index.js';
+import type { RunEnd, VerifyReport, VerifyRun } from './report.js';
+import { symbolText } from './report-text.js';
+
+/**
+ * The `piekit verify --json` document (README.md documents it): addresses and word values as
+ * hexadecimal strings, so that no 64-bit value is rounded; absent values as null.
+ */
+export function reportJson(report: VerifyReport): string {
+  const stop = report.stopPoint;
+  return `${JSON.stringify({
+    file: report.file,
+    arch: report.arch,
+    method: report.method,
+    verified: report.verified,
+    stopPoint: stop === undefined ? null : { symbol: stop.symbol ?? null, vaddr: hex(stop.vaddr), chosenBy: stop.chosenBy },
+    plannedWords: report.plannedWords,
+    notChecked: report.notChecked.map((skip) => ({
+      table: skip.table,
+      index: skip.index,
+      vaddr: hex(skip.offset),
+      type: skip.type,
+      typeName: skip.typeName,
+    })),
+    runs: report.runs.map(runJson),
+  })}\n`;
+}
+
+function runJson(run: VerifyRun): unknown {
+  const compared = run.compared;
+  return {
+    base: optionalHex(run.base),
+    end: endJson(run.end),
+    verified: run.verified,
+    afterwards: run.afterwards === undefined ? null : endJson(run.afterwards),
+    message: run.message ?? null,
+    compared:
+      compared === undefined
+        ? null
+        : {
+            words: compared.comparedWords,
+            matching: compared.matchingWords,
+            counts: compared.counts,
+            differences: compared.differences.map((difference) => ({
+              address: hex(difference.address),
+              vaddr: hex(difference.vaddr),
+              section: difference.section ?? null,
+              symbol: optionalSymbol(difference.symbol),
+              expected: hex(difference.expected),
+              actual: hex(difference.actual),
+              kind: difference.kind,
+              writers: difference.writers,
+            })),
+          },
+  };
+}
+
+function endJson(end: RunEnd): unknown {
+  switch (end.reason) {
+    case 'stop point':
+      return { reason: end.reason, address: hex(end.address) };
+    case 'signal':
+      return {
+        reason: end.reason,
+        signal: end.signal,
+        signalName: end.signalName ?? null,
+        pc: optionalHex(end.pc),
+        vaddr: optionalHex(end.vaddr),
+        section: end.section ?? null,
+        symbol: optionalSymbol(end.symbol),
+      };
+    case 'exited':
+      return { reason: end.reason, status: end.status };
+    case 'terminated':
+      return { reason: end.reason, signal: end.signal, signalName: end.signalName ?? null };
+    case 'timeout':
+      return { reason: end.reason, seconds: end.seconds };
+    case 'dump':
+      return { reason: end.reason, exitStatus: end.exitStatus ?? null, signal: end.signal ?? null, selfCheck: end.selfCheck };
+    case 'core':
+      return { reason: end.reason, signal: end.signal ?? null, signalName: end.signalName ?? null };
+  }
+}
+
+function optionalHex(value: bigint | undefined): string | null {
+  return value === undefined ? null : hex(value);
+}
+
+function optionalSymbol(symbol: SymbolName | undefined): string | null {
+  return symbol === undefined ? null : symbolText(symbol);
+}

@@ -1,0 +1,95 @@
+import { hex, type SymbolName } from '../../elf/index.js';
+import type { Difference } from './compare.js';
+import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
+import { describeStop } from './stop-point.js';
+
+/** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
+export function formatReport(report: VerifyReport): string {
+  const lines: string[] = [];
+  for (const run of report.runs) {
+    lines.push(`${report.file}: ${summary(report, run)}`);
+    if (run.message !== undefined) lines.push(`  ${run.message}`);
+    if (run.afterwards !== undefined) lines.push(`  let run on from there: ${describeAfterwards(run.afterwards)}`);
+    for (const difference of run.compared?.differences ?? []) lines.push(`  ${formatDifference(difference)}`);
+  }
+  const skipped = report.notChecked;
+  if (skipped.length > 0) {
+    const byType = new Map<string, number>();
+    for (const skip of skipped) byType.set(skip.typeName, (byType.get(skip.typeName) ?? 0) + 1);
+    const counts = [...byType].map(([name, count]) => `${count} ${name}`).join(', ');
+    lines.push(`  not checked: ${skipped.length} relocations startup code does not apply (${counts}):`);
+    for (const skip of skipped) lines.push(`    ${skip.table}#${skip.index} ${skip.typeName} at ${hex(skip.offset)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function summary(report: VerifyReport, run: VerifyRun): string {
+  const base = run.base === undefined ? 'base unknown' : `base ${hex(run.base)}`;
+  const compared = run.compared;
+  if (compared === undefined) return `nothing compared (${base}, ${describeEnd(report, run.end)})`;
+  const what = report.method === 'dump' ? 'words of the writable segments' : 'planned words';
+  const counts = Object.entries(compared.counts)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${count} ${kind}`);
+  const verdict = compared.differences.length === 0 ? 'verified' : `${compared.differences.length} words differ (${counts.join(', ')})`;
+  return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}; ${base}; ${describeEnd(report, run.end)}`;
+}
+
+function describeEnd(report: VerifyReport, end: RunEnd): string {
+  const stop = report.stopPoint === undefined ? 'the stop point' : describeStop(report.stopPoint);
+  switch (end.reason) {
+    case 'stop point':
+      return `stopped at ${stop}${report.stopPoint === undefined ? '' : `, chosen by ${report.stopPoint.chosenBy}`}`;
+    case 'signal':
+      return `stopped by ${describeSignal(end)} before reaching ${stop}`;
+    case 'exited':
+      return `exited with status ${end.status} before reaching ${stop}`;
+    case 'terminated':
+      return `killed by ${end.signalName ?? `signal ${end.signal}`} before reaching ${stop}`;
+    case 'timeout':
+      return `no stop within ${end.seconds} s`;
+    case 'dump': {
+      const how = end.signal === undefined ? `exit status ${end.exitStatus}` : `signal ${end.signal}`;
+      return `dumped by the sample right after its relocation (${how}${end.selfCheck ? ', its own checks passed' : ''})`;
+    }
+    case 'core':
+      return `read from a core (${end.signal === undefined ? 'no signal recorded' : (end.signalName ?? `signal ${end.signal}`)})`;
+  }
+}
+
+function describeAfterwards(end: Afterwards): string {
+  switch (end.reason) {
+    case 'signal':
+      return describeSignal(end);
+    case 'exited':
+      return `exited with status ${end.status}`;
+    case 'terminated':
+      return `killed by ${end.signalName ?? `signal ${end.signal}`}`;
+    case 'timeout':
+      return `still running after ${end.seconds} s`;
+  }
+}
+
+function describeSignal(end: Extract<RunEnd, { reason: 'signal' }>): string {
+  const signal = end.signalName ?? `signal ${end.signal}`;
+  const pc = end.pc === undefined ? 'an unknown pc (the stub cannot read registers)' : hex(end.pc);
+  const place = end.vaddr === undefined ? '' : ` (vaddr ${hex(end.vaddr)}${where(end.section, end.symbol)})`;
+  return `${signal} at ${pc}${place}`;
+}
+
+function formatDifference(difference: Difference): string {
+  const writers = difference.writers.length === 0 ? 'no relocation' : difference.writers.join(', ');
+  return (
+    `${hex(difference.address)} (vaddr ${hex(difference.vaddr)}${where(difference.section, difference.symbol)}): ` +
+    `planned ${hex(difference.expected)}, found ${hex(difference.actual)}, ${difference.kind}; written by ${writers}`
+  );
+}
+
+function where(section: string | undefined, symbol: SymbolName | undefined): string {
+  const parts = [section, symbol === undefined ? undefined : symbolText(symbol)].filter((part) => part !== undefined);
+  return parts.length === 0 ? '' : `, ${parts.join(' ')}`;
+}
+
+export function symbolText(symbol: SymbolName): string {
+  return symbol.offset === 0n ? symbol.name : `${symbol.name}+${hex(symbol.offset)}`;
+}

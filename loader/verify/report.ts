@@ -1,0 +1,79 @@
+import type { ArchName, SymbolName } from '../../elf/index.js';
+import type { SkippedRelocation } from '../model/index.js';
+import { type Comparison, countByKind, type Difference, type DifferenceKind } from './compare.js';
+import type { StopPoint } from './stop-point.js';
+
+/** Where the memory compared came from. */
+export type VerifyMethod = 'dump' | 'gdbstub' | 'core';
+
+/** How a run ended, or where it was when its memory was read. */
+export type RunEnd =
+  /** Stopped at the stop point: the relocator is done. */
+  | { readonly reason: 'stop point'; readonly address: bigint }
+  /** Stopped by a signal before the stop point (a crash); its memory was compared anyway. */
+  | {
+      readonly reason: 'signal';
+      readonly signal: number;
+      readonly signalName: string | undefined;
+      /** Run-time program counter, when the stub can read registers. */
+      readonly pc: bigint | undefined;
+      /** Its link-time address and where it falls in the file, when it lies in the program. */
+      readonly vaddr: bigint | undefined;
+      readonly section: string | undefined;
+      readonly symbol: SymbolName | undefined;
+    }
+  /** Exited before the stop point: nothing to compare. */
+  | { readonly reason: 'exited'; readonly status: number }
+  /** Killed by a signal before the stop point without stopping first: nothing to compare. */
+  | { readonly reason: 'terminated'; readonly signal: number; readonly signalName: string | undefined }
+  /** Neither stopped nor ended within the time allowed: nothing compared. */
+  | { readonly reason: 'timeout'; readonly seconds: number }
+  /** A sample's own dump, written right after its relocation, and how the sample then ended. */
+  | { readonly reason: 'dump'; readonly exitStatus: number | undefined; readonly signal: string | undefined; readonly selfCheck: boolean }
+  /** A core file, and the signal that produced it. */
+  | { readonly reason: 'core'; readonly signal: number | undefined; readonly signalName: string | undefined };
+
+/** How a program ended that was let run on from its stop point because its memory differed. */
+export type Afterwards = Extract<RunEnd, { readonly reason: 'signal' | 'exited' | 'terminated' | 'timeout' }>;
+
+export interface ComparedWords {
+  readonly comparedWords: number;
+  readonly matchingWords: number;
+  readonly counts: Readonly<Record<DifferenceKind, number>>;
+  /** In address order. */
+  readonly differences: readonly Difference[];
+}
+
+export interface VerifyRun {
+  /** The load base the program ran at; undefined when it never got that far. */
+  readonly base: bigint | undefined;
+  readonly end: RunEnd;
+  /** undefined: nothing could be compared. */
+  readonly compared: ComparedWords | undefined;
+  /** Every compared word as planned, and the run got far enough to tell (a dump's own checks passed). */
+  readonly verified: boolean;
+  /** Where a program whose memory differed went when let run on from the stop point (gdbstub only). */
+  readonly afterwards: Afterwards | undefined;
+  /** Something the run printed that explains its end (a loader's refusal, a sample's failed check). */
+  readonly message: string | undefined;
+}
+
+export interface VerifyReport {
+  readonly file: string;
+  readonly arch: ArchName;
+  readonly method: VerifyMethod;
+  /** Where a running program was stopped (gdbstub only). */
+  readonly stopPoint: StopPoint | undefined;
+  /** Distinct words the plan relocates. */
+  readonly plannedWords: number;
+  /** Relocations startup code does not apply, so not checked. */
+  readonly notChecked: readonly SkippedRelocation[];
+  readonly runs: readonly VerifyRun[];
+  /** Every run verified. */
+  readonly verified: boolean;
+}
+
+export function comparedWords(comparison: Comparison): ComparedWords {
+  const { comparedWords: compared, differences } = comparison;
+  return { comparedWords: compared, matchingWords: compared - differences.length, counts: countByKind(differences), differences };
+}

@@ -1,0 +1,262 @@
+/**
+ * `piekit verify` from the shell (dist/loader/cli/main.js): its report and JSON document, its
+ * exit statuses, every refusal on one line, and nothing left running or lying around afterwards,
+ * also when it is interrupted.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { archByName } from 'piekit/elf';
+import { buildProgram } from 'piekit/toolchain';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
+import { IGNORE_RELA_FLAGS } from './support/variants.js';
+
+const CLI = 'dist/loader/cli/main.js';
+/** A freestanding program for piekit's stub: `never` is never called, main spins when asked to. */
+const SPINNER = `#include "piekit.h"
+__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }
+int main(int argc, char **argv, char **envp) {
+  (void)argv;
+  (void)envp;
+  for (volatile int spin = argc > 1; spin;) {}
+  return 0;
+}
+`;
+const CRASHER = `#include "piekit.h"
+static const char *const message = "crash\\n";
+static int *volatile nowhere;
+int main(int argc, char **argv, char **envp) {
+  (void)argc, (void)argv, (void)envp;
+  piekit_print(message);
+  *nowhere = 1;
+  return 0;
+}
+`;
+
+let directory = '';
+const gdbDirectoriesBefore = new Set<string>();
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-cli-'));
+  await writeFile(join(directory, 'spinner.c'), SPINNER);
+  await writeFile(join(directory, 'crasher.c'), CRASHER);
+  await writeFile(
+    join(directory, 'never.c'),
+    '#include "piekit.h"\n__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }\n',
+  );
+  for (const name of await readdir(tmpdir())) if (name.startsWith('piekit-gdb-')) gdbDirectoriesBefore.add(name);
+});
+
+afterAll(async () => {
+  if (directory !== '') await rm(directory, { recursive: true, force: true });
+});
+
+async function piekit(args: readonly string[], env: Record<string, string> = {}) {
+  return execa(process.execPath, [CLI, 'verify', ...args], { reject: false, env });
+}
+
+/** A program built with piekit's stub and no dump hook, once per name. */
+const built = new Map<string, Promise<string>>();
+async function program(
+  context: TestContext,
+  arch: string,
+  name: string,
+  sources: readonly string[],
+  cflags: readonly string[] = [],
+): Promise<string> {
+  const record = archByName(arch);
+  if (record === undefined) throw new Error(`no ${arch} record`);
+  await requireToolchain(context, record);
+  const key = `${arch}-${name}`;
+  let file = built.get(key);
+  if (file === undefined) {
+    const output = join(directory, key);
+    file = buildProgram({ sources, arch, relr: false, dump: false, cflags, output }).then(() => output);
+    built.set(key, file);
+  }
+  return file;
+}
+
+const hello = (context: TestContext, arch = 'x86_64'): Promise<string> => program(context, arch, 'hello', ['samples/hello.c']);
+
+/** qemu processes still running one of this suite's files. */
+async function leftoverQemu(): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const command = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
+    if (command.startsWith('qemu-') && command.includes(directory)) found.push(`${pid}: ${command.replaceAll('\0', ' ')}`);
+  }
+  return found;
+}
+
+describe('the report', () => {
+  beforeEach((context) => requireCommand(context, 'qemu-x86_64', 'qemu-user'));
+
+  it('verifies a program: a summary line and status 0', async (context) => {
+    const file = await hello(context);
+    const result = await piekit([file]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^${file}: (\\d+)/\\1 planned words as planned, verified; base 0x4000000000; stopped at piekit_after_relocation \\(0x[0-9a-f]+\\), chosen by piekit$`,
+      ),
+    );
+  });
+
+  it('lists each differing word with its address, section, symbol, values and kind, and says where the program went', async (context) => {
+    const file = await program(context, 'x86_64', 'ignore-rela', ['samples/hello.c'], IGNORE_RELA_FLAGS);
+    const result = await piekit([file]);
+    expect(result.exitCode).toBe(1);
+    const [summary, afterwards, ...words] = result.stdout.trimEnd().split('\n');
+    expect(summary).toMatch(
+      /: 0\/(\d+) planned words as planned, \1 words differ \(\1 unrelocated\); base 0x4000000000; stopped at piekit_after_relocation/,
+    );
+    expect(afterwards).toMatch(/^ {2}let run on from there: (exited with status \d+|SIGSEGV at 0x[0-9a-f]+.*)$/);
+    expect(words.length).toBeGreaterThan(0);
+    for (const line of words) {
+      expect(line).toMatch(
+        /^ {2}0x[0-9a-f]+ \(vaddr 0x[0-9a-f]+, \.[\w.]+( \S+)?\): planned 0x[0-9a-f]+, found 0x[0-9a-f]+, unrelocated; written by rela#\d+$/,
+      );
+    }
+  });
+
+  it('--json gives the documented document', async (context) => {
+    const file = await program(context, 'x86_64', 'ignore-rela', ['samples/hello.c'], IGNORE_RELA_FLAGS);
+    const result = await piekit([file, '--json']);
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(Object.keys(report)).toEqual(['file', 'arch', 'method', 'verified', 'stopPoint', 'plannedWords', 'notChecked', 'runs']);
+    expect(report).toMatchObject({ file, arch: 'x86_64', method: 'gdbstub', verified: false, notChecked: [] });
+    expect(report.stopPoint).toEqual({ symbol: 'piekit_after_relocation', vaddr: expect.stringMatching(/^0x[0-9a-f]+$/), chosenBy: 'piekit' });
+    const [run] = report.runs;
+    expect(Object.keys(run)).toEqual(['base', 'end', 'verified', 'afterwards', 'message', 'compared']);
+    expect(run.base).toBe('0x4000000000');
+    expect(run.end).toEqual({ reason: 'stop point', address: expect.stringMatching(/^0x40000[0-9a-f]+$/) });
+    expect(Object.keys(run.compared)).toEqual(['words', 'matching', 'counts', 'differences']);
+    expect(run.compared.words).toBe(report.plannedWords);
+    expect(run.compared.counts).toEqual({ unrelocated: report.plannedWords, 'relocated twice': 0, shifted: 0, other: 0 });
+    const [difference] = run.compared.differences;
+    expect(Object.keys(difference)).toEqual(['address', 'vaddr', 'section', 'symbol', 'expected', 'actual', 'kind', 'writers']);
+    expect(difference.kind).toBe('unrelocated');
+  });
+
+  it('reports a program that exits, or runs past the timeout, before the stop: nothing compared, status 1', async (context) => {
+    const file = await program(context, 'x86_64', 'spinner', [join(directory, 'spinner.c')]);
+    const exited = await piekit([file, '--stop-at', 'never']);
+    expect(exited.exitCode).toBe(1);
+    expect(exited.stdout).toMatch(/: nothing compared \(base 0x4000000000, exited with status 0 before reaching never \(0x[0-9a-f]+\)\)/);
+    const started = performance.now();
+    const spinning = await piekit([file, '--stop-at', 'never', '--timeout', '1', '--', 'spin']);
+    expect(spinning.exitCode).toBe(1);
+    expect(spinning.stdout).toContain('nothing compared (base 0x4000000000, no stop within 1 s)');
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
+  it('compares the memory of a program that faults before the stop, naming the signal and where', async (context) => {
+    const file = await program(context, 'x86_64', 'crasher', [join(directory, 'crasher.c')]);
+    const result = await piekit([file, '--stop-at', 'main']);
+    // main is reached: relocation is over, and every word is as planned.
+    expect(result.exitCode, result.stdout).toBe(0);
+    const faulting = await program(context, 'x86_64', 'crasher-never', [join(directory, 'crasher.c'), join(directory, 'never.c')]);
+    const crashed = await piekit([faulting, '--stop-at', 'never']);
+    expect(crashed.exitCode, crashed.stdout).toBe(0);
+    expect(crashed.stdout).toMatch(
+      /planned words as planned, verified; base 0x4000000000; stopped by SIGSEGV at 0x4000[0-9a-f]+ \(vaddr 0x[0-9a-f]+, \.text main\+0x[0-9a-f]+\) before reaching never \(0x[0-9a-f]+\)$/,
+    );
+  });
+
+  it('--core reads a core qemu-user wrote', async (context) => {
+    await requireCommand(context, 'qemu-x86_64', 'qemu-user');
+    const file = await program(context, 'x86_64', 'crasher', [join(directory, 'crasher.c')]);
+    const cores = join(directory, 'cores');
+    await mkdir(join(cores, 'core'), { recursive: true });
+    await execa('bash', ['-c', `ulimit -c unlimited; exec qemu-x86_64 ${file}`], { cwd: cores, reject: false });
+    const core = (await readdir(cores)).find((name) => name.endsWith('.core'));
+    expect(core).toBeDefined();
+    const result = await piekit([file, '--core', join(cores, core as string)]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/planned words as planned, verified; base 0x4000000000; read from a core \(SIGSEGV\)/);
+  });
+
+  it("takes a sample's own dump when it carries piekit's dump hook", async (context) => {
+    const record = archByName('x86_64');
+    if (record === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, record);
+    const file = join(directory, 'hello-dump');
+    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: file });
+    const result = await piekit([file, '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ method: 'dump', verified: true, stopPoint: null });
+    expect(report.runs[0].end).toEqual({ reason: 'dump', exitStatus: 0, signal: null, selfCheck: true });
+  });
+});
+
+describe('refusals: one line, status 2', () => {
+  async function expectRefusal(args: readonly string[], message: RegExp, env: Record<string, string> = {}): Promise<void> {
+    const result = await piekit(args, env);
+    expect(result.exitCode, result.stdout).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+  }
+
+  it('a program with PT_INTERP, and an ET_EXEC one', async (context) => {
+    requireX86_64Host(context);
+    const source = join(directory, 'spinner-libc.c');
+    await writeFile(source, 'int main(void) { return 0; }\n');
+    await execa('gcc', ['-pie', source, '-o', join(directory, 'dynamic')]);
+    await execa('gcc', ['-static', '-no-pie', source, '-o', join(directory, 'fixed')]);
+    await expectRefusal([join(directory, 'dynamic')], /PT_INTERP names a dynamic linker.*not a static-PIE \[NOT_PIE\]/);
+    await expectRefusal([join(directory, 'fixed')], /e_type = ET_EXEC.*not position-independent \[NOT_PIE\]/);
+  });
+
+  for (const arch of ['powerpcle', 'loongarch32', 'arc']) {
+    it(`${arch}: qemu-user 7.2 has no emulator for it`, async (context) => {
+      const file = await hello(context, arch);
+      await expectRefusal([file], new RegExp(`^piekit: qemu-user 7.2 has no emulator for ${arch}`));
+    });
+  }
+
+  it('qemu missing from PATH, naming the Debian package', async (context) => {
+    const file = await hello(context);
+    const empty = join(directory, 'empty-path');
+    await mkdir(empty, { recursive: true });
+    await expectRefusal([file], /^piekit: qemu-x86_64 is not installed \(Debian package qemu-user\)/, { PATH: empty });
+  });
+
+  it('a stripped program without --stop-at, naming the option; an unknown symbol, naming the closest', async (context) => {
+    await requireCommand(context, 'llvm-strip-19', 'llvm-19');
+    const file = await program(context, 'x86_64', 'stripped', ['samples/hello.c']);
+    await execa('llvm-strip-19', [file]);
+    await expectRefusal([file], /has no symbol that tells where its relocator is done \(it is stripped\): give the stop with --stop-at SYMBOL\|ADDR/);
+    await expectRefusal([await hello(context), '--stop-at', 'mian'], /--stop-at mian: .* has no symbol of that name \(closest: main, /);
+  });
+});
+
+describe('cleanup', () => {
+  beforeEach((context) => requireCommand(context, 'qemu-x86_64', 'qemu-user'));
+
+  it('leaves no qemu running when interrupted with Ctrl-C', async (context) => {
+    const file = await program(context, 'x86_64', 'spinner', [join(directory, 'spinner.c')]);
+    const child = execa(process.execPath, [CLI, 'verify', file, '--stop-at', 'never', '--', 'spin'], { reject: false });
+    for (let waited = 0; (await leftoverQemu()).length === 0; waited += 50) {
+      expect(waited, 'qemu never started').toBeLessThan(20_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.signal).toBe('SIGINT');
+    expect(await leftoverQemu()).toEqual([]);
+  });
+
+  it('leaves no qemu process and no socket directory behind', async () => {
+    expect(await leftoverQemu()).toEqual([]);
+    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('piekit-gdb-') && !gdbDirectoriesBefore.has(name));
+    expect(after).toEqual([]);
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Where a running program is stopped: right after the relocator its symbols reveal (glibc, musl,
+ * piekit's stub), else at main, else where --stop-at says; what is refused, with the message that
+ * says what to do; and the evidence for glibc's stop, read from real glibc 2.36 static-PIEs.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { archByName, readElfFile } from 'piekit/elf';
+import { buildProgram } from 'piekit/toolchain';
+import { chooseStopPoint, launchQemuSession, SymbolTable, VerifyInputError, verifyFile } from 'piekit/verify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
+
+let directory = '';
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-stops-'));
+  await writeFile(join(directory, 'program.c'), '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n');
+});
+
+afterAll(async () => {
+  if (directory !== '') await rm(directory, { recursive: true, force: true });
+});
+
+/** hello.c with piekit's stub and no dump hook, for an architecture. */
+async function sample(arch: string, name = `hello-${arch}`): Promise<string> {
+  const output = join(directory, name);
+  await buildProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false, output });
+  return output;
+}
+
+describe('the default stop', () => {
+  beforeEach((context) => requireCommand(context, 'qemu-x86_64', 'qemu-user'));
+
+  it("is piekit_after_relocation in piekit's stub", async (context) => {
+    const x86_64 = archByName('x86_64');
+    if (x86_64 === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, x86_64);
+    const file = await sample('x86_64');
+    const elf = readElfFile(file);
+    const symbols = new SymbolTable(elf);
+    expect(chooseStopPoint(elf.arch, symbols, undefined, file)).toEqual({
+      vaddr: symbols.get('piekit_after_relocation')?.value,
+      symbol: 'piekit_after_relocation',
+      chosenBy: 'piekit',
+    });
+  });
+
+  it('is main when no relocator is recognised', async (context) => {
+    const x86_64 = archByName('x86_64');
+    if (x86_64 === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, x86_64);
+    await requireCommand(context, 'llvm-objcopy-19', 'llvm-19');
+    const file = await sample('x86_64', 'hello-anonymous');
+    await execa('llvm-objcopy-19', ['--strip-symbol=pk_start_c', file]);
+    const report = await verifyFile(file);
+    expect(report.stopPoint).toMatchObject({ symbol: 'main', chosenBy: 'main' });
+    expect(report.runs[0]?.end.reason).toBe('stop point');
+    expect(report.verified).toBe(true);
+  });
+
+  for (const [arch, why] of [
+    ['thumb', 'bit 0 of a Thumb symbol is cleared'],
+    ['powerpc64le', 'the ELFv2 local entry point is used'],
+    ['powerpc64', 'the ELFv2 local entry point is used, big-endian'],
+  ] as const) {
+    it(`stops at main on ${arch}: ${why}`, async (context) => {
+      const record = archByName(arch);
+      if (record === undefined) throw new Error(`no ${arch} record`);
+      await requireToolchain(context, record);
+      await requireCommand(context, record.emulator?.command ?? '', 'qemu-user');
+      const file = await sample(arch);
+      const report = await verifyFile(file, { stopAt: 'main' });
+      expect(report.runs[0]?.end.reason).toBe('stop point');
+      expect(report.verified).toBe(true);
+    });
+  }
+});
+
+describe('what is refused', () => {
+  beforeEach((context) => requireCommand(context, 'qemu-x86_64', 'qemu-user'));
+
+  it('a symbol the file lacks, naming the closest ones', async (context) => {
+    const x86_64 = archByName('x86_64');
+    if (x86_64 === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, x86_64);
+    const file = await sample('x86_64');
+    const error = await verifyFile(file, { stopAt: 'piekit_after_relocatoin' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(VerifyInputError);
+    expect((error as Error).message).toMatch(/no symbol of that name \(closest: piekit_after_relocation, /);
+  });
+
+  it('a stripped file without a stop, naming --stop-at; with an address it verifies', async (context) => {
+    const x86_64 = archByName('x86_64');
+    if (x86_64 === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, x86_64);
+    await requireCommand(context, 'llvm-objcopy-19', 'llvm-19');
+    const file = await sample('x86_64', 'hello-stripped');
+    const stop = new SymbolTable(readElfFile(file)).get('piekit_after_relocation')?.value;
+    if (stop === undefined) throw new Error('no piekit_after_relocation');
+    // No section headers at all: no symbol table, no section names.
+    await execa('llvm-objcopy-19', ['--strip-sections', file]);
+    expect(readElfFile(file).sectionHeaders).toEqual([]);
+    const error = await verifyFile(file).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(VerifyInputError);
+    expect((error as Error).message).toContain('--stop-at SYMBOL|ADDR');
+    const report = await verifyFile(file, { stopAt: stop });
+    expect(report.runs[0]?.end.reason).toBe('stop point');
+    expect(report.verified).toBe(true);
+  });
+});
+
+describe("glibc 2.36's stop: __libc_setup_tls", () => {
+  /** Call sites of a function in `objdump -d` output: the address and the function holding it. */
+  function callSites(disassembly: string, callee: string): { at: bigint; caller: string }[] {
+    const sites: { at: bigint; caller: string }[] = [];
+    let caller = '';
+    for (const line of disassembly.split('\n')) {
+      const header = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+      if (header !== null) caller = header[1] as string;
+      const call = /^\s*([0-9a-f]+):.*\s(?:call|bl)\s+[0-9a-f]+ <([^>+]+)>$/.exec(line);
+      if (call !== null && call[2] === callee) sites.push({ at: BigInt(`0x${call[1]}`), caller });
+    }
+    return sites;
+  }
+
+  for (const [arch, compiler, objdump, qemu] of [
+    ['x86_64', 'gcc', 'objdump', 'qemu-x86_64'],
+    ['aarch64', 'aarch64-linux-gnu-gcc', 'aarch64-linux-gnu-objdump', 'qemu-aarch64'],
+  ] as const) {
+    it(`${arch}: called once, only after _dl_relocate_static_pie returns, and reached in that order`, async (context) => {
+      if (arch === 'x86_64') requireX86_64Host(context);
+      await requireCommand(context, compiler, `gcc-${arch}-linux-gnu`);
+      await requireCommand(context, qemu, 'qemu-user');
+      const file = join(directory, `glibc-${arch}`);
+      await execa(compiler, ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+      const disassembly = (await execa(objdump, ['-d', '--no-show-raw-insn', file], { maxBuffer: 1 << 28 })).stdout;
+      const relocate = callSites(disassembly, '_dl_relocate_static_pie');
+      const setupTls = callSites(disassembly, '__libc_setup_tls');
+      expect(relocate).toHaveLength(1);
+      expect(setupTls).toHaveLength(1);
+      expect(setupTls[0]?.caller).toBe(relocate[0]?.caller);
+      expect(setupTls[0]?.caller).toMatch(/^__libc_start_main/);
+      expect((setupTls[0]?.at ?? 0n) > (relocate[0]?.at ?? 0n)).toBe(true);
+
+      // Running: the relocator is entered first, then __libc_setup_tls, each once.
+      const symbols = new SymbolTable(readElfFile(file));
+      const session = await launchQemuSession({ qemu, program: file });
+      try {
+        const { client } = session;
+        const { text: base } = await client.offsets();
+        const addresses = ['_dl_relocate_static_pie', '__libc_setup_tls'].map((name) => base + (symbols.get(name)?.value ?? 0n));
+        for (const address of addresses) await client.insertBreakpoint(address);
+        const reached: bigint[] = [];
+        for (let stop = await client.continue(); stop.kind === 'signal'; stop = await client.continue()) {
+          const pc = await client.readProgramCounter();
+          reached.push(pc);
+          await client.removeBreakpoint(pc);
+        }
+        expect(reached).toEqual(addresses);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
