@@ -20,7 +20,15 @@ export type ElfErrorCode =
   | 'UNMAPPED_ADDRESS'
   | 'WRITE_OUTSIDE_SEGMENTS'
   | 'IMAGE_TOO_LARGE'
-  | 'BAD_DUMP';
+  | 'BAD_DUMP'
+  /** pack/unpack: no free dynamic entries for the new tags, or no place fits a table. */
+  | 'NO_ROOM'
+  /** pack: a RELA addend would have to be stored in a word past p_filesz. */
+  | 'ADDEND_IN_NOBITS'
+  /** pack/unpack: a relative relocation writes into a segment without PF_W. */
+  | 'TEXT_RELOCATIONS'
+  /** pack/unpack: the tables cannot be converted as asked (another table format, a word two entries write). */
+  | 'TABLE_CONFLICT';
 
 export class ElfError extends Error {
   override readonly name = 'ElfError';

@@ -5,6 +5,18 @@
  * `piekit/verify` (memory comparison and its sources).
  */
 export { type Arch, type ArchName, ElfError, type ElfErrorCode, type ElfFile, hex, readElf, readElfFile } from '../elf/index.js';
+export {
+  type Conversion,
+  convertFile,
+  NotEquivalent,
+  type Proof,
+  pack,
+  proveEquivalent,
+  renderReport,
+  type TableSize,
+  type UnpackOptions,
+  unpack,
+} from './convert/index.js';
 export { ENGINES, type Engine, type Relocated, relocate } from './engines/index.js';
 export { EnvironmentError } from './environment.js';
 export {
@@ -24,3 +36,14 @@ export {
   type SkippedRelocation,
   type TableSummary,
 } from './model/index.js';
+export {
+  formatReport,
+  reportJson,
+  VerifyInputError,
+  type VerifyOptions,
+  type VerifyReport,
+  type VerifyRun,
+  verifyCore,
+  verifyFile,
+  verifyRunning,
+} from './verify/index.js';

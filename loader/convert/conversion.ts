@@ -1,0 +1,58 @@
+import { type ElfFile, hex, readRelocationInfo, type TableKind } from '../../elf/index.js';
+import { type Plan, SOURCES } from '../model/index.js';
+import type { Proof } from './equivalence.js';
+import { refuse } from './errors.js';
+import type { PatchedFile } from './patched-file.js';
+
+/** One relocation table as the dynamic section describes it. */
+export interface TableSize {
+  readonly kind: TableKind;
+  readonly bytes: number;
+  readonly entries: number;
+}
+
+/** What pack or unpack made of a file, and the proof that it relocates the same. */
+export interface Conversion {
+  readonly command: 'pack' | 'unpack';
+  /** False when there was nothing to convert: the output is then the input's bytes. */
+  readonly changed: boolean;
+  /** Why nothing was converted, when nothing was. */
+  readonly unchangedBecause: string | undefined;
+  /** The converted file (or the input's bytes): `toBytes()` in memory, or `writeNew` to a path. */
+  readonly output: PatchedFile;
+  readonly before: readonly TableSize[];
+  readonly after: readonly TableSize[];
+  readonly proof: Proof | undefined;
+  /** Facts about the result a user should know (runtimes it no longer suits, choices made). */
+  readonly notes: readonly string[];
+}
+
+export function tableSizes(elf: ElfFile): TableSize[] {
+  return readRelocationInfo(elf).tables.map((table) => ({ kind: table.kind, bytes: Number(table.size), entries: table.count }));
+}
+
+export function totalBytes(tables: readonly TableSize[]): number {
+  return tables.reduce((sum, table) => sum + table.bytes, 0);
+}
+
+/**
+ * A relocation into a segment without PF_W works only where a dynamic linker makes the segment
+ * writable first (DT_TEXTREL); static-PIE startup code faults on it. Only files whose relocated
+ * words all lie in writable segments are converted, where every table kind works alike.
+ */
+export function refuseTextRelocations(planned: Plan): void {
+  const first = planned.textRelocations[0];
+  if (first === undefined) return;
+  const { writes, layout } = planned;
+  const source = SOURCES[writes.sources[first] as number] ?? 'relocation';
+  throw refuse(
+    'TEXT_RELOCATIONS',
+    `Invalid ELF ${source}#${writes.entries[first]} for conversion: it writes the word at ${hex(layout.start + BigInt(writes.targets[first] as number))} ` +
+      `in a segment without PF_W (${planned.textRelocations.length} such writes): text relocations are not converted`,
+  );
+}
+
+/** Plan write sources by name (model/write-list.ts numbers them in SOURCES' order). */
+export const SOURCE_REL = SOURCES.indexOf('rel');
+export const SOURCE_RELA = SOURCES.indexOf('rela');
+export const SOURCE_RELR = SOURCES.indexOf('relr');

@@ -1,0 +1,268 @@
+import { DT_NULL, type ElfFile, hex, PT_LOAD, type RelocationTable, readRelocation } from '../../elf/index.js';
+import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
+import { memoryBytes } from './memory.js';
+import type { PatchedFile } from './patched-file.js';
+import { TABLE_TAGS } from './tags.js';
+
+/**
+ * What the proof established for two files F (input) and O (output), at each of `bases`:
+ * - O loads F's segments at the same addresses with the same sizes and flags, and at most adds
+ *   read-only ones that nothing relocates;
+ * - startup code relocates the same words in both (`relocatedWords`), and after relocation every
+ *   loaded byte of F's segments is the same in both, relocated words included, except the bytes
+ *   that describe relocation and loading: the ELF header, the program header table, the dynamic
+ *   array and the REL/RELA/RELR tables of either file (`describingBytes`);
+ * - the relocations startup code leaves to others (IRELATIVE, symbolic ones, the PLT's) are the
+ *   same entries in the same tables and order (`otherRelocations`), and the dynamic entries other
+ *   than the relocation tables' own are the same, in the same order.
+ * So the program sees the same memory wherever it is loaded, except for words that only say where
+ * the relocations are; the words into which pack stored RELA addends differ only before relocation.
+ */
+export interface Proof {
+  readonly bases: readonly bigint[];
+  readonly relocatedWords: number;
+  readonly identicalBytes: number;
+  readonly describingBytes: number;
+  readonly otherRelocations: number;
+  /** How long the proof took, apart from the conversion it checked. */
+  readonly milliseconds: number;
+}
+
+/** Three load bases per word size: low, ordinary, and high (above 4 GiB / with the top bit set). */
+export const PROOF_BASES: Readonly<Record<4 | 8, readonly bigint[]>> = {
+  4: [0x10000n, 0x40000000n, 0xf0000000n],
+  8: [0x10000n, 0x7f5a3c000000n, 0xffff800000000000n],
+};
+
+/** A difference between a file and its conversion: a defect of piekit, never of the input. */
+export class NotEquivalent extends Error {
+  override readonly name = 'NotEquivalent';
+}
+
+/**
+ * `output`, when `after` is its ELF view, vouches for the loaded bytes it never wrote: they are
+ * the input's, at the same file offsets, so only the rest is compared.
+ */
+export function proveEquivalent(before: ElfFile, after: ElfFile, output?: PatchedFile): Proof {
+  return provePlanned(plan(before), after, output);
+}
+
+/** The proof with the input's plan already made (a plan depends on nothing but the file). */
+export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedFile): Proof {
+  const started = performance.now();
+  const before = planBefore.elf;
+  const planAfter = plan(after);
+  const fail = (what: string): never => {
+    throw new NotEquivalent(`the converted file is not equivalent to its input: ${what}`);
+  };
+  if (planAfter.layout.wordSize !== planBefore.layout.wordSize || after.arch !== before.arch) fail('another class or architecture');
+  if (planAfter.layout.start !== planBefore.layout.start) fail(`its lowest segment starts at ${hex(planAfter.layout.start)}`);
+  const matching = matchSegments(planBefore, planAfter, fail);
+  const excluded = merge([...describingRanges(before, planBefore), ...describingRanges(after, planAfter)]);
+  const relocated = new Set(planBefore.relocatedSegments);
+  let identicalBytes = 0;
+
+  for (const segment of planBefore.layout.segments) {
+    if (relocated.has(segment)) continue;
+    const other = matching.get(segment) as LoadSegment;
+    const sameFileBytes = other.fileOffset === segment.fileOffset && other.fileSize === segment.fileSize;
+    identicalBytes += forEachIncluded(segment, excluded, (from, to) => {
+      for (const [start, end] of sameFileBytes && output !== undefined ? changedParts(segment, output, from, to) : [[from, to] as const]) {
+        if (!sameBytes(memoryBytes(before, segment, start, end - start), memoryBytes(after, other, start, end - start))) {
+          fail(`loaded bytes differ in ${hex(planBefore.layout.start + BigInt(start))}..${hex(planBefore.layout.start + BigInt(end))}`);
+        }
+      }
+    });
+  }
+
+  const relocatedWords = sameRelocatedWords(planBefore, planAfter, fail);
+  const bases = PROOF_BASES[planBefore.layout.wordSize];
+  const pristineBefore = imageFor(planBefore);
+  const pristineAfter = imageFor(planAfter);
+  if (pristineBefore.origin !== pristineAfter.origin || pristineBefore.bytes.length !== pristineAfter.bytes.length) {
+    fail('its relocated segments span other addresses');
+  }
+  // One working copy per file, refilled for each base: fresh pages cost more than copying.
+  const imageBefore = workingCopy(pristineBefore);
+  const imageAfter = workingCopy(pristineAfter);
+  const origin = pristineBefore.origin;
+  for (const [round, base] of bases.entries()) {
+    imageBefore.bytes.set(pristineBefore.bytes);
+    imageAfter.bytes.set(pristineAfter.bytes);
+    apply(planBefore, imageBefore, base);
+    apply(planAfter, imageAfter, base);
+    for (const segment of planBefore.relocatedSegments) {
+      const compared = forEachIncluded(segment, excluded, (from, to) => {
+        const a = imageBefore.bytes.subarray(from - origin, to - origin);
+        const b = imageAfter.bytes.subarray(from - origin, to - origin);
+        if (!sameBytes(a, b))
+          fail(`relocated memory at base ${hex(base)} differs at ${hex(planBefore.layout.start + BigInt(from + firstDifference(a, b)))}`);
+      });
+      if (round === 0) identicalBytes += compared;
+    }
+  }
+  const others = otherRelocations(planBefore);
+  if (!sameList(others, otherRelocations(planAfter))) fail('the relocations startup code skips are not the same');
+  if (!sameList(otherDynamicEntries(planBefore), otherDynamicEntries(planAfter))) fail('dynamic entries besides the relocation tables differ');
+  const describingBytes = excluded.reduce((sum, [from, to]) => sum + (to - from), 0);
+  return { bases, relocatedWords, identicalBytes, describingBytes, otherRelocations: others.length / 4, milliseconds: performance.now() - started };
+}
+
+/** Each segment of the input with the output's segment at the same address, which must match it. */
+function matchSegments(before: Plan, after: Plan, fail: (what: string) => never): Map<LoadSegment, LoadSegment> {
+  const byAddress = new Map(after.layout.segments.map((segment) => [segment.header.vaddr, segment]));
+  const matching = new Map<LoadSegment, LoadSegment>();
+  for (const segment of before.layout.segments) {
+    const other = byAddress.get(segment.header.vaddr);
+    if (other === undefined || other.memorySize !== segment.memorySize || other.header.flags !== segment.header.flags) {
+      fail(`PT_LOAD ${segment.header.index} at ${hex(segment.header.vaddr)} is not loaded the same`);
+    }
+    matching.set(segment, other);
+  }
+  const matched = new Set(matching.values());
+  for (const segment of after.layout.segments) {
+    if (!matched.has(segment) && (segment.writable || after.relocatedSegments.includes(segment))) {
+      fail(`its added PT_LOAD ${segment.header.index} is writable or relocated`);
+    }
+  }
+  const relocatedAfter = new Set(after.relocatedSegments);
+  for (const segment of before.layout.segments) {
+    if (before.relocatedSegments.includes(segment) !== relocatedAfter.has(matching.get(segment) as LoadSegment)) {
+      fail(`PT_LOAD ${segment.header.index} is relocated in one file only`);
+    }
+  }
+  return matching;
+}
+
+/**
+ * The layout ranges of [from, to) in a segment whose bytes the output may have written; the rest
+ * are the input's own file bytes, or the zeros past p_filesz that both files share.
+ */
+function changedParts(segment: LoadSegment, output: PatchedFile, from: number, to: number): (readonly [number, number])[] {
+  const fileFrom = segment.fileOffset + Math.min(from - segment.offset, segment.fileSize);
+  const fileTo = segment.fileOffset + Math.min(to - segment.offset, segment.fileSize);
+  const toLayout = (fileOffset: number): number => segment.offset + (fileOffset - segment.fileOffset);
+  return output.changedParts(fileFrom, fileTo).map(([start, end]) => [toLayout(start), toLayout(end)] as const);
+}
+
+/**
+ * The same set of words: the targets of every write, as bits over the relocated segments (all
+ * writes land there, text relocations included), compared whole.
+ */
+function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => never): number {
+  const origin = Math.min(...before.relocatedSegments.map((segment) => segment.offset));
+  const end = Math.max(origin, ...before.relocatedSegments.map((segment) => segment.offset + segment.memorySize));
+  const marks = (planned: Plan): Uint8Array => {
+    const bits = new Uint8Array(((end - origin) >>> 3) + 1);
+    const { count, targets } = planned.writes;
+    for (let i = 0; i < count; i++) {
+      const at = (targets[i] as number) - origin;
+      if (at < 0 || at >= end - origin)
+        fail(`a word at ${hex(planned.layout.start + BigInt(at + origin))} is relocated outside the input's relocated segments`);
+      bits[at >>> 3] = (bits[at >>> 3] as number) | (1 << (at & 7));
+    }
+    return bits;
+  };
+  const a = marks(before);
+  const b = marks(after);
+  if (!sameBytes(a, b)) {
+    const at = firstDifference(a, b) * 8;
+    fail(`the words near ${hex(before.layout.start + BigInt(origin + at))} are relocated in one file only`);
+  }
+  let words = 0;
+  for (const byte of a) for (let bits = byte; bits !== 0; bits &= bits - 1) words++;
+  return words;
+}
+
+function workingCopy(image: Image): Image {
+  const bytes = new Uint8Array(image.bytes.length);
+  return { ...image, bytes, view: new DataView(bytes.buffer) };
+}
+
+/** Link-time ranges, as layout offsets, of what describes loading and relocation. */
+function describingRanges(elf: ElfFile, planned: Plan): [number, number][] {
+  const { header } = elf;
+  const ranges: [bigint, bigint][] = [];
+  const loaded = (offset: bigint, size: bigint): void => {
+    for (const load of elf.programHeaders) {
+      if (load.type !== PT_LOAD || offset < load.offset || offset >= load.offset + load.filesz) continue;
+      const start = load.vaddr + (offset - load.offset);
+      ranges.push([start, start + size]);
+    }
+  };
+  loaded(0n, BigInt(header.ehsize));
+  loaded(header.phoff, BigInt(elf.programHeaders.length * header.phentsize));
+  const dynamic = planned.info.dynamic.header;
+  ranges.push([dynamic.vaddr, dynamic.vaddr + (dynamic.memsz > dynamic.filesz ? dynamic.memsz : dynamic.filesz)]);
+  for (const table of planned.info.tables) ranges.push([table.vaddr, table.vaddr + table.size]);
+  const start = planned.layout.start;
+  return ranges.map(([from, to]) => [Number(from - start), Number(to - start)]);
+}
+
+function merge(ranges: [number, number][]): [number, number][] {
+  const sorted = ranges.filter(([from, to]) => to > from).sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [from, to] of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+    else merged.push([from, to]);
+  }
+  return merged;
+}
+
+/** Calls `visit` on each part of the segment outside the excluded ranges; returns their total size. */
+function forEachIncluded(segment: LoadSegment, excluded: readonly [number, number][], visit: (from: number, to: number) => void): number {
+  const end = segment.offset + segment.memorySize;
+  let at = segment.offset;
+  let total = 0;
+  for (const [from, to] of excluded) {
+    if (to <= at) continue;
+    if (from >= end) break;
+    if (from > at) {
+      visit(at, from);
+      total += from - at;
+    }
+    at = Math.max(at, to);
+  }
+  if (at < end) {
+    visit(at, end);
+    total += end - at;
+  }
+  return total;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  return at;
+}
+
+/** The entries startup code skips, as (table, r_offset, r_info, r_addend) flattened. */
+function otherRelocations(planned: Plan): bigint[] {
+  const { elf, info } = planned;
+  const flat: bigint[] = [];
+  for (const skipped of planned.skipped) {
+    const table = info.tables.find((candidate) => candidate.kind === skipped.table) as RelocationTable;
+    const entry = readRelocation(elf.reader, info.decoder, table, skipped.index);
+    flat.push(table.kind === 'rel' ? 0n : 1n, entry.offset, entry.info, entry.addend ?? 0n);
+  }
+  return flat;
+}
+
+const TABLE_TAG_SET = new Set<bigint>(
+  Object.values(TABLE_TAGS).flatMap((tags) => [tags.address, tags.size, tags.entrySize, ...(tags.count === undefined ? [] : [tags.count])]),
+);
+
+function otherDynamicEntries(planned: Plan): bigint[] {
+  return planned.info.dynamic.entries
+    .filter((entry) => entry.tag !== DT_NULL && !TABLE_TAG_SET.has(entry.tag))
+    .flatMap((entry) => [entry.tag, entry.value]);
+}
+
+function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}

@@ -1,0 +1,15 @@
+/**
+ * Converting relative relocations between REL/RELA and RELR after linking: pack, unpack, the
+ * equivalence proof both run on their result, and the pieces they share.
+ */
+export { type Conversion, type TableSize, tableSizes, totalBytes } from './conversion.js';
+export { NotEquivalent, PROOF_BASES, type Proof, proveEquivalent } from './equivalence.js';
+export type { ConvertErrorCode } from './errors.js';
+export { convertFile, SameFileError } from './files.js';
+export { modeOf, writeAtomically } from './output.js';
+export { pack } from './pack.js';
+export { PatchedFile } from './patched-file.js';
+export { encodeInfo, relativeInfo } from './relocation-info.js';
+export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
+export { renderReport } from './report.js';
+export { type UnpackOptions, unpack } from './unpack.js';

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Makes a file whole or not at all: `write` creates a temporary file in the same directory (so
+ * that the rename stays within one file system and is atomic), which gets `mode` and is then
+ * renamed over `path`. A failure removes the temporary file and leaves `path` as it was.
+ */
+export function writeAtomically(path: string, mode: number, write: (temporary: string) => void): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    write(temporary);
+    // chmod, not the mode given at creation: the umask would take bits away.
+    chmodSync(temporary, mode);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** The permission bits of a file (setuid, setgid and sticky included), to give its conversion. */
+export function modeOf(path: string): number {
+  return statSync(path).mode & 0o7777;
+}

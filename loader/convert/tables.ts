@@ -1,0 +1,35 @@
+import { type ElfFile, hex, type RelocationTable } from '../../elf/index.js';
+import type { Plan } from '../model/index.js';
+import { refuse } from './errors.js';
+import type { WordUse } from './word-use.js';
+
+/**
+ * A converter rewrites the dynamic array (entries move up or down) and the tables; a relocation
+ * that wrote into them would see its word move or vanish.
+ */
+export function refuseWritesIntoRewritten(planned: Plan, use: WordUse, tables: readonly RelocationTable[]): void {
+  const dynamic = planned.info.dynamic.header;
+  const ranges: [string, bigint, bigint][] = [
+    ['the dynamic section', dynamic.vaddr, dynamic.vaddr + (dynamic.memsz > dynamic.filesz ? dynamic.memsz : dynamic.filesz)],
+    ...tables.map((table): [string, bigint, bigint] => [`the ${table.kind.toUpperCase()} table`, table.vaddr, table.vaddr + table.size]),
+  ];
+  for (const [what, start, end] of ranges) {
+    if (use.anyIn(planned, start, end)) {
+      throw refuse(
+        'TABLE_CONFLICT',
+        `Invalid ELF relocations for conversion: a relocation writes inside ${what} (${hex(start)}..${hex(end)}), which conversion rewrites`,
+      );
+    }
+  }
+}
+
+/** The table of a kind, as startup code finds it. */
+export function tableOf(planned: Plan, kind: RelocationTable['kind']): RelocationTable | undefined {
+  return planned.info.tables.find((table) => table.kind === kind);
+}
+
+/** Whether entry `index` of a REL/RELA table is relative, read from its r_info. */
+export function entryIsRelative(elf: ElfFile, planned: Plan, table: RelocationTable, index: number): boolean {
+  const at = table.fileOffset + index * table.entrySize + elf.reader.wordSize;
+  return planned.info.decoder.isRelative(elf.reader.wordLow(at), elf.reader.wordHigh(at));
+}

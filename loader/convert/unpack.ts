@@ -1,0 +1,251 @@
+import { type ElfFile, hex, type RelocationTable, SHT_DYNSYM, SHT_NULL, SHT_REL, SHT_RELA, SHT_RELR } from '../../elf/index.js';
+import { type Plan, plan } from '../model/index.js';
+import { type Conversion, refuseTextRelocations, SOURCE_RELR, tableSizes } from './conversion.js';
+import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
+import { ElfWriter } from './elf-writer.js';
+import { provePlanned } from './equivalence.js';
+import { refuse } from './errors.js';
+import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
+import { type NewSegment, placeNewSegment, writeNewSegment } from './new-segment.js';
+import { PatchedFile } from './patched-file.js';
+import { relativeInfo } from './relocation-info.js';
+import { SectionEdits, SHF_ALLOC, sectionAt } from './sections.js';
+import { entryIsRelative, refuseWritesIntoRewritten, tableOf } from './tables.js';
+import { allTags, TABLE_TAGS, tagName } from './tags.js';
+import { WordUse } from './word-use.js';
+
+export interface UnpackOptions {
+  /** The table the relative entries go to; by default the one the architecture's psABI uses. */
+  readonly format?: 'rel' | 'rela';
+}
+
+/** Where the new table goes: in place of the old tables, or in a new segment. */
+interface TablePlace {
+  readonly vaddr: bigint;
+  readonly fileOffset: number;
+  readonly segment: NewSegment | undefined;
+}
+
+/**
+ * Turns every RELR word into a relative REL or RELA entry, for runtimes that do not read RELR.
+ * A RELA entry's addend is the word's link-time value; a REL entry leaves the value in the word.
+ * The relative entries come first and an existing table of the same format follows them: that is
+ * the order linkers emit (relative before IRELATIVE), and DT_RELACOUNT/DT_RELCOUNT can then count
+ * them. A table of the other format is refused: its relative entries would be split over two
+ * formats, and a runtime such as glibc on x86_64 reads only one.
+ */
+export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
+  const planned = plan(elf);
+  refuseTextRelocations(planned);
+  const before = tableSizes(elf);
+  const relr = tableOf(planned, 'relr');
+  if (relr === undefined || relr.count === 0) {
+    return {
+      command: 'unpack',
+      changed: false,
+      unchangedBecause: 'it has no RELR table',
+      output: new PatchedFile(elf, elf.bytes.length),
+      before,
+      after: before,
+      proof: undefined,
+      notes: [],
+    };
+  }
+  const format = options.format ?? elf.arch.abiTable;
+  const conflicting = planned.info.tables.find((table) => table.kind !== 'relr' && table.kind !== format && table.count > 0);
+  if (conflicting !== undefined) {
+    throw refuse(
+      'TABLE_CONFLICT',
+      `Invalid ELF ${conflicting.kind.toUpperCase()} table for unpacking to ${format.toUpperCase()}: the file already has one at ${hex(conflicting.vaddr)}, ` +
+        `and its relative entries would be split over two formats (use --format ${conflicting.kind})`,
+    );
+  }
+  const use = new WordUse(planned);
+  refuseWritesIntoRewritten(planned, use, planned.info.tables);
+  const old = tableOf(planned, format);
+  const w = elf.reader.wordSize;
+  const entrySize = (format === 'rel' ? 2 : 3) * w;
+  const targets = relrTargets(planned, use);
+  const oldCount = old?.count ?? 0;
+  const size = (targets.length + oldCount) * entrySize;
+  const leadingRelative = targets.length + (old === undefined ? 0 : leadingRelativeOf(elf, planned, old));
+
+  const place = placeTable(elf, relr, old, size);
+  const tags = TABLE_TAGS[format];
+  const countPresent = planned.info.dynamic.entries.some((entry) => entry.tag === tags.count);
+  const edits: DynamicEdits = {
+    remove: allTags(TABLE_TAGS.relr),
+    set: [
+      [tags.address, place.vaddr],
+      [tags.size, BigInt(size)],
+      [tags.entrySize, BigInt(entrySize)],
+    ],
+    ...(countPresent ? { replace: [[tags.count, BigInt(leadingRelative)]] } : { optional: [[tags.count, BigInt(leadingRelative)]] }),
+  };
+  const dynamic = rewriteDynamic(elf, planned.info.dynamic, edits);
+  const sections = sectionEdits(elf, relr, old, place, format, size);
+
+  const fileEnd = elf.bytes.length;
+  const end = place.segment === undefined ? fileEnd : Math.max(fileEnd, place.segment.offset + place.segment.size);
+  const output = new PatchedFile(elf, end + sections.appendedSize(end));
+  const writer = new ElfWriter(output, elf.reader.endian, w);
+  output.fill(relr.fileOffset, relr.fileOffset + Number(relr.size));
+  if (old !== undefined) output.fill(old.fileOffset, old.fileOffset + Number(old.size));
+  const info = relativeInfo(elf.arch);
+  const start = planned.layout.start;
+  targets.forEach((target, i) => {
+    const at = place.fileOffset + i * entrySize;
+    writer.relocation(at, start + BigInt(target), info, format === 'rela' ? linkTimeValue(planned, target) : undefined);
+  });
+  if (old !== undefined)
+    output.setBytes(place.fileOffset + targets.length * entrySize, elf.bytes.subarray(old.fileOffset, old.fileOffset + Number(old.size)));
+  if (place.segment !== undefined) writeNewSegment(writer, elf, place.segment);
+  writeDynamic(writer, dynamic);
+  sections.write(writer, end);
+
+  const after = output.asElf();
+  const notes: string[] = [];
+  if (format !== elf.arch.abiTable) {
+    notes.push(
+      `${format.toUpperCase()} is not the table ${elf.arch.name}'s psABI uses (${elf.arch.abiTable.toUpperCase()}): runtimes such as glibc read only the ABI's`,
+    );
+  }
+  if (!countPresent && !dynamic.entries.some(([tag]) => tag === tags.count)) {
+    notes.push(`no free dynamic entry for ${tagName(tags.count)}, which is optional: left out`);
+  }
+  if (place.segment !== undefined) {
+    notes.push(
+      `the table is in a new read-only PT_LOAD at ${hex(place.segment.vaddr)} (file offset ${hex(place.segment.offset)})` +
+        (place.segment.movesHeaders ? ', which also holds the program header table, moved there to make room for it' : ''),
+    );
+  }
+  return {
+    command: 'unpack',
+    changed: true,
+    unchangedBecause: undefined,
+    output,
+    before,
+    after: tableSizes(after),
+    proof: provePlanned(planned, after, output),
+    notes,
+  };
+}
+
+/**
+ * The words the RELR table relocates, in its order (ascending for any linker's table). Each must
+ * be written by nothing else: RELR is applied last, a REL/RELA entry earlier, so a word another
+ * relocation also writes would see its writes reordered (and a RELR address listed twice adds
+ * the base twice, which no RELA entry can express).
+ */
+function relrTargets(planned: Plan, use: WordUse): number[] {
+  const { writes, layout } = planned;
+  const targets: number[] = [];
+  for (let i = 0; i < writes.count; i++) {
+    if (writes.sources[i] !== SOURCE_RELR) continue;
+    const target = writes.targets[i] as number;
+    if (!use.single(target)) {
+      throw refuse(
+        'TABLE_CONFLICT',
+        `Invalid ELF relr#${writes.entries[i]} for unpacking: the word at ${hex(layout.start + BigInt(target))} is also written by another relocation, ` +
+          'and moving it out of RELR would change the order of those writes',
+      );
+    }
+    targets.push(target);
+  }
+  return targets;
+}
+
+function linkTimeValue(planned: Plan, target: number): bigint {
+  const { elf, layout } = planned;
+  const at = fileOffsetOf(segmentOf(layout, target, layout.wordSize), target, layout.wordSize);
+  return at === undefined ? memoryWord(elf, layout, target) : elf.reader.word(elf.reader.range(at, layout.wordSize, 'relocated word'));
+}
+
+function leadingRelativeOf(elf: ElfFile, planned: Plan, table: RelocationTable): number {
+  let count = 0;
+  while (count < table.count && entryIsRelative(elf, planned, table, count)) count++;
+  return count;
+}
+
+/**
+ * The old RELR table and a same-format table that touches it form one space the new table may
+ * fill (no byte between them belongs to anything else). With section headers, the zero bytes
+ * after that space up to the next allocated section are free as well (pack leaves what it freed
+ * there, zeroed). Else a new segment holds the table.
+ */
+function placeTable(elf: ElfFile, relr: RelocationTable, old: RelocationTable | undefined, size: number): TablePlace {
+  const spaces: [RelocationTable, RelocationTable][] = [[relr, relr]];
+  if (old !== undefined) {
+    const [first, second] = old.vaddr < relr.vaddr ? [old, relr] : [relr, old];
+    if (first.vaddr + first.size === second.vaddr && second.fileOffset === first.fileOffset + Number(first.size)) spaces.push([first, second]);
+  }
+  for (const [first, last] of spaces) {
+    const end = last.vaddr + last.size + freeBytesAfter(elf, last);
+    if (BigInt(size) <= end - first.vaddr) return { vaddr: first.vaddr, fileOffset: first.fileOffset, segment: undefined };
+  }
+  const segment = placeNewSegment(elf, elf.bytes.length, size);
+  return { vaddr: segment.contentVaddr, fileOffset: segment.contentOffset, segment };
+}
+
+/** Zero file-backed bytes after a table that no allocated section claims, before the next one that does. */
+function freeBytesAfter(elf: ElfFile, table: RelocationTable): bigint {
+  const end = table.vaddr + table.size;
+  const load = elf.addressMap.segmentOf(table.vaddr);
+  if (elf.sectionHeaders.length === 0 || load === undefined) return 0n;
+  let limit = load.vaddr + load.filesz;
+  for (const section of elf.sectionHeaders) {
+    if ((section.flags & SHF_ALLOC) !== 0n && section.addr >= end && section.addr < limit) limit = section.addr;
+    if ((section.flags & SHF_ALLOC) !== 0n && section.addr < end && section.addr + section.size > end) return 0n;
+  }
+  const start = table.fileOffset + Number(table.size);
+  const length = Number(limit - end);
+  if (length <= 0) return 0n;
+  const at = elf.reader.range(start, length, 'space after the relocation tables');
+  const bytes = elf.bytes.subarray(at, at + length);
+  const firstUsed = bytes.findIndex((byte) => byte !== 0);
+  return BigInt(firstUsed < 0 ? length : firstUsed);
+}
+
+/**
+ * The table's section: the same-format section when the file has one (its entries follow the new
+ * ones), else the RELR section retyped and renamed (.rel.dyn/.rela.dyn, as linkers name them),
+ * else a new section. A RELR section left over becomes SHT_NULL, an inactive entry (gABI), so
+ * that readelf does not list the RELR relocations a second time.
+ */
+function sectionEdits(
+  elf: ElfFile,
+  relr: RelocationTable,
+  old: RelocationTable | undefined,
+  place: TablePlace,
+  format: 'rel' | 'rela',
+  size: number,
+): SectionEdits {
+  const edits = new SectionEdits(elf);
+  if (!edits.present) return edits;
+  const w = BigInt(elf.reader.wordSize);
+  const fields = {
+    type: format === 'rel' ? SHT_REL : SHT_RELA,
+    flags: SHF_ALLOC,
+    addr: place.vaddr,
+    offset: BigInt(place.fileOffset),
+    size: BigInt(size),
+    link: elf.sectionHeaders.find((section) => section.type === SHT_DYNSYM)?.index ?? 0,
+    info: 0,
+    addralign: w,
+    entsize: (format === 'rel' ? 2n : 3n) * w,
+  };
+  const name = format === 'rel' ? '.rel.dyn' : '.rela.dyn';
+  const tableSection = old === undefined ? undefined : sectionAt(elf, [SHT_REL, SHT_RELA], old.vaddr);
+  const relrSection = sectionAt(elf, [SHT_RELR], relr.vaddr);
+  if (tableSection !== undefined) {
+    edits.change(tableSection, { addr: place.vaddr, offset: BigInt(place.fileOffset), size: BigInt(size) });
+    if (relrSection !== undefined) {
+      edits.change(relrSection, { type: SHT_NULL, flags: 0n, addr: 0n, offset: 0n, size: 0n, link: 0, info: 0, addralign: 0n, entsize: 0n });
+    }
+  } else if (relrSection !== undefined) {
+    edits.change(relrSection, { ...fields, name });
+  } else {
+    edits.add({ ...fields, name });
+  }
+  return edits;
+}

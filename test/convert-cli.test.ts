@@ -1,0 +1,148 @@
+/**
+ * `piekit pack` and `piekit unpack` as commands: the report, --dry-run, OUT written whole with
+ * FILE's mode and FILE untouched, exit statuses of refusals, usage errors and nothing to do.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { rInfo, writeElf } from './synthetic/elf-writer.js';
+
+const PIEKIT = ['dist/loader/cli/main.js'];
+const SAMPLE = join('samples', 'out', 'x86_64');
+let directory = '';
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-cli-'));
+});
+
+async function piekit(args: readonly string[]) {
+  return execa('node', [...PIEKIT, ...args], { reject: false, all: true });
+}
+
+async function digest(path: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+}
+
+/** Files of the directory that are neither the inputs nor the outputs a test named: temporary leftovers. */
+async function leftovers(): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => name.startsWith('.'));
+}
+
+async function copied(name: string, mode = 0o755): Promise<string> {
+  const path = join(directory, name);
+  await copyFile(join(SAMPLE, name), path);
+  await chmod(path, mode);
+  return path;
+}
+
+describe('piekit pack / unpack', () => {
+  it('packs: prints the tables before and after, the saving and the proof; OUT gets FILE mode, FILE is untouched', async () => {
+    const file = await copied('tables-rela', 0o751);
+    const before = await digest(file);
+    const out = join(directory, 'tables-packed');
+    const run = await piekit(['pack', file, '-o', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout).toMatch(
+      /before: RELA 7536 bytes \(314 entries\)\n\s+after: {2}RELR \d+ bytes \(\d+ entries\)\n\s+saved \d+ of 7536 table bytes/,
+    );
+    expect(run.stdout).toMatch(/proved equivalent at bases 0x10000, 0x7f5a3c000000 and 0xffff800000000000: the same 314 relocated words/);
+    expect(run.stdout).toContain(`wrote ${out}`);
+    expect((await stat(out)).mode & 0o7777).toBe(0o751);
+    expect(await digest(file)).toBe(before);
+    expect(await leftovers()).toEqual([]);
+    const readelf = await execa('readelf', ['-d', '-W', out]);
+    expect(readelf.stdout).toMatch(/\(RELR\)/);
+    expect(readelf.stdout).not.toMatch(/\(RELA\)/);
+  });
+
+  it('--dry-run prints the same report and writes nothing', async () => {
+    const file = await copied('hello-rela');
+    const out = join(directory, 'never-written');
+    const dry = await piekit(['pack', file, '-o', out, '--dry-run']);
+    expect(dry.exitCode, dry.all).toBe(0);
+    expect(dry.stdout).toContain('saved 232 of 264 table bytes (87.9%)');
+    expect(dry.stdout).not.toContain('wrote');
+    expect(existsSync(out)).toBe(false);
+    const unpackDry = await piekit(['unpack', join(SAMPLE, 'hello-relr'), '--dry-run']);
+    expect(unpackDry.exitCode, unpackDry.all).toBe(0);
+    expect(unpackDry.stdout).toContain('after:  RELA 264 bytes (11 entries)');
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('unpack --format rel on x86_64 gives REL and says the ABI uses RELA; the result runs here', async () => {
+    const file = await copied('hello-relr');
+    const out = join(directory, 'hello-rel');
+    const run = await piekit(['unpack', file, '-o', out, '--format', 'rel']);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout).toContain('after:  REL 176 bytes (11 entries)');
+    expect(run.stdout).toContain("note: REL is not the table x86_64's psABI uses (RELA)");
+    if (process.arch === 'x64') {
+      const ran = await execa(out, [], { reject: false });
+      expect(ran.stdout.trim().split('\n').at(-1)).toBe('ok');
+    }
+  });
+
+  it('refuses with exit status 2 and one line naming the reason, writing nothing', async () => {
+    const relative = rInfo({ wordSize: 8, endian: 'little', machine: 62 }, 0, 8);
+    const irelative = rInfo({ wordSize: 8, endian: 'little', machine: 62 }, 0, 37);
+    const crowded = join(directory, 'crowded');
+    const spec = { wordSize: 8, endian: 'little', machine: 62, data: { vaddr: 0x10000n, bytes: new Uint8Array(64), memsz: 64n } } as const;
+    await writeFile(
+      crowded,
+      writeElf({
+        ...spec,
+        rela: [
+          [0x10000n, relative, 1n],
+          [0x10008n, irelative, 2n],
+        ],
+      }).bytes,
+    );
+    const out = join(directory, 'crowded-out');
+    const run = await piekit(['pack', crowded, '-o', out]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^piekit: .*no DT_NULL padding.* \[NO_ROOM\]$/);
+    expect(existsSync(out)).toBe(false);
+    const conflict = join(directory, 'conflict');
+    await writeFile(conflict, writeElf({ ...spec, rela: [[0x10008n, irelative, 2n]], relr: [0x10000n] }).bytes);
+    const refused = await piekit(['unpack', conflict, '-o', out, '--format', 'rel']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/use --format rela\) \[TABLE_CONFLICT\]$/);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('with nothing to convert, says so, exits 0 and writes OUT as a copy of FILE', async () => {
+    const file = await copied('hello-relr');
+    const out = join(directory, 'hello-relr-copy');
+    const run = await piekit(['pack', file, '-o', out]);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout).toContain('nothing to pack: it has no REL or RELA table');
+    expect(run.stdout).toContain(`wrote ${out}, a copy of ${file}`);
+    expect(await digest(out)).toBe(await digest(file));
+    const unpackRun = await piekit(['unpack', join(SAMPLE, 'hello-rela'), '--dry-run']);
+    expect(unpackRun.stdout).toContain('nothing to unpack: it has no RELR table');
+  });
+
+  it('usage errors: no OUT, OUT is FILE, an unknown format or option', async () => {
+    const file = await copied('hello-rela');
+    const before = await digest(file);
+    for (const args of [
+      ['pack', file],
+      ['pack', file, '-o', file],
+      ['unpack', file, '-o', join(directory, 'x'), '--format', 'relr'],
+      ['pack', file, '-o', join(directory, 'x'), '--fast'],
+      ['unpack'],
+    ]) {
+      const run = await piekit(args);
+      expect(run.exitCode, `${args.join(' ')}: ${run.all}`).toBe(64);
+      expect(run.stderr).toMatch(/usage: piekit (un)?pack FILE -o OUT/);
+    }
+    expect(await digest(file)).toBe(before);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Conversions that real C runtimes run: glibc 2.36's static-PIE startup applies RELR, so a packed
+ * glibc static-PIE runs as the original does; Debian's musl 1.2.3 ignores DT_RELR, so its static-PIE
+ * linked with -z pack-relative-relocs crashes, and unpacked it runs as the RELA build does.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { convertFile, pack, readElfFile, unpack } from 'piekit';
+import { readRelocationInfo } from 'piekit/elf';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireCommand, requireX86_64Host } from './support/environment.js';
+
+const PROGRAM = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static const char *names[] = { "alpha", "beta", "gamma" };
+static const char *const *table[] = { &names[0], &names[1], &names[2] };
+int main(int argc, char **argv) {
+  char *copy = malloc(64);
+  strcpy(copy, *table[argc % 3]);
+  printf("%s %d %s %s\\n", copy, argc, argc > 1 ? argv[1] : "-", getenv("PIEKIT_PROBE") ? getenv("PIEKIT_PROBE") : "unset");
+  return 40 + argc;
+}
+`;
+const ENV = { PIEKIT_PROBE: 'probe' };
+let directory = '';
+let source = '';
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-runtimes-'));
+  source = join(directory, 'program.c');
+  await writeFile(source, PROGRAM);
+});
+
+function kinds(file: string): string[] {
+  return readRelocationInfo(readElfFile(file)).tables.map((table) => table.kind);
+}
+
+async function run(file: string) {
+  return execa(file, ['argument'], { reject: false, env: ENV });
+}
+
+describe('C runtimes', () => {
+  it('a glibc static-PIE (gcc -static-pie -O2), packed, prints and exits as the original', { timeout: 120_000 }, async (context) => {
+    requireX86_64Host(context);
+    await requireCommand(context, 'gcc', 'gcc');
+    const file = join(directory, 'glibc');
+    const build = await execa('gcc', ['-static-pie', '-O2', source, '-o', file], { reject: false, all: true });
+    expect(build.exitCode, build.all).toBe(0);
+    expect(kinds(file)).toEqual(['rela']);
+    const packed = join(directory, 'glibc-packed');
+    expect(convertFile(file, packed, pack).changed).toBe(true);
+    expect(kinds(packed)).toEqual(['relr']);
+    const [original, converted] = await Promise.all([run(file), run(packed)]);
+    expect(original.stdout).toBe('gamma 2 argument probe');
+    expect(converted.stdout).toBe(original.stdout);
+    expect(converted.exitCode).toBe(original.exitCode);
+  });
+
+  it('a musl static-PIE linked with -z pack-relative-relocs crashes; unpacked, it prints what the RELA build prints', {
+    timeout: 120_000,
+  }, async (context) => {
+    requireX86_64Host(context);
+    await requireCommand(context, 'musl-gcc', 'musl-tools');
+    const musl = '/usr/lib/x86_64-linux-musl';
+    const object = join(directory, 'program-musl.o');
+    expect((await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object], { reject: false })).exitCode).toBe(0);
+    const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
+    // Debian's musl-gcc specs do not handle -static-pie: link rcrt1.o by hand as musl's own wrapper would.
+    const link = async (output: string, extra: readonly string[]) =>
+      execa(
+        'gcc',
+        [
+          '-static-pie',
+          '-nostdlib',
+          '-o',
+          output,
+          `${musl}/rcrt1.o`,
+          `${musl}/crti.o`,
+          object,
+          `-L${musl}`,
+          '-lc',
+          libgcc,
+          `${musl}/crtn.o`,
+          ...extra,
+        ],
+        { reject: false, all: true },
+      );
+    const rela = join(directory, 'musl-rela');
+    const relr = join(directory, 'musl-relr');
+    for (const [output, extra] of [
+      [rela, []],
+      [relr, ['-Wl,-z,pack-relative-relocs']],
+    ] as const) {
+      const linked = await link(output, extra);
+      expect(linked.exitCode, linked.all).toBe(0);
+    }
+    expect(kinds(relr)).toEqual(['relr']);
+    const crashed = await run(relr);
+    expect(crashed.signal).toBe('SIGSEGV');
+    const unpacked = join(directory, 'musl-unpacked');
+    expect(convertFile(relr, unpacked, unpack).changed).toBe(true);
+    expect(kinds(unpacked)).toEqual(['rela']);
+    const [expected, converted] = await Promise.all([run(rela), run(unpacked)]);
+    expect(expected.stdout).toBe('gamma 2 argument probe');
+    expect(converted.stdout).toBe(expected.stdout);
+    expect(converted.exitCode).toBe(expected.exitCode);
+  });
+});

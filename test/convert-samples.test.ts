@@ -1,0 +1,106 @@
+/**
+ * pack and unpack on every architecture's samples: each conversion proves itself equivalent (the
+ * commands refuse to write otherwise), and where an emulator exists the result runs, passes its
+ * own pointer checks and `piekit verify` finds its memory equal to the plan byte for byte. The
+ * ABI-table samples are packed (m68k, sparc and sparc64 get RELR, which GNU ld cannot give them);
+ * the RELR samples are unpacked, and where the linker cannot pack RELR, the packed sample is.
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { convertFile, pack, readElfFile, unpack } from 'piekit';
+import { type Arch, architectures, readRelocationInfo } from 'piekit/elf';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { notApplicable, requireEmulator } from './support/environment.js';
+
+const PIEKIT = ['dist/loader/cli/main.js'];
+const SAMPLES = ['hello', 'tables', 'many'] as const;
+let directory = '';
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-'));
+});
+
+/** A copy of a built sample, built first when it is missing. */
+async function sample(context: TestContext, arch: Arch, name: string): Promise<string> {
+  const built = join('samples', 'out', arch.name, name);
+  if (!existsSync(built)) {
+    const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch.name}`], { reject: false, all: true });
+    if (make.exitCode !== 0 || !existsSync(built)) notApplicable(context, `${built} could not be built: ${make.all.slice(-400)}`);
+  }
+  const copy = join(directory, `${arch.name}-${name}`);
+  await copyFile(built, copy);
+  return copy;
+}
+
+function tableKinds(file: string): string[] {
+  const elf = readElfFile(file);
+  return readRelocationInfo(elf).tables.map((table) => table.kind);
+}
+
+/** Runs a converted sample where an emulator exists: its own checks, then `piekit verify`. */
+async function runsAndVerifies(context: TestContext, file: string): Promise<void> {
+  const prefix = await requireEmulator(context, readElfFile(file));
+  const [command, ...rest] = [...prefix, file];
+  const run = await execa(command as string, rest, { reject: false, all: true, timeout: 120_000 });
+  expect(run.exitCode, run.all).toBe(0);
+  expect(run.stdout.trim().split('\n').at(-1), run.all).toBe('ok');
+  const verify = await execa('node', [...PIEKIT, 'verify', file], { reject: false, all: true });
+  expect(verify.exitCode, verify.all).toBe(0);
+  expect(verify.all).toContain('verified');
+}
+
+for (const arch of architectures.filter((candidate) => candidate.toolchain !== undefined)) {
+  describe(`pack and unpack on ${arch.name}`, () => {
+    const hasRelr = arch.toolchain?.formats.relr !== undefined;
+    /** Converted files by test name, for the tests that run them. */
+    const converted = new Map<string, string>();
+    for (const name of SAMPLES) {
+      const packing = `packs ${name}-${arch.abiTable} into RELR, proved equivalent`;
+      it(packing, { timeout: 600_000 }, async (context) => {
+        const input = await sample(context, arch, `${name}-${arch.abiTable}`);
+        const output = `${input}-packed`;
+        const conversion = convertFile(input, output, pack);
+        expect(conversion.changed).toBe(true);
+        expect(conversion.proof?.relocatedWords).toBeGreaterThan(0);
+        expect(tableKinds(output)).toContain('relr');
+        expect(conversion.after.reduce((sum, table) => sum + table.bytes, 0)).toBeLessThan(
+          conversion.before.reduce((sum, table) => sum + table.bytes, 0),
+        );
+        converted.set(packing, output);
+      });
+      it(`runs ${name}-${arch.abiTable} packed, and piekit verify finds its memory as planned`, { timeout: 600_000 }, async (context) => {
+        await runsAndVerifies(context, convertedBy(converted, packing));
+      });
+
+      const source = hasRelr ? `${name}-relr` : `${name}-${arch.abiTable}, packed,`;
+      const unpacking = `unpacks ${source} into ${arch.abiTable.toUpperCase()}, proved equivalent`;
+      it(unpacking, { timeout: 600_000 }, async (context) => {
+        let input: string;
+        if (hasRelr) {
+          input = await sample(context, arch, `${name}-relr`);
+        } else {
+          const original = await sample(context, arch, `${name}-${arch.abiTable}`);
+          input = `${original}-to-unpack`;
+          convertFile(original, input, pack);
+        }
+        const output = `${input}-unpacked`;
+        const conversion = convertFile(input, output, unpack);
+        expect(conversion.changed).toBe(true);
+        expect(tableKinds(output)).toEqual([arch.abiTable]);
+        converted.set(unpacking, output);
+      });
+      it(`runs ${source} unpacked, and piekit verify finds its memory as planned`, { timeout: 600_000 }, async (context) => {
+        await runsAndVerifies(context, convertedBy(converted, unpacking));
+      });
+    }
+  });
+}
+
+function convertedBy(converted: ReadonlyMap<string, string>, test: string): string {
+  const file = converted.get(test);
+  if (file === undefined) throw new Error(`'${test}' made no file to run`);
+  return file;
+}
