@@ -6,12 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
-import { plan, planJson, readElfFile, relocate, type Plan } from 'piekit';
+import { type Plan, plan, planJson, readElfFile, relocate } from 'piekit';
 import { architectures, sampleFormats } from 'piekit/elf';
 import { compareSegments, runSample } from 'piekit/verify';
 import { describe, expect, it } from 'vitest';
 import { missing, notApplicable, requireEmulator, requireToolchain } from './support/environment.js';
-import { type MatrixRow, readmeMatrix, renderMatrix, RESULTS } from './support/matrix.js';
+import { type MatrixRow, RESULTS, readmeMatrix, renderMatrix } from './support/matrix.js';
 
 const SAMPLES = ['hello', 'tables', 'many'] as const;
 /** What README.md claims: verified under qemu-user (or natively), and of those, with RELR. */
@@ -23,7 +23,13 @@ const rows = new Map<string, MatrixRow>(
     arch.name,
     arch.toolchain === undefined
       ? { built: 'no toolchain', runs: '—', verifiedTable: '—', verifiedRelr: '—', tables: 'synthetic files only' }
-      : { built: 'not built', runs: 'not run', verifiedTable: 'not run', verifiedRelr: arch.toolchain.formats.relr === undefined ? '—' : 'not run', tables: '' },
+      : {
+          built: 'not built',
+          runs: 'not run',
+          verifiedTable: 'not run',
+          verifiedRelr: arch.toolchain.formats.relr === undefined ? '—' : 'not run',
+          tables: '',
+        },
   ]),
 );
 
@@ -78,7 +84,11 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
           // The native engine (the same C core, in-process) must agree with the plan everywhere.
           const base = arch.wordSize === 8 ? 0x7f1234560000n : 0x40000000n;
           const [viaTs, viaNative] = [relocate(planned.elf, base, 'ts'), relocate(planned.elf, base, 'native')];
-          expectSameText(planJson(viaNative.plan, viaNative.image, base), planJson(viaTs.plan, viaTs.image, base), `${file}: native vs TypeScript plan`);
+          expectSameText(
+            planJson(viaNative.plan, viaNative.image, base),
+            planJson(viaTs.plan, viaTs.image, base),
+            `${file}: native vs TypeScript plan`,
+          );
 
           if (arch.emulator === undefined) {
             matrix.runs = 'no emulator';
@@ -118,6 +128,8 @@ describe('the architecture matrix', () => {
     expect(verified.length, `verified: ${verified.join(' ')}`).toBeGreaterThanOrEqual(VERIFIED_AT_LEAST);
     expect(verifiedRelr.length, `verified with RELR: ${verifiedRelr.join(' ')}`).toBeGreaterThanOrEqual(VERIFIED_RELR_AT_LEAST);
     // After a change of results: `npm run matrix` writes them into README.md, for review.
-    expect(readmeMatrix(readFileSync('README.md', 'utf8')), 'README.md matrix (npm run matrix rewrites it from this run)').toBe(renderMatrix(results));
+    expect(readmeMatrix(readFileSync('README.md', 'utf8')), 'README.md matrix (npm run matrix rewrites it from this run)').toBe(
+      renderMatrix(results),
+    );
   });
 });

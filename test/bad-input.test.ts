@@ -5,11 +5,11 @@
  * either plan and apply or be refused with an ElfError, never anything else.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { apply, ElfError, type ElfErrorCode, finalWrites, imageFor, plan, readElf } from 'piekit';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notApplicable, requireFile } from './support/environment.js';
-import { apply, ElfError, finalWrites, imageFor, plan, readElf, type ElfErrorCode } from 'piekit';
 import { DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELR, DT_RELRENT, DT_RELRSZ, knownTypes, PT_LOAD, PT_NULL } from './support/gabi.js';
-import { imageEnd, mutant, Patch, regionsOf, shapeOf, spareHeader, withTableAtEnd, type Shape, type Table } from './support/mutate.js';
+import { imageEnd, mutant, Patch, regionsOf, type Shape, shapeOf, spareHeader, type Table, withTableAtEnd } from './support/mutate.js';
 
 const BASE_64 = 0x7f0000000000n;
 const BASE_32 = 0x40000000n;
@@ -131,7 +131,14 @@ for (const base of BASES) {
 
       it('inside the program headers: TRUNCATED', () => {
         const length = shape.phoff + shape.phentsize + 7;
-        expectRefused(bytes.slice(0, length), 'TRUNCATED', 'program headers', `e_phoff = ${hex(shape.phoff)}`, `${shape.phnum} entries`, `the ${length}-byte file`);
+        expectRefused(
+          bytes.slice(0, length),
+          'TRUNCATED',
+          'program headers',
+          `e_phoff = ${hex(shape.phoff)}`,
+          `${shape.phnum} entries`,
+          `the ${length}-byte file`,
+        );
       });
 
       it('right after the program headers: the section headers are OUT_OF_BOUNDS', () => {
@@ -208,7 +215,12 @@ for (const base of BASES) {
       });
 
       it.each([0, 1, 32, 56, 64].filter((size) => size !== (w === 8 ? 56 : 32)))('e_phentsize = %i: BAD_ENTRY_SIZE', (phentsize) => {
-        expectRefused(patch().header('e_phentsize', phentsize).bytes, 'BAD_ENTRY_SIZE', `e_phentsize = ${phentsize}`, `ELF${bits} needs ${shape.phentsize}`);
+        expectRefused(
+          patch().header('e_phentsize', phentsize).bytes,
+          'BAD_ENTRY_SIZE',
+          `e_phentsize = ${phentsize}`,
+          `ELF${bits} needs ${shape.phentsize}`,
+        );
       });
 
       it('a wrong e_shentsize: BAD_ENTRY_SIZE', () => {
@@ -252,7 +264,7 @@ for (const base of BASES) {
         expectRefused(patch().header('e_machine', machine).bytes, 'UNSUPPORTED_MACHINE', `e_machine = ${machine}`, `ELF${bits}`);
       });
 
-      it("an e_machine of another class (x86 as ELF64, x86_64 as ELF32): UNSUPPORTED_MACHINE", () => {
+      it('an e_machine of another class (x86 as ELF64, x86_64 as ELF32): UNSUPPORTED_MACHINE', () => {
         const machine = w === 8 ? 3 : 62;
         expectRefused(patch().header('e_machine', machine).bytes, 'UNSUPPORTED_MACHINE', `e_machine = ${machine}`, `ELF${bits}`);
       });
@@ -294,7 +306,13 @@ for (const base of BASES) {
         const load = shape.loads.find((candidate) => candidate.filesz > 0n && candidate !== dynamicLoad(shape));
         if (load === undefined) throw new Error('no PT_LOAD besides the dynamic one');
         const memsz = load.filesz - 1n;
-        expectRefused(patch().phdr(load.index, 'p_memsz', memsz).bytes, 'BAD_SEGMENT', `PT_LOAD ${load.index}`, `p_filesz = ${hex(load.filesz)}`, `p_memsz = ${hex(memsz)}`);
+        expectRefused(
+          patch().phdr(load.index, 'p_memsz', memsz).bytes,
+          'BAD_SEGMENT',
+          `PT_LOAD ${load.index}`,
+          `p_filesz = ${hex(load.filesz)}`,
+          `p_memsz = ${hex(memsz)}`,
+        );
       });
 
       it('a PT_LOAD past the end of the address space: BAD_SEGMENT', () => {
@@ -369,7 +387,13 @@ for (const base of BASES) {
         const load = shape.loads.find((candidate) => candidate.memsz > candidate.filesz + 0x100n);
         if (load === undefined) throw new Error('no PT_LOAD with a .bss');
         const vaddr = load.vaddr + load.filesz + 0x10n;
-        expectRefused(patch().dynValue(DT_RELA, vaddr).bytes, 'UNMAPPED_ADDRESS', `DT_RELA = ${hex(vaddr)}`, 'not all file-backed', `PT_LOAD ${load.index}`);
+        expectRefused(
+          patch().dynValue(DT_RELA, vaddr).bytes,
+          'UNMAPPED_ADDRESS',
+          `DT_RELA = ${hex(vaddr)}`,
+          'not all file-backed',
+          `PT_LOAD ${load.index}`,
+        );
       });
 
       it('no DT_NULL before the end of its PT_LOAD: UNTERMINATED_DYNAMIC', () => {
@@ -497,7 +521,10 @@ for (const { path, package: debianPackage, count } of MUTATION_BASES) {
         `${path}: seed ${SEED} (set PIEKIT_BAD_INPUT_SEED to change), ${count} mutants: ` +
           `${JSON.stringify(Object.fromEntries([...outcomes].sort()))}, slowest mutant ${slowest.index} in ${slowest.ms.toFixed(1)} ms`,
       );
-      expect(failures, `seed ${SEED}: ${failures.length} mutants failed; rebuild one with mutant(bytes, shapeOf(bytes), regionsOf(shape), ${SEED}, index)`).toEqual([]);
+      expect(
+        failures,
+        `seed ${SEED}: ${failures.length} mutants failed; rebuild one with mutant(bytes, shapeOf(bytes), regionsOf(shape), ${SEED}, index)`,
+      ).toEqual([]);
       // The mutator must reach both outcomes, or it tests nothing.
       expect(outcomes.get('ok') ?? 0).toBeGreaterThan(0);
       expect(count - (outcomes.get('ok') ?? 0)).toBeGreaterThan(count / 10);

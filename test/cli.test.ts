@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { requireFile, requireX86_64Host } from './support/environment.js';
-import { readelfRelatives } from './support/readelf.js';
 import { DT_RELAENT, PT_NULL } from './support/gabi.js';
 import { fileOffsetOf, Patch, shapeOf } from './support/mutate.js';
+import { readelfRelatives } from './support/readelf.js';
 
 const CLI = 'dist/loader/cli/main.js';
 const BASE = 0x7f0000000000n;
@@ -50,7 +50,9 @@ describe('on real x86_64 files', () => {
     const result = await piekit('inspect', LIBC);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(new RegExp(`^${LIBC}: ELF64 little-endian x86_64 \\(e_machine 62, e_flags 0x0\\), e_type ET_DYN, entry 0x[0-9a-f]+\n`));
+    expect(result.stdout).toMatch(
+      new RegExp(`^${LIBC}: ELF64 little-endian x86_64 \\(e_machine 62, e_flags 0x0\\), e_type ET_DYN, entry 0x[0-9a-f]+\n`),
+    );
     for (const heading of ['Segments (', 'Dynamic entries (', 'Tables:', 'Relocations (']) expect(result.stdout).toContain(heading);
     expect(result.stdout).toMatch(/relr at 0x[0-9a-f]+: \d+ bytes, \d+ entries of 8 bytes, \d+ relative words/);
   });
@@ -75,7 +77,16 @@ describe('on real x86_64 files', () => {
       'textRelocations',
       'relocations',
     ]);
-    expect(document).toMatchObject({ class: 64, endian: 'little', machine: 62, arch: 'x86_64', type: 3, flags: '0x0', localGot: null, textRelocations: 0 });
+    expect(document).toMatchObject({
+      class: 64,
+      endian: 'little',
+      machine: 62,
+      arch: 'x86_64',
+      type: 3,
+      flags: '0x0',
+      localGot: null,
+      textRelocations: 0,
+    });
     const segments = document.segments as Record<string, unknown>[];
     expect(segments.length).toBe(shapeOf(new Uint8Array(readFileSync(LIBC))).phnum);
     for (const segment of segments) {
@@ -172,11 +183,19 @@ describe.concurrent('invalid input: exit status 2, one line on stderr, nothing o
   };
 
   const cases: [string, () => Uint8Array | undefined, RegExp][] = [
-    ['a truncated file', () => bytes.slice(0, 100), /^piekit: Invalid ELF program headers \(e_phoff = 0x40, \d+ entries\): \d+ bytes at offset 0x40 run past the end of the 100-byte file \[TRUNCATED\]\n$/],
+    [
+      'a truncated file',
+      () => bytes.slice(0, 100),
+      /^piekit: Invalid ELF program headers \(e_phoff = 0x40, \d+ entries\): \d+ bytes at offset 0x40 run past the end of the 100-byte file \[TRUNCATED\]\n$/,
+    ],
     ['an empty file', () => new Uint8Array(), /^piekit: Invalid ELF header: e_ident needs 16 bytes, the file has 0 \[TRUNCATED\]\n$/],
     ['a missing file', () => undefined, /^piekit: open \/nonexistent\/libc\.so\.6: ENOENT\n$/],
     ['an ET_EXEC file', () => patched().header('e_type', 2).bytes, /^piekit: Invalid ELF type: e_type = ET_EXEC \(2\).* \[NOT_PIE\]\n$/],
-    ['a file without PT_DYNAMIC', () => patched().phdr(shape?.dynamic.index ?? 0, 'p_type', PT_NULL).bytes, /^piekit: Invalid ELF .*PT_DYNAMIC.* \[NO_DYNAMIC\]\n$/],
+    [
+      'a file without PT_DYNAMIC',
+      () => patched().phdr(shape?.dynamic.index ?? 0, 'p_type', PT_NULL).bytes,
+      /^piekit: Invalid ELF .*PT_DYNAMIC.* \[NO_DYNAMIC\]\n$/,
+    ],
     [
       'a wrong DT_RELAENT (the README example)',
       () => patched().dynValue(DT_RELAENT, 16n).bytes,
@@ -213,10 +232,18 @@ describe.concurrent('wrong usage: exit status 64, nothing on stdout', () => {
     ['no command', [], /^usage:/],
     ['plan without --base', ['plan', file, '--json'], /^piekit: .*\nusage: piekit plan /],
     ['plan with --base and no value', ['plan', file, '--base'], /^piekit: .*--base.*\nusage: piekit plan /],
-    ['a --base that is not a number', ['plan', file, '--base', 'zzz'], /^piekit: --base takes an address such as 0x7f0000000000, not 'zzz'\nusage: piekit plan /],
+    [
+      'a --base that is not a number',
+      ['plan', file, '--base', 'zzz'],
+      /^piekit: --base takes an address such as 0x7f0000000000, not 'zzz'\nusage: piekit plan /,
+    ],
     ['a --base with a bad hex digit', ['plan', file, '--base', '0x7f000000000g'], /^piekit: --base takes an address .*'0x7f000000000g'/],
     ['a negative --base', ['plan', file, '--base=-4096'], /^piekit: --base takes an address .*'-4096'/],
-    ['a --base beyond 64 bits', ['plan', file, '--base', '0x10000000000000000'], /^piekit: --base 0x10000000000000000 does not fit a 64-bit address\n/],
+    [
+      'a --base beyond 64 bits',
+      ['plan', file, '--base', '0x10000000000000000'],
+      /^piekit: --base 0x10000000000000000 does not fit a 64-bit address\n/,
+    ],
     ['an unknown option to plan', ['plan', file, '--base', '0x7f0000000000', '--frobnicate'], /^piekit: .*--frobnicate.*\nusage: piekit plan /],
     ['an unknown option to inspect', ['inspect', file, '--bogus'], /^piekit: .*--bogus.*\nusage: piekit inspect /],
     ['inspect without a file', ['inspect'], /^piekit: .*\nusage: piekit inspect /],

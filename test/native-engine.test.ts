@@ -8,14 +8,14 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { archByName, type Arch } from 'piekit/elf';
+import { type Arch, archByName } from 'piekit/elf';
 import { buildProgram } from 'piekit/toolchain';
 import { describe, expect, it } from 'vitest';
-import type { MutationSummary } from './fuzz/mutate.js';
 import { mutantOf } from './fuzz/mutants.js';
-import { shapeOf } from './support/mutate.js';
+import type { MutationSummary } from './fuzz/mutate.js';
 import { requireFile, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { DISTINCT_LIBRARIES_AT_LEAST, distinctElfLibraries, LIB_DIR } from './support/libraries.js';
+import { shapeOf } from './support/mutate.js';
 
 const SEED = Number(process.env.PIEKIT_FUZZ_SEED ?? 20261130);
 /** Mutants that must reach the engines: reading and validation before relocation accept them. */
@@ -82,10 +82,14 @@ describe('the mutation driver', () => {
   it('names a mutant that kills its process or hangs it, keeps its reproducer, and goes on', { timeout: 120_000 }, async () => {
     const directory = await mkdtemp(join(tmpdir(), 'piekit-driver-'));
     const input = join('samples', 'out', 'x86_64', 'tables-relr');
-    const run = await execa('node', ['build/ts/test/fuzz/mutate.js', '--seed', '3', '--reached', '40', '--watchdog', '2000', '--out', directory, input], {
-      reject: false,
-      env: { PIEKIT_FUZZ_CRASH_AT: '5', PIEKIT_FUZZ_HANG_AT: '9' },
-    });
+    const run = await execa(
+      'node',
+      ['build/ts/test/fuzz/mutate.js', '--seed', '3', '--reached', '40', '--watchdog', '2000', '--out', directory, input],
+      {
+        reject: false,
+        env: { PIEKIT_FUZZ_CRASH_AT: '5', PIEKIT_FUZZ_HANG_AT: '9' },
+      },
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as MutationSummary;
     expect(summary.findings.map((finding) => [finding.index, finding.what])).toEqual([

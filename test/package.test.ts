@@ -51,7 +51,9 @@ describe('npm pack', () => {
     ]) {
       expect(paths, needed).toContain(needed);
     }
-    const unwanted = paths.filter((path) => /^(samples|test|build|native\/build|dist\/test|dist\/samples)\/|\.map$|\.ts$/.test(path) && !path.endsWith('.d.ts'));
+    const unwanted = paths.filter(
+      (path) => /^(samples|test|build|native\/build|dist\/test|dist\/samples)\/|\.map$|\.ts$/.test(path) && !path.endsWith('.d.ts'),
+    );
     expect(unwanted).toEqual([]);
     expect(packedSize, 'the tarball stays small').toBeLessThan(1 << 20);
   });
@@ -99,7 +101,9 @@ describe('the tarball installed into an empty project without cmake or a C compi
     const native = await run('plan', 'tables-relr', '--base', '0x7f0000000000', '--engine', 'native');
     expect(native.exitCode).toBe(2);
     expect(native.stdout).toBe('');
-    expect(native.stderr).toMatch(/^piekit: the native engine is not built \(.*\); build it with cmake and a C compiler installed: npm run build:native$/);
+    expect(native.stderr).toMatch(
+      /^piekit: the native engine is not built \(.*\); build it with cmake and a C compiler installed: npm run build:native$/,
+    );
   });
 });
 
@@ -107,11 +111,15 @@ describe('the tarball installed where cmake and a C compiler exist', () => {
   it('builds the addon at install, and the native engine plans as the TypeScript one does', { timeout: 600_000 }, async () => {
     const project = join(directory, 'project-with-compilers');
     await mkdir(project);
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-piekit', private: true, type: 'module', allowScripts: { piekit: true } }));
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'uses-piekit', private: true, type: 'module', allowScripts: { piekit: true } }),
+    );
     await copyFile(resolve('samples/out/x86_64/tables-relr'), join(project, 'tables-relr'));
     const install = await execa('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: project, all: true });
     expect(install.exitCode, install.all).toBe(0);
-    const plan = (engine: string) => execa('npx', ['piekit', 'plan', 'tables-relr', '--base', '0x7f0000000000', '--json', '--engine', engine], { cwd: project });
+    const plan = (engine: string) =>
+      execa('npx', ['piekit', 'plan', 'tables-relr', '--base', '0x7f0000000000', '--json', '--engine', engine], { cwd: project });
     const [native, ts] = await Promise.all([plan('native'), plan('ts')]);
     expect(native.stdout).toBe(ts.stdout);
   });

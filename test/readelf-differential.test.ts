@@ -4,8 +4,8 @@
  * headers read equal elfy's reading.
  */
 import { readFileSync } from 'node:fs';
-import { ElfError, finalWrites, imageFor, plan, readElf, readElfFile, type Plan } from 'piekit';
 import elfy from 'elfy';
+import { ElfError, finalWrites, imageFor, type Plan, plan, readElf, readElfFile } from 'piekit';
 import { describe, expect, it } from 'vitest';
 import { requireX86_64Host } from './support/environment.js';
 import { DISTINCT_LIBRARIES_AT_LEAST, distinctElfLibraries, LIB_DIR } from './support/libraries.js';

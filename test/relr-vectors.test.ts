@@ -5,9 +5,10 @@
  * plan of a synthetic file holding the same table must write exactly those words, in every class
  * and byte order (the vectors are per class; byte order changes only how the words are stored).
  */
-import { describe, expect, it } from 'vitest';
+
 import { apply, finalWrites, imageFor, plan } from 'piekit';
-import { architectures, countRelrAddresses, decodeRelr, readElf, readRelocationInfo, type Arch } from 'piekit/elf';
+import { type Arch, architectures, countRelrAddresses, decodeRelr, readElf, readRelocationInfo } from 'piekit/elf';
+import { describe, expect, it } from 'vitest';
 import { encodeWords, writeElf } from './synthetic/elf-writer.js';
 import { decodeRelrSpec } from './synthetic/relr-spec.js';
 

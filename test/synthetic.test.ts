@@ -10,17 +10,12 @@
  * tables in the order REL, RELA, RELR; all arithmetic modulo 2^(8W). Relocation type numbers and
  * their readelf names are spelled out below from each psABI, not read from piekit's table.
  */
+
+import { apply, finalWrites, type Image, imageFor, inspect, type Plan, plan, planJson, relocate } from 'piekit';
+import { type Arch, architectures, readElf } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
-import { apply, finalWrites, imageFor, inspect, plan, planJson, relocate, type Image, type Plan } from 'piekit';
-import { architectures, readElf, type Arch } from 'piekit/elf';
 import { DT_MIPS_LOCAL_GOTNO, DT_PLTGOT, EM_MIPS, EM_SPARCV9, knownTypes } from './support/gabi.js';
-import {
-  encodeWords,
-  rInfo,
-  writeElf,
-  type Target,
-  type Written,
-} from './synthetic/elf-writer.js';
+import { encodeWords, rInfo, type Target, type Written, writeElf } from './synthetic/elf-writer.js';
 import { decodeRelrSpec } from './synthetic/relr-spec.js';
 
 /** ARCv2 and ARCompact: README.md's arc row takes both, and both add the base to the RELA word. */
@@ -32,9 +27,33 @@ const RELR_START = 20;
 
 /** The architectures of README.md's table, each class and byte order. */
 const EXPECTED_ARCHITECTURES = [
-  'x86', 'x86_64', 'arc', 'arm', 'thumb', 'armeb', 'thumbeb', 'aarch64', 'aarch64_be', 'csky', 'hexagon',
-  'loongarch32', 'loongarch64', 'm68k', 'mips', 'mipsel', 'mips64', 'mips64el', 'powerpc', 'powerpcle',
-  'powerpc64', 'powerpc64le', 'riscv32', 'riscv64', 's390x', 'sparc', 'sparc64',
+  'x86',
+  'x86_64',
+  'arc',
+  'arm',
+  'thumb',
+  'armeb',
+  'thumbeb',
+  'aarch64',
+  'aarch64_be',
+  'csky',
+  'hexagon',
+  'loongarch32',
+  'loongarch64',
+  'm68k',
+  'mips',
+  'mipsel',
+  'mips64',
+  'mips64el',
+  'powerpc',
+  'powerpcle',
+  'powerpc64',
+  'powerpc64le',
+  'riscv32',
+  'riscv64',
+  's390x',
+  'sparc',
+  'sparc64',
 ];
 
 type Kind = 'got' | 'rel' | 'rela' | 'relr' | 'all';
@@ -124,7 +143,7 @@ function scenario(arch: Arch, kind: Kind, machine: number = arch.machine): Scena
     ...(all ? [{ word: 4, ...relative, addend: 0x77n }] : []), // after REL wrote it: replaced
   ];
   const bit = (...ks: number[]): bigint => ks.reduce((value, k) => value | (1n << BigInt(k)), 1n);
-  const half = 8 * w / 2;
+  const half = (8 * w) / 2;
   const relr: bigint[] = [
     vaddr(RELR_START),
     bit(1, 2, 4, half, half + 1, perBitmap),
@@ -148,7 +167,14 @@ function scenario(arch: Arch, kind: Kind, machine: number = arch.machine): Scena
     entry,
     data: { vaddr: DATA, bytes: encodeWords(target, data), memsz: BigInt((dataWords + tailWords) * w) },
     // On other machines DT_MIPS_LOCAL_GOTNO's number means something else: no GOT step.
-    ...(hasGot ? { dynamic: [[DT_PLTGOT, vaddr(0)], [DT_MIPS_LOCAL_GOTNO, BigInt(GOT_WORDS)]] as const } : {}),
+    ...(hasGot
+      ? {
+          dynamic: [
+            [DT_PLTGOT, vaddr(0)],
+            [DT_MIPS_LOCAL_GOTNO, BigInt(GOT_WORDS)],
+          ] as const,
+        }
+      : {}),
     ...(useRel ? { rel: rel.map((reloc) => [vaddr(reloc.word), info(reloc)] as const) } : {}),
     ...(useRela ? { rela: rela.map((reloc) => [vaddr(reloc.word), info(reloc), reloc.addend ?? 0n] as const) } : {}),
     ...(useRelr ? { relr } : {}),
@@ -203,7 +229,12 @@ function expected(s: Scenario, base: bigint): { memory: bigint[]; writes: Expect
   if (s.relr) for (const { address, entry } of decodeRelrSpec(s.relr, w)) write(at(address), word(at(address)) + base, `relr#${entry}`);
   return {
     memory,
-    writes: firstOrder.map((index) => ({ address: base + DATA + BigInt(index) * W, size: w, value: memory[index] ?? 0n, source: lastSource.get(index) ?? '' })),
+    writes: firstOrder.map((index) => ({
+      address: base + DATA + BigInt(index) * W,
+      size: w,
+      value: memory[index] ?? 0n,
+      source: lastSource.get(index) ?? '',
+    })),
   };
 }
 
@@ -334,11 +365,51 @@ describe.each(architectures.map((arch) => [arch.name, arch] as const))('syntheti
         textRelocations: 0,
         localGot: s.gotRelocated ? { vaddr: hex(DATA), count: GOT_WORDS } : null,
       });
-      expect(inspection.segments.map((segment) => [segment.type, segment.flags])).toEqual([['LOAD', 'R  '], ['LOAD', 'RW '], ['DYNAMIC', 'R  ']]);
+      expect(inspection.segments.map((segment) => [segment.type, segment.flags])).toEqual([
+        ['LOAD', 'R  '],
+        ['LOAD', 'RW '],
+        ['DYNAMIC', 'R  '],
+      ]);
       const tables = [
-        ...(s.rel ? [{ table: 'rel', vaddr: hex(s.written.relVaddr), size: s.rel.length * 2 * w, entrySize: 2 * w, entries: s.rel.length, relative: s.rel.filter((r) => r.relative).length, skipped: skippedByName(s.rel) }] : []),
-        ...(s.rela ? [{ table: 'rela', vaddr: hex(s.written.relaVaddr), size: s.rela.length * 3 * w, entrySize: 3 * w, entries: s.rela.length, relative: s.rela.filter((r) => r.relative).length, skipped: skippedByName(s.rela) }] : []),
-        ...(s.relr ? [{ table: 'relr', vaddr: hex(s.written.relrVaddr), size: s.relr.length * w, entrySize: w, entries: s.relr.length, relative: decoded.length, skipped: {} }] : []),
+        ...(s.rel
+          ? [
+              {
+                table: 'rel',
+                vaddr: hex(s.written.relVaddr),
+                size: s.rel.length * 2 * w,
+                entrySize: 2 * w,
+                entries: s.rel.length,
+                relative: s.rel.filter((r) => r.relative).length,
+                skipped: skippedByName(s.rel),
+              },
+            ]
+          : []),
+        ...(s.rela
+          ? [
+              {
+                table: 'rela',
+                vaddr: hex(s.written.relaVaddr),
+                size: s.rela.length * 3 * w,
+                entrySize: 3 * w,
+                entries: s.rela.length,
+                relative: s.rela.filter((r) => r.relative).length,
+                skipped: skippedByName(s.rela),
+              },
+            ]
+          : []),
+        ...(s.relr
+          ? [
+              {
+                table: 'relr',
+                vaddr: hex(s.written.relrVaddr),
+                size: s.relr.length * w,
+                entrySize: w,
+                entries: s.relr.length,
+                relative: decoded.length,
+                skipped: {},
+              },
+            ]
+          : []),
       ];
       expect(inspection.tables).toEqual(tables);
 
@@ -356,11 +427,29 @@ describe.each(architectures.map((arch) => [arch.name, arch] as const))('syntheti
         }));
       expect(inspection.relocations).toEqual([
         ...(s.gotRelocated
-          ? Array.from({ length: GOT_WORDS }, (_, index) => ({ source: `got#${index}`, vaddr: hex(vaddr(index)), type: relative.type, typeName: 'local GOT', symbol: 0, addend: null, relative: true, ...none }))
+          ? Array.from({ length: GOT_WORDS }, (_, index) => ({
+              source: `got#${index}`,
+              vaddr: hex(vaddr(index)),
+              type: relative.type,
+              typeName: 'local GOT',
+              symbol: 0,
+              addend: null,
+              relative: true,
+              ...none,
+            }))
           : []),
         ...entries('rel', s.rel),
         ...entries('rela', s.rela),
-        ...decoded.map(({ address, entry }) => ({ source: `relr#${entry}`, vaddr: hex(address), type: relative.type, typeName: relative.name, symbol: 0, addend: null, relative: true, ...none })),
+        ...decoded.map(({ address, entry }) => ({
+          source: `relr#${entry}`,
+          vaddr: hex(address),
+          type: relative.type,
+          typeName: relative.name,
+          symbol: 0,
+          addend: null,
+          relative: true,
+          ...none,
+        })),
       ]);
     });
   });

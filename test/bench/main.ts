@@ -2,12 +2,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ElfFile } from '../../elf/index.js';
 import { apply, imageFor, plan, readElfFile, relocate } from '../../loader/index.js';
+import { reportConversions } from './convert.js';
 import { relrFixture } from './relr-fixture.js';
 import { reportCoreSizes, reportInstructions } from './stub.js';
 import { commandMs, medianMs } from './timing.js';
+import { reportVerify } from './verify.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = fileURLToPath(new URL('../../loader/cli/main.js', import.meta.url));
+// Compiled to build/ts/test/bench/: the package root is four levels up, and the command line the
+// one users run, dist/'s.
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const cli = `${root}dist/loader/cli/main.js`;
 const RUNS = 7;
 const LIBLLVM = '/usr/lib/x86_64-linux-gnu/libLLVM.so.19.1';
 
@@ -58,9 +62,15 @@ function report(rows: readonly Row[]): void {
     console.log(`${row.file}`);
     console.log(`  relative relocations        ${row.relocations}`);
     console.log(`  plan + apply (in-process)   ${row.planApplyMs.toFixed(1)} ms  = ${rate.toFixed(1)} M relocations/s`);
-    console.log(`  read + plan + apply         ${row.fromDiskMs.toFixed(1)} ms  -> ${(row.readelfMs / row.fromDiskMs).toFixed(1)}x faster than readelf`);
-    console.log(`  native engine (in-process)  ${row.nativeMs.toFixed(1)} ms  -> TypeScript takes ${(row.planApplyMs / row.nativeMs).toFixed(2)}x the native time (target <= 3x)`);
-    console.log(`  readelf -r -W               ${row.readelfMs.toFixed(1)} ms  -> in-process is ${(row.readelfMs / row.planApplyMs).toFixed(1)}x faster`);
+    console.log(
+      `  read + plan + apply         ${row.fromDiskMs.toFixed(1)} ms  -> ${(row.readelfMs / row.fromDiskMs).toFixed(1)}x faster than readelf`,
+    );
+    console.log(
+      `  native engine (in-process)  ${row.nativeMs.toFixed(1)} ms  -> TypeScript takes ${(row.planApplyMs / row.nativeMs).toFixed(2)}x the native time (target <= 3x)`,
+    );
+    console.log(
+      `  readelf -r -W               ${row.readelfMs.toFixed(1)} ms  -> in-process is ${(row.readelfMs / row.planApplyMs).toFixed(1)}x faster`,
+    );
     console.log(`  piekit plan --json (shell)  ${row.cliMs.toFixed(1)} ms  -> ${(row.cliMs / row.readelfMs).toFixed(2)}x readelf's time\n`);
   }
 }
@@ -72,3 +82,5 @@ if (!existsSync(LIBLLVM)) console.log(`${LIBLLVM} is missing (Debian package lib
 report(files.map(measure));
 reportInstructions();
 reportCoreSizes();
+reportConversions(root, cli);
+await reportVerify();

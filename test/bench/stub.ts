@@ -21,7 +21,9 @@ function run(command: string, args: readonly string[]): { status: number | null;
 function stubInstructions(file: string): number | undefined {
   const out = join(mkdtempSync(join(tmpdir(), 'piekit-callgrind-')), 'callgrind.out');
   if (run('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, file]).status !== 0) return undefined;
-  const line = run('callgrind_annotate', [out]).stdout.split('\n').find((text) => text.includes(':pk_start_c '));
+  const line = run('callgrind_annotate', [out])
+    .stdout.split('\n')
+    .find((text) => text.includes(':pk_start_c '));
   const count = line?.trim().split(/\s+/)[0]?.replaceAll(',', '');
   return count === undefined ? undefined : Number(count);
 }
@@ -70,13 +72,24 @@ export function reportCoreSizes(): void {
       console.log(`  | ${arch.name} | no stub |`);
       continue;
     }
-    const args = [...prefix, ...compileFlags, `-I${join(root, 'startup')}`, `-I${stub}`, '-c', join(root, 'test', 'bench', 'core-size.c'), '-o', object];
+    const args = [
+      ...prefix,
+      ...compileFlags,
+      `-I${join(root, 'startup')}`,
+      `-I${stub}`,
+      '-c',
+      join(root, 'test', 'bench', 'core-size.c'),
+      '-o',
+      object,
+    ];
     const compiled = run(compiler, args);
     if (compiled.status !== 0) {
       console.log(`  | ${arch.name} | not built: ${compiled.stderr.split('\n')[0] ?? compiled.status} |`);
       continue;
     }
-    const symbol = run('llvm-nm-19', ['-S', object]).stdout.split('\n').find((text) => / pk_core$/.test(text));
+    const symbol = run('llvm-nm-19', ['-S', object])
+      .stdout.split('\n')
+      .find((text) => / pk_core$/.test(text));
     const size = symbol === undefined ? undefined : Number.parseInt(symbol.split(/\s+/)[1] ?? '', 16);
     console.log(`  | ${arch.name} | ${size ?? '?'}${size !== undefined && size > SIZE_LIMIT ? ' (over the target)' : ''} |`);
   }

@@ -22,6 +22,7 @@ export interface WorkerReport {
 export function mutantOf(files: readonly { bytes: Uint8Array; shape: Shape }[], seed: number, index: number) {
   const input = files[index % files.length] as (typeof files)[number];
   const which = Math.floor(index / files.length);
-  return which % 2 === 0 ? structuredMutant(input.bytes, input.shape, seed, which) : mutant(input.bytes, input.shape, regionsOf(input.shape), seed, which);
+  return which % 2 === 0
+    ? structuredMutant(input.bytes, input.shape, seed, which)
+    : mutant(input.bytes, input.shape, regionsOf(input.shape), seed, which);
 }
-

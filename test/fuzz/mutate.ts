@@ -46,7 +46,10 @@ const wanted = values.plain ? files.length : Number(values.reached);
 const watchdogMs = Number(values.watchdog);
 // A cap, so that inputs whose mutants never reach the engines end the run instead of spinning.
 const generationLimit = values.plain ? files.length : wanted * 20;
-const inputs = files.map((file) => ({ bytes: new Uint8Array(readFileSync(file)), shape: values.plain ? (undefined as never) : shapeOf(readFileSync(file)) }));
+const inputs = files.map((file) => ({
+  bytes: new Uint8Array(readFileSync(file)),
+  shape: values.plain ? (undefined as never) : shapeOf(readFileSync(file)),
+}));
 
 const outcomes: Record<string, number> = {};
 const findings: Finding[] = [];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ElfError, planJson, readElf, relocate, type Engine } from '../../loader/index.js';
+import { ElfError, type Engine, planJson, readElf, relocate } from '../../loader/index.js';
 
 /**
  * What an engine makes of a file, as one comparable line: `ok <digest of the plan document and

@@ -30,7 +30,13 @@ export function missing(context: TestContext, what: string): never {
 export async function onPath(command: string): Promise<boolean> {
   for (const directory of (process.env.PATH ?? '').split(delimiter)) {
     if (directory === '') continue;
-    if (await access(join(directory, command), constants.X_OK).then(() => true, () => false)) return true;
+    if (
+      await access(join(directory, command), constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
   }
   return false;
 }

@@ -1,4 +1,4 @@
-import { openSync, readdirSync, readSync, closeSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LIB_DIR = '/usr/lib/x86_64-linux-gnu';

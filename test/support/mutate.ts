@@ -216,16 +216,16 @@ export function shapeOf(bytes: Uint8Array): Shape {
     dyn.push({ index, at, tag, value: f.get(at + w, 0) });
     if (tag === DT_NULL) break;
   }
-  const valueOf = (tag: bigint): bigint | undefined => dyn.filter((entry) => entry.tag === tag).at(-1)?.value;
+  const lastValue = (tag: bigint): bigint | undefined => dyn.filter((entry) => entry.tag === tag).at(-1)?.value;
   const tables: Table[] = [];
   for (const [kind, address, size, words] of [
     ['rel', DT_REL, DT_RELSZ, 2],
     ['rela', DT_RELA, DT_RELASZ, 3],
     ['relr', DT_RELR, DT_RELRSZ, 1],
   ] as const) {
-    const vaddr = valueOf(address);
+    const vaddr = lastValue(address);
     if (vaddr === undefined || vaddr === 0n) continue;
-    const bytesLong = valueOf(size) ?? 0n;
+    const bytesLong = lastValue(size) ?? 0n;
     const fileOffset = fileOffsetOf(loads, vaddr, bytesLong);
     if (fileOffset === undefined) throw new Error(`base file has its ${kind} table outside its PT_LOADs`);
     tables.push({ kind, vaddr, size: Number(bytesLong), entrySize: words * w, fileOffset });
@@ -500,7 +500,23 @@ export function structuredMutant(base: Uint8Array, shape: Shape, seed: number, i
     switch (random.below(table === undefined ? 3 : 5)) {
       case 0: {
         const entry = random.pick(shape.dyn);
-        const tags = [DT_NULL, DT_REL, DT_RELSZ, DT_RELA, DT_RELASZ, DT_RELR, DT_RELRSZ, 9n, 19n, 37n, 3n, 0x7000000an, -1n, 38n, 1n << (w * 8n - 1n)];
+        const tags = [
+          DT_NULL,
+          DT_REL,
+          DT_RELSZ,
+          DT_RELA,
+          DT_RELASZ,
+          DT_RELR,
+          DT_RELRSZ,
+          9n,
+          19n,
+          37n,
+          3n,
+          0x7000000an,
+          -1n,
+          38n,
+          1n << (w * 8n - 1n),
+        ];
         if (random.chance(0.4)) {
           const tag = random.pick(tags);
           patch.dynTag(entry.index, tag);
@@ -521,7 +537,12 @@ export function structuredMutant(base: Uint8Array, shape: Shape, seed: number, i
             ? BigInt(random.pick([PT_NULL, PT_LOAD, PT_DYNAMIC, PT_NOTE]))
             : field === 'p_flags'
               ? BigInt(random.below(8))
-              : random.pick([around(phdr[field === 'p_offset' ? 'offset' : field === 'p_vaddr' ? 'vaddr' : field === 'p_filesz' ? 'filesz' : 'memsz']), other.vaddr, other.vaddr + other.memsz, ...boundaries]);
+              : random.pick([
+                  around(phdr[field === 'p_offset' ? 'offset' : field === 'p_vaddr' ? 'vaddr' : field === 'p_filesz' ? 'filesz' : 'memsz']),
+                  other.vaddr,
+                  other.vaddr + other.memsz,
+                  ...boundaries,
+                ]);
         patch.phdr(phdr.index, field, value);
         edits.push(`program header ${phdr.index}: ${field} = 0x${BigInt.asUintN(64, value).toString(16)}`);
         break;
@@ -543,7 +564,7 @@ export function structuredMutant(base: Uint8Array, shape: Shape, seed: number, i
         const old = patch.readEntry(t, entry, word as 0 | 1 | 2);
         const value =
           t.kind === 'relr'
-            ? random.pick([old ^ 1n, old + w, old - w, top, (top >> 1n) << 1n | 1n, 1n, old + (w * 8n - 1n) * w])
+            ? random.pick([old ^ 1n, old + w, old - w, top, ((top >> 1n) << 1n) | 1n, 1n, old + (w * 8n - 1n) * w])
             : word === 1
               ? random.pick([old & 0xffn, old | (1n << 8n), old | (1n << 32n), old ^ 1n, 0n, random.pick(boundaries)])
               : random.chance(0.5)

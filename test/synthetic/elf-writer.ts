@@ -59,7 +59,9 @@ const PAGE = 0x1000n;
 export function encodeWords(target: Pick<Target, 'wordSize' | 'endian'>, words: readonly bigint[]): Uint8Array {
   const bytes = new Uint8Array(words.length * target.wordSize);
   const view = new DataView(bytes.buffer);
-  words.forEach((word, i) => putWord(view, i * target.wordSize, target, word));
+  words.forEach((word, i) => {
+    putWord(view, i * target.wordSize, target, word);
+  });
   return bytes;
 }
 
@@ -151,15 +153,28 @@ export function writeElf(spec: SyntheticElf): Written {
   view.setUint16(rest + 8, phnum, little);
   view.setUint16(rest + 10, shentsize, little);
 
-  const programHeader = (index: number, type: number, flags: number, offset: bigint, vaddr: bigint, filesz: bigint, memsz: bigint, align: bigint): void => {
+  const programHeader = (
+    index: number,
+    type: number,
+    flags: number,
+    offset: bigint,
+    vaddr: bigint,
+    filesz: bigint,
+    memsz: bigint,
+    align: bigint,
+  ): void => {
     const at = ehsize + index * phentsize;
     view.setUint32(at, type, little);
     // ELF64 moves p_flags up next to p_type so that the 8-byte fields stay aligned.
     if (w === 8) {
       view.setUint32(at + 4, flags, little);
-      [offset, vaddr, vaddr, filesz, memsz, align].forEach((value, i) => word(at + 8 + 8 * i, value));
+      [offset, vaddr, vaddr, filesz, memsz, align].forEach((value, i) => {
+        word(at + 8 + 8 * i, value);
+      });
     } else {
-      [offset, vaddr, vaddr, filesz, memsz].forEach((value, i) => word(at + 4 + 4 * i, value));
+      [offset, vaddr, vaddr, filesz, memsz].forEach((value, i) => {
+        word(at + 4 + 4 * i, value);
+      });
       view.setUint32(at + 24, flags, little);
       word(at + 28, align);
     }
@@ -174,9 +189,19 @@ export function writeElf(spec: SyntheticElf): Written {
     word(dynamicAt + i * 2 * w, tag);
     word(dynamicAt + i * 2 * w + w, value);
   });
-  rel.forEach((entry, i) => entry.forEach((value, j) => word(relAt + i * 2 * w + j * w, value)));
-  rela.forEach((entry, i) => entry.forEach((value, j) => word(relaAt + i * 3 * w + j * w, value)));
-  relr.forEach((value, i) => word(relrAt + i * w, value));
+  rel.forEach((entry, i) => {
+    entry.forEach((value, j) => {
+      word(relAt + i * 2 * w + j * w, value);
+    });
+  });
+  rela.forEach((entry, i) => {
+    entry.forEach((value, j) => {
+      word(relaAt + i * 3 * w + j * w, value);
+    });
+  });
+  relr.forEach((value, i) => {
+    word(relrAt + i * w, value);
+  });
   bytes.set(data.bytes, dataOffset);
   return {
     bytes,
