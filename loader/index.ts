@@ -6,13 +6,31 @@
  */
 export { type Arch, type ArchName, ElfError, type ElfErrorCode, type ElfFile, hex, readElf, readElfFile } from '../elf/index.js';
 export {
+  type AuditOptions,
+  type AuditReport,
+  auditBytes,
+  auditElf,
+  auditFile,
+  auditPaths,
+  type CostReport,
+  type FileOutcome,
+  type Hazard,
+  RUNTIME_NAMES,
+  RUNTIMES,
+  type RuntimeModel,
+  type RuntimeName,
+  type RuntimeReport,
+  type RuntimeStatus,
+  renderAudit,
+} from './audit/index.js';
+export {
   type Conversion,
   convertFile,
   NotEquivalent,
   type Proof,
   pack,
   proveEquivalent,
-  renderReport,
+  renderConversion,
   type TableSize,
   type UnpackOptions,
   unpack,

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
+import { type Image, type Plan, plan } from '../model/index.js';
+import { countByKind, type Difference, expectedImage } from '../verify/compare.js';
+import { costReport } from './cost.js';
+import { type FileContext, fileContext } from './file-context.js';
+import { findHazards } from './hazards.js';
+import { countDifferingWords, differencesFromPlan } from './memory-diff.js';
+import { Names } from './names.js';
+import { type ModelRun, runModel } from './relocator.js';
+import type { AuditReport, DifferingWord, RuntimeReport } from './report.js';
+import type { RuntimeModel, RuntimeName } from './runtime-model.js';
+import { RUNTIMES, runtime } from './runtimes.js';
+import { breakReason, verdictOf } from './verdict.js';
+
+export interface AuditOptions {
+  /** The runtimes to judge the file under; every one when absent. */
+  readonly runtimes?: readonly RuntimeName[];
+  /** The load base the models run at; by default the first base piekit's loader uses for the architecture. */
+  readonly base?: bigint;
+  /** How many differing words each runtime lists (20 when absent). */
+  readonly words?: number;
+  /**
+   * Classify each differing word (unrelocated, relocated twice, shifted, other) as `verify` does;
+   * when false, differing words are only counted. Directory audits count: classifying every word
+   * of every library costs more than the rest of the audit.
+   */
+  readonly classify?: boolean;
+}
+
+/** Audits a file from its path: reads only the bytes the audit needs. */
+export function auditFile(path: string, options: AuditOptions = {}): AuditReport {
+  return auditElf(readElfFile(path), path, options);
+}
+
+export function auditBytes(bytes: Uint8Array, file: string, options: AuditOptions = {}): AuditReport {
+  return auditElf(readElf(bytes), file, options);
+}
+
+/**
+ * The verdict, hazards and costs of one file. Throws the reader's ElfError when the file is not
+ * a static-PIE candidate at all (not ELF, not ET_DYN, no dynamic array to find); anything wrong
+ * after that is reported, piekit's own refusal as the `spec` runtime's.
+ */
+export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {}): AuditReport {
+  const context = fileContext(elf);
+  const base = options.base ?? defaultBase(context);
+  const planned = planOrError(elf);
+  const expected = planned instanceof ElfError ? undefined : expectedImage(planned, base);
+  const names = new Names(context);
+  const models = (options.runtimes ?? RUNTIMES.map((model) => model.name)).map(runtime);
+  const comparison = { planned, expected, base, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
+  const runtimes = models.map((model) => judge(context, model, comparison));
+  const reading = runModel(context, runtime('spec'), { lenient: true });
+  const hazards = findHazards(context, reading, names);
+  const considered = options.runtimes === undefined ? runtimes.filter((report) => report.status !== 'unsupported') : runtimes;
+  return {
+    file,
+    arch: context.arch.name,
+    class: elf.header.class,
+    endian: elf.reader.endian,
+    base: hex(base),
+    verdict: verdictOf(context.arch.name, runtimes),
+    safe: considered.every((report) => report.status === 'safe') && !hazards.some((hazard) => hazard.severity === 'error'),
+    runtimes,
+    hazards,
+    cost: reading.status === 'runs' ? costReport(context, reading) : null,
+  };
+}
+
+/** A base the architecture's address space holds, aligned to its page (the records' loader bases). */
+function defaultBase(context: FileContext): bigint {
+  return context.arch.loaderBases[0] ?? 0x10000000n;
+}
+
+function planOrError(elf: ElfFile): Plan | ElfError {
+  try {
+    return plan(elf);
+  } catch (error) {
+    if (error instanceof ElfError) return error;
+    throw error;
+  }
+}
+
+/** What every runtime is compared with, and the comparisons already made (runtimes often leave identical memory). */
+interface ComparisonSetting {
+  readonly planned: Plan | ElfError;
+  readonly expected: Image | undefined;
+  readonly base: bigint;
+  readonly wordLimit: number;
+  readonly classify: boolean;
+  readonly memo: Map<string, Pick<RuntimeReport, 'differingWords' | 'differences' | 'words'>>;
+}
+
+function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSetting): RuntimeReport {
+  const { planned, expected, base, wordLimit, classify, memo } = setting;
+  const empty = { differingWords: null, differences: null, words: [], leftAlone: null, applied: null, ignoredTables: [] } as const;
+  const report = (status: RuntimeReport['status'], reason: string | null, rest: Partial<RuntimeReport> = {}): RuntimeReport => ({
+    runtime: model.name,
+    describes: model.describes,
+    status,
+    reason,
+    ...empty,
+    ...rest,
+  });
+  if (model.name === 'spec' && planned instanceof ElfError)
+    return report('refuses', `piekit's reader refuses it: ${planned.message} [${planned.code}]`);
+  const run: ModelRun = runModel(context, model);
+  if (run.status !== 'runs') return report(run.status, run.reason);
+  const leftAlone = {
+    symbolic: run.leftAlone.symbolic,
+    tls: run.leftAlone.tls,
+    irelative: run.leftAlone.irelative,
+    relative: run.leftAlone.relative,
+  };
+  const found = { leftAlone, applied: Object.fromEntries(run.applied), ignoredTables: run.ignoredTables };
+  if (planned instanceof ElfError || expected === undefined) {
+    return report('not compared', `piekit's reader refuses the file (${planned instanceof ElfError ? planned.code : 'no plan'})`, found);
+  }
+  const key = writesDigest(run);
+  let compared = memo.get(key);
+  if (compared === undefined) {
+    if (classify) {
+      const differences = differencesFromPlan(context, planned, expected, run, base);
+      compared = {
+        differingWords: differences.length,
+        differences: countByKind(differences),
+        words: differences.slice(0, wordLimit).map(differingWord),
+      };
+    } else {
+      compared = { differingWords: countDifferingWords(context, planned, expected, run, base), differences: null, words: [] };
+    }
+    memo.set(key, compared);
+  }
+  const breaks = (compared.differingWords ?? 0) > 0 || Object.values(leftAlone).some((n) => n > 0);
+  const summary = { ...compared, leftAlone, ignoredTables: run.ignoredTables };
+  return report(breaks ? 'breaks' : 'safe', breaks ? breakReason(summary) : null, { ...found, ...compared });
+}
+
+/** The same writes in the same order leave the same memory: a digest of them keys the comparisons. */
+function writesDigest(run: Extract<ModelRun, { status: 'runs' }>): string {
+  const { writes } = run;
+  const hash = createHash('sha1');
+  for (const array of [writes.targets, writes.kinds, writes.addendLow, writes.addendHigh]) {
+    hash.update(new Uint8Array(array.buffer, array.byteOffset, writes.count * array.BYTES_PER_ELEMENT));
+  }
+  return hash.digest('hex');
+}
+
+function differingWord(difference: Difference): DifferingWord {
+  const symbol =
+    difference.symbol === undefined
+      ? null
+      : difference.symbol.offset === 0n
+        ? difference.symbol.name
+        : `${difference.symbol.name}+${hex(difference.symbol.offset)}`;
+  return {
+    vaddr: hex(difference.vaddr),
+    address: hex(difference.address),
+    symbol,
+    section: difference.section ?? null,
+    kind: difference.kind,
+    expected: hex(difference.expected),
+    actual: hex(difference.actual),
+    writers: difference.writers,
+  };
+}

@@ -1,0 +1,158 @@
+import { encodeRelr, PT_GNU_RELRO } from '../../elf/index.js';
+import { segmentFlags } from '../model/index.js';
+import type { FileContext } from './file-context.js';
+import { EntryReader, type FileTableKind, fileTables, insideOtherTable } from './file-tables.js';
+import { type ModelRun, SOURCE_NAMES } from './relocator.js';
+
+type Runs = Extract<ModelRun, { status: 'runs' }>;
+
+export interface TableCost {
+  readonly table: FileTableKind;
+  readonly bytes: number;
+  readonly entries: number;
+  /** Words it relocates (RELR: decoded addresses; REL/RELA/JMPREL: relative entries). */
+  readonly relative: number;
+}
+
+/** What lld would write for the same relative words with `-z pack-relative-relocs`. */
+export interface PackedCost {
+  /** Distinct word-aligned relative words of REL, RELA and RELR, packed into one RELR table. */
+  readonly relative: number;
+  readonly relrBytes: number;
+  readonly relrEntries: number;
+  /** Relative entries lld keeps in REL/RELA because their word is not aligned. */
+  readonly unaligned: number;
+  /** Bytes of REL/RELA/JMPREL entries that stay: the unaligned relative ones and every other entry. */
+  readonly otherBytes: number;
+  readonly totalBytes: number;
+}
+
+export interface PageCost {
+  readonly pageSize: number;
+  /** Distinct pages relocation writes, each a private copy of a file page once written. */
+  readonly dirtied: number;
+  /** Of those, pages that PT_GNU_RELRO makes read-only again afterwards. */
+  readonly inRelro: number;
+  readonly segments: readonly { readonly segment: number; readonly flags: string; readonly pages: number; readonly inRelro: number }[];
+}
+
+export interface CostReport {
+  readonly tables: readonly TableCost[];
+  /** MIPS: local GOT words relocated without any table entry. */
+  readonly localGotWords: number;
+  readonly totalBytes: number;
+  readonly packed: PackedCost;
+  readonly pages: PageCost;
+}
+
+/** Table sizes, what RELR would take for the same words, and the pages relocation dirties. */
+export function costReport(context: FileContext, reading: Runs): CostReport {
+  const tables = fileTables(context);
+  const w = context.elf.reader.wordSize;
+  const bySource = new Array<number>(SOURCE_NAMES.length).fill(0);
+  const { writes, layout } = reading;
+  // Image offsets, not addresses: a library has hundreds of thousands of words, and offsets are
+  // numbers. The start's remainder modulo the word size decides alignment.
+  const startRemainder = Number(layout.start % BigInt(w));
+  const alignedOffsets = new Uint32Array(writes.count);
+  let alignedCount = 0;
+  let unaligned = 0;
+  let localGotWords = 0;
+  for (let i = 0; i < writes.count; i++) {
+    const source = writes.sources[i] as number;
+    bySource[source] = (bySource[source] ?? 0) + 1;
+    if (SOURCE_NAMES[source] === 'got') {
+      localGotWords++;
+      continue;
+    }
+    const offset = writes.targets[i] as number;
+    if ((startRemainder + offset) % w === 0) alignedOffsets[alignedCount++] = offset;
+    else unaligned++;
+  }
+  const sorted = alignedOffsets.subarray(0, alignedCount).sort();
+  const aligned: bigint[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) aligned.push(layout.start + BigInt(sorted[i] as number));
+  let otherBytes = 0;
+  const costs: TableCost[] = [];
+  for (const table of tables) {
+    const bytes = table.count * table.entrySize;
+    let relative = bySource[SOURCE_NAMES.indexOf(table.kind)] ?? 0;
+    if (table.format !== 'relr') {
+      const entries = new EntryReader(context, table);
+      let kept = 0;
+      for (let index = 0; index < entries.count; index++) {
+        if (insideOtherTable(tables, table, index)) continue;
+        const isRelative = context.decoder.isRelative(entries.infoLow(index), entries.infoHigh(index));
+        if (table.kind === 'jmprel' && isRelative) relative++;
+        if (!isRelative || table.kind === 'jmprel') kept++;
+      }
+      otherBytes += kept * table.entrySize;
+    }
+    costs.push({ table: table.kind, bytes, entries: table.count, relative });
+  }
+  // An unaligned relative entry stays in the table it came from: REL or RELA, per the psABI.
+  otherBytes += unaligned * (context.arch.abiTable === 'rel' ? 2 : 3) * w;
+  const relr = encodeRelr(aligned, w);
+  const relrBytes = relr.length * w;
+  return {
+    tables: costs,
+    localGotWords,
+    totalBytes: costs.reduce((sum, table) => sum + table.bytes, 0),
+    packed: { relative: aligned.length, relrBytes, relrEntries: relr.length, unaligned, otherBytes, totalBytes: relrBytes + otherBytes },
+    pages: pageCost(context, reading),
+  };
+}
+
+/**
+ * Pages written, per PT_LOAD, and how many PT_GNU_RELRO covers the way glibc's _dl_protect_relro
+ * (elf/dl-reloc.c) protects them: from the page holding its start up to the page holding its end,
+ * that last page excluded.
+ */
+function pageCost(context: FileContext, reading: Runs): PageCost {
+  const page = context.arch.pageSize;
+  const pageSize = Number(page);
+  const { writes, layout } = reading;
+  const w = layout.wordSize;
+  // Pages counted from the one holding the layout's start, in numbers.
+  const firstPage = layout.start / page;
+  const startInPage = Number(layout.start % page);
+  const relativePage = (vaddr: bigint): number => Number(vaddr / page - firstPage);
+  const relro = context.elf.programHeaders
+    .filter((header) => header.type === PT_GNU_RELRO && header.vaddr >= firstPage * page)
+    .map((header) => [relativePage(header.vaddr), relativePage(header.vaddr + header.memsz)] as const);
+  const pages = new Map<number, Set<number>>();
+  let cursor = -1;
+  for (let i = 0; i < writes.count; i++) {
+    const offset = writes.targets[i] as number;
+    const current = layout.segments[cursor];
+    if (current === undefined || offset < current.offset || offset >= current.offset + current.memorySize) {
+      cursor = layout.segments.findIndex((segment) => offset >= segment.offset && offset < segment.offset + segment.memorySize);
+    }
+    let set = pages.get(cursor);
+    if (set === undefined) {
+      set = new Set();
+      pages.set(cursor, set);
+    }
+    // A word that straddles a page boundary dirties both pages.
+    set.add(Math.floor((startInPage + offset) / pageSize));
+    set.add(Math.floor((startInPage + offset + w - 1) / pageSize));
+  }
+  const inRelro = (pageNumber: number): boolean => relro.some(([start, end]) => pageNumber >= start && pageNumber < end);
+  const segments = [...pages]
+    .sort(([a], [b]) => a - b)
+    .map(([index, set]) => {
+      const segment = layout.segments[index];
+      return {
+        segment: segment?.header.index ?? -1,
+        flags: segment === undefined ? '   ' : segmentFlags(segment.header.flags),
+        pages: set.size,
+        inRelro: [...set].filter(inRelro).length,
+      };
+    });
+  return {
+    pageSize,
+    dirtied: segments.reduce((sum, segment) => sum + segment.pages, 0),
+    inRelro: segments.reduce((sum, segment) => sum + segment.inRelro, 0),
+    segments,
+  };
+}

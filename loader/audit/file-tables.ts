@@ -1,0 +1,146 @@
+import { DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_REL, DT_RELA, type DynamicEntry, TABLE_TAGS } from '../../elf/index.js';
+import type { FileContext } from './file-context.js';
+
+export type FileTableKind = 'rel' | 'rela' | 'relr' | 'jmprel';
+
+/**
+ * A relocation table as the file's dynamic array names it (tags sorted as piekit's plan sorts
+ * them), read without judging it: what is wrong with it is reported, not thrown.
+ */
+export interface FileTable {
+  readonly kind: FileTableKind;
+  readonly format: 'rel' | 'rela' | 'relr';
+  readonly vaddr: bigint;
+  /** The size tag's value. */
+  readonly size: bigint;
+  /** The class's entry size for the format. */
+  readonly entrySize: number;
+  /** The DT_*ENT value, or undefined when the tag is absent (DT_JMPREL shares its format's tag). */
+  readonly declaredEntrySize: bigint | undefined;
+  /** The size is not a multiple of the entry size. */
+  readonly partial: boolean;
+  /** Whole entries readable from memory (fewer than the size says when the table runs off its PT_LOAD). */
+  readonly count: number;
+  readonly truncated: boolean;
+  readonly view: DataView;
+}
+
+/** The dynamic tags as piekit sorts them: unsigned, up to DT_NULL, the last duplicate winning. */
+export function sortedTags(entries: readonly DynamicEntry[], wordSize: 4 | 8): Map<bigint, bigint> {
+  const sorted = new Map<bigint, bigint>();
+  for (const entry of entries) {
+    if (entry.tag === 0n) break;
+    sorted.set(BigInt.asUintN(wordSize * 8, entry.tag), entry.value);
+  }
+  return sorted;
+}
+
+const cache = new WeakMap<FileContext, readonly FileTable[]>();
+
+/** REL, RELA, RELR and DT_JMPREL (in DT_PLTREL's format), those whose address tag is nonzero. */
+export function fileTables(context: FileContext): readonly FileTable[] {
+  let tables = cache.get(context);
+  if (tables === undefined) {
+    tables = readFileTables(context);
+    cache.set(context, tables);
+  }
+  return tables;
+}
+
+function readFileTables(context: FileContext): FileTable[] {
+  const w = context.elf.reader.wordSize;
+  const tags = sortedTags(context.dynamic, w);
+  const tables: FileTable[] = [];
+  for (const kind of ['rel', 'rela', 'relr'] as const) {
+    const format = TABLE_TAGS[kind];
+    const table = readFileTable(context, kind, kind, tags.get(format.address) ?? 0n, tags.get(format.size) ?? 0n, tags.get(format.entrySize));
+    if (table !== undefined) tables.push(table);
+  }
+  const pltrel = tags.get(DT_PLTREL);
+  const format = pltrel === DT_REL ? 'rel' : pltrel === DT_RELA ? 'rela' : undefined;
+  if (format !== undefined) {
+    const table = readFileTable(
+      context,
+      'jmprel',
+      format,
+      tags.get(DT_JMPREL) ?? 0n,
+      tags.get(DT_PLTRELSZ) ?? 0n,
+      tags.get(TABLE_TAGS[format].entrySize),
+    );
+    if (table !== undefined) tables.push(table);
+  }
+  return tables;
+}
+
+function readFileTable(
+  context: FileContext,
+  kind: FileTableKind,
+  format: 'rel' | 'rela' | 'relr',
+  vaddr: bigint,
+  size: bigint,
+  declaredEntrySize: bigint | undefined,
+): FileTable | undefined {
+  if (vaddr === 0n) return undefined;
+  const entrySize = TABLE_TAGS[format].words * context.elf.reader.wordSize;
+  const whole = size - (size % BigInt(entrySize));
+  const bytes = context.loaded.read(vaddr, whole);
+  const count = Math.floor(bytes.length / entrySize);
+  return {
+    kind,
+    format,
+    vaddr,
+    size,
+    entrySize,
+    declaredEntrySize,
+    partial: size % BigInt(entrySize) !== 0n,
+    count,
+    truncated: BigInt(count * entrySize) < whole,
+    view: new DataView(bytes.buffer, bytes.byteOffset, count * entrySize),
+  };
+}
+
+/**
+ * Fields of entry `index` of a REL/RELA-format table. r_info comes as its 32-bit halves, since a
+ * library has hundreds of thousands of entries and most callers only test their type.
+ */
+export class EntryReader {
+  private readonly little: boolean;
+  private readonly lowAt: number;
+  private readonly highAt: number;
+  private readonly w: 4 | 8;
+
+  constructor(
+    context: FileContext,
+    private readonly table: FileTable,
+  ) {
+    const reader = context.elf.reader;
+    this.little = reader.little;
+    this.lowAt = reader.lowAt;
+    this.highAt = reader.highAt;
+    this.w = reader.wordSize;
+  }
+
+  get count(): number {
+    return this.table.count;
+  }
+
+  infoLow(index: number): number {
+    return this.table.view.getUint32(index * this.table.entrySize + this.w + this.lowAt, this.little);
+  }
+
+  infoHigh(index: number): number {
+    return this.w === 8 ? this.table.view.getUint32(index * this.table.entrySize + this.w + this.highAt, this.little) : 0;
+  }
+
+  offset(index: number): bigint {
+    const at = index * this.table.entrySize;
+    return this.w === 8 ? this.table.view.getBigUint64(at, this.little) : BigInt(this.table.view.getUint32(at, this.little));
+  }
+}
+
+/** Whether a DT_JMPREL entry lies inside the REL/RELA table of the file (GNU ld may cover .rela.plt with DT_RELASZ). */
+export function insideOtherTable(tables: readonly FileTable[], table: FileTable, index: number): boolean {
+  if (table.kind !== 'jmprel') return false;
+  const address = table.vaddr + BigInt(index * table.entrySize);
+  return tables.some((other) => other.kind !== 'jmprel' && other.kind !== 'relr' && address >= other.vaddr && address < other.vaddr + other.size);
+}

@@ -1,0 +1,54 @@
+import { createImage, type Image, type LoadSegment, splitWord, TWO_32 } from '../model/index.js';
+import type { MemorySnapshot } from '../verify/compare.js';
+import type { FileContext } from './file-context.js';
+import { type ModelRun, OP_ADD_BASE, OP_ADD_BASE_ADDEND } from './relocator.js';
+
+type Runs = Extract<ModelRun, { status: 'runs' }>;
+
+/**
+ * The memory a run leaves at `base`: every writable segment, every segment it wrote and any
+ * `alsoSegments`, with its writes applied in order. Arithmetic wraps at the word size, as in the
+ * relocators' registers.
+ */
+export function modelImage(context: FileContext, run: Runs, base: bigint, alsoSegments: readonly LoadSegment[] = []): Image {
+  // Segments of another reading of the same file: the same PT_LOAD has the same layout offset.
+  const also = new Set(alsoSegments.map((segment) => segment.offset));
+  const segments = run.layout.segments.filter((segment, index) => segment.writable || run.touched.has(index) || also.has(segment.offset));
+  const image = createImage(context.elf, run.layout, segments);
+  applyWrites(run, image, base);
+  return image;
+}
+
+function applyWrites(run: Runs, image: Image, base: bigint): void {
+  const w = run.layout.wordSize;
+  const [baseLow, baseHigh] = splitWord(base);
+  const { count, targets, kinds, addendLow, addendHigh } = run.writes;
+  const { view, little, origin } = image;
+  const lowAt = w === 8 && !little ? 4 : 0;
+  const highAt = w === 8 && !little ? 0 : 4;
+  for (let i = 0; i < count; i++) {
+    const at = (targets[i] as number) - origin;
+    const kind = kinds[i] as number;
+    let low = kind === OP_ADD_BASE || kind === OP_ADD_BASE_ADDEND ? view.getUint32(at + lowAt, little) : 0;
+    let high = w === 8 && (kind === OP_ADD_BASE || kind === OP_ADD_BASE_ADDEND) ? view.getUint32(at + highAt, little) : 0;
+    if (kind !== OP_ADD_BASE) {
+      const sum = low + (addendLow[i] as number);
+      low = sum >>> 0;
+      high = (high + (addendHigh[i] as number) + (sum >= TWO_32 ? 1 : 0)) >>> 0;
+    }
+    const sum = low + baseLow;
+    view.setUint32(at + lowAt, sum >>> 0, little);
+    if (w === 8) view.setUint32(at + highAt, (high + baseHigh + (sum >= TWO_32 ? 1 : 0)) >>> 0, little);
+  }
+}
+
+/** The given segments of an image as a snapshot at `base`, in the form piekit's comparison reads. */
+export function snapshotOf(image: Image, segments: readonly LoadSegment[], base: bigint): MemorySnapshot {
+  return {
+    base,
+    segments: segments.map((segment) => ({
+      vaddr: segment.header.vaddr,
+      bytes: image.bytes.subarray(segment.offset - image.origin, segment.offset - image.origin + segment.memorySize),
+    })),
+  };
+}

@@ -1,0 +1,617 @@
+import {
+  DT_JMPREL,
+  DT_MIPS_LOCAL_GOTNO,
+  DT_PLTGOT,
+  DT_PLTREL,
+  DT_PLTRELSZ,
+  DT_REL,
+  DT_RELA,
+  DT_RELACOUNT,
+  DT_RELCOUNT,
+  type DynamicEntry,
+  ElfError,
+  hex,
+  PT_LOAD,
+  setBitIndexes,
+  TABLE_TAGS,
+} from '../../elf/index.js';
+import { type ImageLayout, type LoadSegment, segmentAt, TWO_32, WriteList } from '../model/index.js';
+import type { FileContext } from './file-context.js';
+import { EntryReader, fileTables, insideOtherTable } from './file-tables.js';
+import { loadConflicts } from './load-conflicts.js';
+import type { EntryClass } from './relocation-classes.js';
+import type { EntrySizeRule, Handling, RuntimeModel, Step } from './runtime-model.js';
+
+/** `word += base` */
+export const OP_ADD_BASE = 0;
+/** `word = base + addend` */
+export const OP_SET = 1;
+/** `word += base + addend` */
+export const OP_ADD_BASE_ADDEND = 2;
+
+/** Where a write came from: `SOURCE_NAMES[source]#entry`. */
+export const SOURCE_NAMES = ['got', 'rel', 'rela', 'relr', 'jmprel'] as const;
+const GOT = 0;
+const REL = 1;
+const RELA = 2;
+const RELR = 3;
+const JMPREL = 4;
+
+/** Entries a relocator did not apply, by what they ask for; `relative` only counts DT_JMPREL ones, which no plan covers. */
+export type LeftAlone = Record<EntryClass | 'relative', number>;
+
+export type ModelRun =
+  | { readonly status: 'unsupported'; readonly reason: string }
+  | { readonly status: 'refuses' | 'undefined'; readonly reason: string }
+  | {
+      readonly status: 'runs';
+      /** Writes in order; `kinds` holds OP_* and `targets` image offsets in the layout. */
+      readonly writes: WriteList;
+      readonly layout: ImageLayout;
+      /** Segments written, by index in the layout. */
+      readonly touched: ReadonlySet<number>;
+      readonly leftAlone: LeftAlone;
+      /** Entries applied with values that depend on symbols or resolvers, by type name. */
+      readonly applied: ReadonlyMap<string, number>;
+      /** Tables of the file this relocator never reads, named for reports ("no RELR"). */
+      readonly ignoredTables: readonly string[];
+      /** In a lenient run: what would have stopped the relocator, in order. */
+      readonly problems: readonly string[];
+      /** In a lenient run: the writes dropped for landing outside every PT_LOAD. */
+      readonly outside: readonly OutsideWrite[];
+    };
+
+export interface OutsideWrite {
+  /** `table#index` */
+  readonly source: string;
+  readonly address: bigint;
+}
+
+/** A run that stops the relocator: a trap, fault or panic (`refuses`), or undefined behaviour. */
+class Stop extends Error {
+  constructor(
+    readonly status: 'refuses' | 'undefined',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Table {
+  readonly source: number;
+  readonly name: string;
+  readonly format: 'rel' | 'rela' | 'relr';
+  readonly vaddr: bigint;
+  readonly size: bigint;
+  readonly stride: number;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Entries walked. */
+  readonly count: number;
+}
+
+export interface RunOptions {
+  /**
+   * Go on past what would stop the relocator where a reading of the file is still possible (a
+   * wrong DT_*ENT, a partial table, a write outside every segment): the audit's own reading of the
+   * file for hazards and costs. Such problems are listed instead.
+   */
+  readonly lenient?: boolean;
+}
+
+/** What `model` leaves in memory for this file, as writes, or why it does not start. */
+export function runModel(context: FileContext, model: RuntimeModel, options: RunOptions = {}): ModelRun {
+  const arch = context.arch;
+  if (model.architectures !== 'all' && !model.architectures.includes(arch.name)) {
+    return { status: 'unsupported', reason: `${model.describes} does not exist for ${arch.name}` };
+  }
+  try {
+    checkLoads(context, model);
+    if (context.layout instanceof ElfError) {
+      throw new Stop('undefined', `not modelled: ${context.layout.message} [${context.layout.code}]`);
+    }
+    return new Run(context, context.layout, model, options.lenient === true).execute();
+  } catch (error) {
+    if (error instanceof Stop) return { status: error.status, reason: error.message };
+    throw error;
+  }
+}
+
+/** Limine's program-header refusals (elf64_load, which checks 4 KiB pages); the other relocators run on whatever the kernel mapped. */
+function checkLoads(context: FileContext, model: RuntimeModel): void {
+  if (model.loads.overlapping === 'ignored' && model.loads.sharedPages === 'ignored') return;
+  for (const conflict of loadConflicts(
+    context.elf.programHeaders.filter((header) => header.type === PT_LOAD),
+    0x1000n,
+    Number.POSITIVE_INFINITY,
+  )) {
+    const pair = `PT_LOAD ${conflict.first.index} and PT_LOAD ${conflict.second.index}`;
+    if (conflict.overlap && model.loads.overlapping === 'refused') throw new Stop('refuses', `panics: ${pair} overlap`);
+    if (!conflict.overlap && model.loads.sharedPages === 'refused')
+      throw new Stop('refuses', `panics: ${pair} share a 4 KiB page with different permissions`);
+  }
+}
+
+/** One interpretation of a model over one file. */
+class Run {
+  private readonly writes = new WriteList();
+  private readonly touched = new Set<number>();
+  private readonly leftAlone: LeftAlone = { none: 0, irelative: 0, tls: 0, symbolic: 0, relative: 0 };
+  private readonly applied = new Map<string, number>();
+  private readonly problems: string[] = [];
+  private readonly outsideWrites: OutsideWrite[] = [];
+  private readonly walked: { kind: 'rel' | 'rela' | 'jmprel'; vaddr: bigint; size: bigint }[] = [];
+  private readonly w: 4 | 8;
+  private readonly values = new Map<bigint, bigint>();
+  private readonly seen = new Set<bigint>();
+  private readonly startLow: number;
+  private readonly startHigh: number;
+  private cached: LoadSegment;
+  private cachedIndex = 0;
+
+  constructor(
+    private readonly context: FileContext,
+    private readonly layout: ImageLayout,
+    private readonly model: RuntimeModel,
+    private readonly lenient: boolean,
+  ) {
+    this.w = context.elf.reader.wordSize;
+    this.startLow = Number(layout.start & 0xffffffffn);
+    this.startHigh = Number((layout.start >> 32n) & 0xffffffffn);
+    this.cached = layout.segments[0] as LoadSegment;
+  }
+
+  execute(): ModelRun {
+    this.readTags();
+    for (const step of this.model.steps) this.step(step);
+    const ignoredTables = this.countUnwalkedTables();
+    return {
+      status: 'runs',
+      writes: this.writes,
+      layout: this.layout,
+      touched: this.touched,
+      leftAlone: this.leftAlone,
+      applied: this.applied,
+      ignoredTables,
+      problems: this.problems,
+      outside: this.outsideWrites,
+    };
+  }
+
+  /** Stops the run, or in a lenient run notes why it would and lets the caller go on. */
+  private stop(status: 'refuses' | 'undefined', reason: string, recoverable: boolean): void {
+    if (this.lenient && recoverable) {
+      this.problems.push(reason);
+      return;
+    }
+    throw new Stop(status, reason);
+  }
+
+  // ----- dynamic tags
+
+  private dynamicEntries(): readonly DynamicEntry[] {
+    return this.model.dynamic.at === 'p_offset' ? this.context.dynamicInFile() : this.context.dynamic;
+  }
+
+  private readTags(): void {
+    const { arrayBelow, tags, alsoReads } = this.model.dynamic;
+    const bits = this.w * 8;
+    for (const entry of this.dynamicEntries()) {
+      if (entry.tag === 0n) break;
+      if (arrayBelow === undefined) {
+        this.keep(entry.tag, entry.value);
+        continue;
+      }
+      if (tags === 'signed' && entry.tag < 0n) {
+        this.stop(
+          'undefined',
+          `d_tag ${entry.tag} (entry ${entry.index}) compares below DT_NUM as a signed number and indexes the tag array out of bounds`,
+          false,
+        );
+      }
+      const unsigned = BigInt.asUintN(bits, entry.tag);
+      if (unsigned < BigInt(arrayBelow) || alsoReads.includes(entry.tag)) this.keep(unsigned, entry.value);
+    }
+  }
+
+  private keep(tag: bigint, value: bigint): void {
+    this.values.set(tag, value);
+    this.seen.add(tag);
+  }
+
+  private value(tag: bigint): bigint {
+    return this.values.get(tag) ?? 0n;
+  }
+
+  private localGotCount(): bigint {
+    const { arrayBelow, alsoReads } = this.model.dynamic;
+    if (arrayBelow !== undefined && !alsoReads.includes(DT_MIPS_LOCAL_GOTNO)) return 0n;
+    let count: bigint | undefined;
+    for (const entry of this.dynamicEntries()) {
+      if (entry.tag === 0n) break;
+      if (entry.tag !== DT_MIPS_LOCAL_GOTNO) continue;
+      if (count !== undefined && this.model.localGotCount === 'first') break;
+      count = entry.value;
+    }
+    return count ?? 0n;
+  }
+
+  // ----- steps
+
+  private step(step: Step): void {
+    switch (step) {
+      case 'got':
+        this.localGot();
+        break;
+      case 'rel':
+      case 'rela':
+        this.table(step, 'first');
+        break;
+      case 'rel:rest':
+        this.table('rel', 'rest');
+        break;
+      case 'rela:rest':
+        this.table('rela', 'rest');
+        break;
+      case 'relr':
+        this.relr();
+        break;
+      case 'jmprel':
+        this.jmprel(undefined);
+        break;
+      case 'jmprel:rel':
+        this.jmprel('rel');
+        break;
+      case 'jmprel:rela':
+        this.jmprel('rela');
+        break;
+    }
+  }
+
+  private localGot(): void {
+    if (!this.context.arch.localGot) return;
+    const count = this.localGotCount();
+    const got = this.value(DT_PLTGOT);
+    const size = BigInt(this.w);
+    for (let index = 0n; index < count; index++) {
+      const address = BigInt.asUintN(this.w * 8, got + index * size);
+      if (!this.write(address, OP_ADD_BASE, 0n, GOT, Number(index))) return;
+    }
+  }
+
+  /** The table `kind` as this model finds it, or undefined when it does not walk one. */
+  private findTable(kind: 'rel' | 'rela' | 'relr'): Table | undefined {
+    if (kind !== 'relr' && this.model.unwalked?.[kind]?.includes(this.context.arch.name) === true) return undefined;
+    const tags = TABLE_TAGS[kind];
+    const [addressName, sizeName, entryName] = tags.names;
+    const hasAddress = this.seen.has(tags.address);
+    const hasSize = this.seen.has(tags.size);
+    const address = this.value(tags.address);
+    const size = this.value(tags.size);
+    const present = this.model.tablePresent === 'address' ? address !== 0n : this.model.tablePresent === 'tag' ? hasAddress : size !== 0n;
+    if (this.model.pairs.sizeWithoutAddress === 'refused' && hasSize && !hasAddress) {
+      this.stop('refuses', `refuses ${sizeName} without ${addressName}`, true);
+    }
+    if (!present) return undefined;
+    if (this.model.pairs.addressWithoutSize === 'refused' && !hasSize) {
+      this.stop('refuses', `${addressName} without ${sizeName}: a null dereference`, true);
+    }
+    if (this.model.tablePresent === 'size' && !hasAddress && this.model.absentAddress === 'null') {
+      this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`, false);
+    }
+    const stride = this.stride(kind, tags.words * this.w, entryName);
+    return this.readTable(kind === 'rel' ? REL : kind === 'rela' ? RELA : RELR, kind.toUpperCase(), kind, address, size, stride);
+  }
+
+  /** The entry size the model walks with, after its DT_*ENT check. */
+  private stride(kind: 'rel' | 'rela' | 'relr', entrySize: number, entryName: string): number {
+    const rule: EntrySizeRule = this.model.entrySizes[kind];
+    const tags = TABLE_TAGS[kind];
+    const declared = this.seen.has(tags.entrySize) ? this.value(tags.entrySize) : undefined;
+    const wanted = BigInt(entrySize);
+    if (rule === 'equal-if-present' && declared !== undefined && declared !== wanted) {
+      this.stop('refuses', `stops: ${entryName} = ${declared}, ELF${this.w * 8} entries are ${entrySize} bytes`, true);
+    } else if (rule === 'required' && declared === undefined) {
+      this.stop('refuses', `stops: no ${entryName}, which it requires`, true);
+    } else if (rule === 'required' && declared !== wanted) {
+      this.stop('refuses', `stops: ${entryName} = ${declared}, it requires ${entrySize}`, true);
+    } else if (rule === 'at-least' && (declared === undefined || declared < wanted)) {
+      this.stop('refuses', `stops: ${entryName} = ${declared ?? 'absent'}, it requires at least ${entrySize}`, true);
+    } else if (rule === 'at-least' && declared !== undefined && declared > wanted) {
+      // Walked with the declared stride; a stride beyond any sane entry is a fault soon enough.
+      return declared > 0x10000n ? 0x10000 : Number(declared);
+    }
+    return entrySize;
+  }
+
+  private readTable(source: number, name: string, format: 'rel' | 'rela' | 'relr', vaddr: bigint, size: bigint, stride: number): Table | undefined {
+    const where = `${name} table (${hex(vaddr)}, ${size} bytes)`;
+    if (this.model.tableAlignment === 'refused' && (vaddr % BigInt(this.w) !== 0n || size % BigInt(stride) !== 0n)) {
+      this.stop('refuses', `refuses the misaligned ${where}`, true);
+    }
+    let count = size / BigInt(stride);
+    if (size % BigInt(stride) !== 0n) {
+      const partial = `the ${where} ends in a partial ${stride}-byte entry`;
+      switch (this.model.tableSize) {
+        case 'refused':
+          this.stop('refuses', `refuses ${partial}`, true);
+          break;
+        case 'runaway':
+          this.stop('refuses', `faults: ${partial}, so its loop never reaches the end`, true);
+          break;
+        case 'overrun':
+          this.stop('undefined', `${partial}, read past the table`, true);
+          break;
+        case 'floor':
+          break;
+      }
+    }
+    const mapped = this.context.loaded.mappedFrom(vaddr);
+    const wanted = count * BigInt(stride);
+    if (wanted > mapped) {
+      this.stop('refuses', `faults: the ${where} runs past the memory mapped for it`, true);
+      count = mapped / BigInt(stride);
+    }
+    const bytes = this.context.loaded.read(vaddr, count * BigInt(stride));
+    const whole = Math.floor(bytes.length / stride);
+    if (BigInt(whole) < count) this.stop('refuses', `faults: the ${where} is not in the file`, true);
+    return { source, name, format, vaddr, size, stride, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: whole };
+  }
+
+  /** A REL or RELA table: `first` is the whole table, or with split counts its counted head; `rest` the remainder. */
+  private table(kind: 'rel' | 'rela', part: 'first' | 'rest'): void {
+    const table = this.findTable(kind);
+    if (table === undefined) return;
+    const countTag = kind === 'rel' ? DT_RELCOUNT : DT_RELACOUNT;
+    const counted = this.model.counts === 'ignored' ? 0n : this.value(countTag);
+    if (counted > BigInt(table.count)) {
+      const message = `${kind === 'rel' ? 'DT_RELCOUNT' : 'DT_RELACOUNT'} = ${counted} exceeds the ${table.count} entries of the ${table.name} table`;
+      if (this.model.counts === 'split') this.stop('refuses', `refuses ${message}`, true);
+      else this.stop('undefined', `${message}: entries past the table are applied as relative`, true);
+    }
+    const head = Number(counted < BigInt(table.count) ? counted : BigInt(table.count));
+    if (part === 'first') this.walked.push({ kind, vaddr: table.vaddr, size: table.size });
+    if (this.model.counts === 'split') {
+      if (part === 'first') this.applyEntries(table, 0, head, 'relative');
+      else this.applyEntries(table, head, table.count, 'by-type');
+      return;
+    }
+    if (part === 'rest') return;
+    this.applyEntries(table, 0, head, 'relative');
+    this.applyEntries(table, head, table.count, 'by-type');
+  }
+
+  private jmprel(only: 'rel' | 'rela' | undefined): void {
+    const size = this.value(DT_PLTRELSZ);
+    const present = this.model.tablePresent === 'size' ? size !== 0n : this.seen.has(DT_JMPREL) && this.value(DT_JMPREL) !== 0n;
+    if (!present) return;
+    const pltrel = this.value(DT_PLTREL);
+    const format = pltrel === DT_REL ? 'rel' : pltrel === DT_RELA ? 'rela' : undefined;
+    const accepted = this.model.jmprelFormats ?? ['rel', 'rela'];
+    if (format === undefined || !accepted.includes(format)) {
+      this.stop('refuses', `refuses DT_PLTREL = ${pltrel} for DT_JMPREL`, true);
+      return;
+    }
+    if (only !== undefined && format !== only) return;
+    const tags = TABLE_TAGS[format];
+    const stride = this.stride(format, tags.words * this.w, tags.names[2]);
+    const table = this.readTable(JMPREL, 'JMPREL', format, this.value(DT_JMPREL), size, stride);
+    if (table === undefined) return;
+    this.walked.push({ kind: 'jmprel', vaddr: table.vaddr, size: table.size });
+    this.applyEntries(table, 0, table.count, 'by-type');
+  }
+
+  /** Applies entries [from, to) of a REL/RELA table: all as relative, or each by its type. */
+  private applyEntries(table: Table, from: number, to: number, mode: 'relative' | 'by-type'): void {
+    const { view, stride } = table;
+    const w = this.w;
+    const little = this.context.elf.reader.little;
+    const { lowAt, highAt } = this.context.elf.reader;
+    const isRela = table.format === 'rela';
+    const op = !isRela
+      ? OP_ADD_BASE
+      : this.model.rela === 'add'
+        ? OP_ADD_BASE_ADDEND
+        : this.model.rela === 'arch' && this.context.arch.relaAddsToWord
+          ? OP_ADD_BASE
+          : OP_SET;
+    const overlaps = table.source === JMPREL ? this.walked.filter((range) => range.kind !== 'jmprel') : [];
+    this.writes.reserve(to - from);
+    for (let index = from, at = from * stride; index < to; index++, at += stride) {
+      if (overlaps.length > 0) {
+        const entryAddress = table.vaddr + BigInt(at);
+        if (overlaps.some((range) => entryAddress >= range.vaddr && entryAddress < range.vaddr + range.size)) continue;
+      }
+      const offsetLow = view.getUint32(at + lowAt, little);
+      const offsetHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
+      const infoLow = view.getUint32(at + w + lowAt, little);
+      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+      if (mode === 'relative' || this.isRelative(infoLow, infoHigh)) {
+        const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
+        const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
+        this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index);
+        continue;
+      }
+      this.nonRelative(table, index, infoLow, infoHigh);
+    }
+  }
+
+  private isRelative(low: number, high: number): boolean {
+    const { decode, typeFor } = this.model.relative;
+    if (decode === 'arch') return this.context.decoder.isRelative(low, high);
+    const type = this.w === 4 ? low & 0xff : low;
+    return type === (typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType);
+  }
+
+  private nonRelative(table: Table, index: number, infoLow: number, infoHigh: number): void {
+    // An entry the psABI calls relative that this relocator does not recognise is simply missed:
+    // the memory comparison shows the word it leaves.
+    if (this.context.decoder.isRelative(infoLow, infoHigh)) {
+      if (table.source === JMPREL) this.leftAlone.relative++;
+      return;
+    }
+    const { name, entryClass } = this.context.classifier.of(this.context.decoder.type(infoLow, infoHigh));
+    let handling: Handling = this.model.nonRelative[entryClass];
+    const unknown = name.startsWith('unknown');
+    if (handling === 'applied' && (unknown || (entryClass === 'symbolic' && !this.acceptsSymbolic(name)))) handling = 'trap';
+    switch (handling) {
+      case 'ignored':
+        return;
+      case 'left':
+        this.leftAlone[entryClass]++;
+        return;
+      case 'applied':
+        this.applied.set(name, (this.applied.get(name) ?? 0) + 1);
+        return;
+      case 'trap':
+        this.stop('refuses', `stops at ${table.name.toLowerCase()}#${index}: ${name}`, false);
+    }
+  }
+
+  private acceptsSymbolic(name: string): boolean {
+    const listed = this.model.symbolicTypes;
+    return listed === undefined || (listed[this.context.arch.name] ?? []).includes(name);
+  }
+
+  private relr(): void {
+    if (this.model.relr === 'none') return;
+    const table = this.findTable('relr');
+    if (table === undefined || table.count === 0) return;
+    const w = this.w;
+    const wide = w === 8;
+    const { view } = table;
+    const little = this.context.elf.reader.little;
+    const { lowAt, highAt } = this.context.elf.reader;
+    const bitsPerEntry = w * 8 - 1;
+    // `seed` relocates where[k] for bit k: the same walk started one word later.
+    const shift = this.model.relr === 'seed' ? w : 0;
+    const indexes = new Uint8Array(64);
+    // Room for every write at once: a million-word table must not grow its arrays step by step.
+    let total = 0;
+    for (let at = 0; at < table.count * w; at += w) {
+      const low = view.getUint32(at + lowAt, little);
+      total += (low & 1) === 0 ? 1 : popcount(low >>> 1) + (wide ? popcount(view.getUint32(at + highAt, little)) : 0);
+    }
+    this.writes.reserve(total);
+    let whereLow = 0;
+    let whereHigh = 0;
+    let addressSeen = false;
+    for (let entry = 0, at = 0; entry < table.count; entry++, at += w) {
+      const low = view.getUint32(at + lowAt, little);
+      const high = wide ? view.getUint32(at + highAt, little) : 0;
+      if ((low & 1) === 0) {
+        addressSeen = true;
+        this.push(low, high, OP_ADD_BASE, 0, 0, RELR, entry);
+        const next = low + w;
+        whereLow = next >>> 0;
+        whereHigh = wide && next >= TWO_32 ? (high + 1) >>> 0 : high;
+        continue;
+      }
+      if (!addressSeen) this.leadingBitmap(entry);
+      const count = setBitIndexes(((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, indexes);
+      for (let i = 0; i < count; i++) {
+        const sum = whereLow + (indexes[i] as number) * w + shift;
+        this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, RELR, entry);
+      }
+      const advanced = whereLow + bitsPerEntry * w;
+      whereLow = advanced >>> 0;
+      whereHigh = wide ? (whereHigh + Math.floor(advanced / TWO_32)) >>> 0 : 0;
+    }
+  }
+
+  private leadingBitmap(entry: number): void {
+    switch (this.model.leadingBitmap) {
+      case 'from-zero':
+        break;
+      case 'faults':
+        this.stop('refuses', `faults: RELR entry ${entry} is a bitmap before any address, applied from the null pointer`, false);
+        break;
+      case 'undefined':
+        this.stop('undefined', `RELR entry ${entry} is a bitmap before any address: it writes through an uninitialised pointer`, false);
+        break;
+      case 'rejected':
+        this.stop('refuses', `refuses a RELR table whose entry ${entry} is a bitmap before any address`, false);
+        break;
+    }
+  }
+
+  // ----- writes
+
+  private write(address: bigint, op: number, addend: bigint, source: number, entry: number): boolean {
+    const a = BigInt.asUintN(64, addend);
+    return this.push(Number(address & 0xffffffffn), Number(address >> 32n), op, Number(a & 0xffffffffn), Number(a >> 32n), source, entry);
+  }
+
+  /** Places one write at a link-time address given as halves; false when it was dropped. */
+  private push(low: number, high: number, op: number, addendLow: number, addendHigh: number, source: number, entry: number): boolean {
+    let offset = low - this.startLow;
+    let borrow = 0;
+    if (offset < 0) {
+      offset += TWO_32;
+      borrow = 1;
+    }
+    const w = this.w;
+    let segment = this.cached;
+    const inLayout = high - this.startHigh - borrow === 0;
+    if (!inLayout || offset < segment.offset || offset + w > segment.offset + segment.memorySize) {
+      const found = inLayout ? segmentAt(this.layout, offset, w) : undefined;
+      if (found === undefined) return this.outside(low, high, source, entry);
+      segment = this.cached = found;
+      this.cachedIndex = this.layout.segments.indexOf(found);
+    }
+    if (!segment.writable && this.model.textRelocations === 'fault') {
+      this.stop(
+        'refuses',
+        `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex((BigInt(high) << 32n) | BigInt(low))} in read-only PT_LOAD ${segment.header.index}`,
+        true,
+      );
+    }
+    this.touched.add(this.cachedIndex);
+    this.writes.push(offset, op, addendLow, addendHigh, source, entry);
+    return true;
+  }
+
+  private outside(low: number, high: number, source: number, entry: number): false {
+    if (this.model.outsideSegments === 'skipped') return false;
+    const address = (BigInt(high) << 32n) | BigInt(low);
+    this.stop('refuses', `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex(address)}, outside every PT_LOAD`, true);
+    this.outsideWrites.push({ source: `${SOURCE_NAMES[source]}#${entry}`, address });
+    return false;
+  }
+
+  // ----- tables the model never reads
+
+  /** Counts the entries of REL, RELA and JMPREL tables this model never walked, and names those tables. */
+  private countUnwalkedTables(): string[] {
+    const names: string[] = [];
+    const walkedKinds = new Set(this.walked.map((range) => range.kind));
+    const tables = fileTables(this.context);
+    for (const table of tables) {
+      if (table.kind === 'relr') {
+        if (this.model.relr === 'none' || !this.model.steps.includes('relr')) names.push('RELR');
+        continue;
+      }
+      if (walkedKinds.has(table.kind)) continue;
+      names.push(`DT_${table.kind.toUpperCase()}`);
+      const entries = new EntryReader(this.context, table);
+      for (let index = 0; index < entries.count; index++) {
+        if (insideOtherTable(tables, table, index)) continue;
+        const low = entries.infoLow(index);
+        const high = entries.infoHigh(index);
+        if (this.context.decoder.isRelative(low, high)) {
+          if (table.kind === 'jmprel') this.leftAlone.relative++;
+          continue;
+        }
+        const { entryClass } = this.context.classifier.of(this.context.decoder.type(low, high));
+        if (entryClass !== 'none') this.leftAlone[entryClass]++;
+      }
+    }
+    return names;
+  }
+}
+
+function popcount(value: number): number {
+  let bits = value - ((value >>> 1) & 0x55555555);
+  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
+  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}

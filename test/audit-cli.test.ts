@@ -1,0 +1,221 @@
+/**
+ * `piekit audit` as a user runs it (dist/loader/cli/main.js, directories over worker threads): the verdict first, the runtime
+ * table, hazards and costs; --json; --runtime; exit statuses 0, 1, 2 and 64; and a directory walk
+ * with files that are not ELF, ELF files that are not auditable, and links it does not follow.
+ */
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { inspect, plan, readElfFile } from 'piekit';
+import type { AuditReport } from 'piekit/audit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWords, rInfo, writeElf } from './synthetic/elf-writer.js';
+
+interface Result {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function piekit(...args: string[]): Promise<Result> {
+  const run = await execa('node', ['dist/loader/cli/main.js', 'audit', ...args], { reject: false, stripFinalNewline: false });
+  return { status: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
+const TABLES_RELR = 'samples/out/x86_64/tables-relr';
+
+/** Words the plan relocates: the samples are rebuilt now and then, so counts come from the file. */
+function relocatedWords(file: string): number {
+  return plan(readElfFile(file)).writes.count;
+}
+
+function relrTable(file: string): { size: number } {
+  const table = inspect(plan(readElfFile(file))).tables.find((candidate) => candidate.table === 'relr');
+  if (table === undefined) throw new Error(`${file} has no RELR table`);
+  return table;
+}
+
+/** A synthetic static-PIE turned ET_EXEC: ELF, but not a file startup code relocates. */
+function writeExec(path: string): void {
+  const { bytes } = writeElf({
+    wordSize: 8,
+    endian: 'little',
+    machine: 62,
+    data: { vaddr: 0x2000n, bytes: new Uint8Array(8), memsz: 8n },
+    relr: [0x2000n],
+  });
+  const exec = bytes.slice();
+  new DataView(exec.buffer).setUint16(16, 2, true);
+  writeFileSync(path, exec);
+}
+let work = '';
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'piekit-audit-cli-'));
+});
+
+afterAll(async () => {
+  if (work !== '') await rm(work, { recursive: true, force: true });
+});
+
+describe('one file', () => {
+  it('prints the verdict first, then the runtimes, hazards and costs, and exits 1 when a runtime breaks', async () => {
+    const result = await piekit(TABLES_RELR);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(1);
+    const lines = result.stdout.split('\n');
+    const words = relocatedWords(TABLES_RELR);
+    expect(lines[0]).toBe(`${TABLES_RELR}: x86_64, ELF64 little-endian; runtimes modelled at base 0x123456789000`);
+    const unrelocated = `no RELR: ${words} words left unrelocated`;
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^verdict: safe under spec, glibc-2\\.36, musl-1\\.2\\.4, origin, elfldltl, limine; breaks under glibc-2\\.35 \\(${unrelocated}\\), ` +
+          `musl-1\\.2\\.3 \\(${unrelocated}\\), zig-0\\.11 \\(${unrelocated}\\), zig-pie \\([0-9]+ words left unrelocated, [0-9]+ words shifted, [0-9]+ other words\\)$`,
+      ),
+    );
+    expect(lines).toContain('  runtime     status  words differ  unrelocated  relocated twice  shifted  other  left alone  applied, not modelled');
+    expect(lines.find((line) => line.startsWith('  zig-pie '))).toMatch(/^ {2}zig-pie {5}breaks {2}[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ +0 +0$/);
+    expect(result.stdout).toContain('\nhazards: none\n');
+    const bytes = relrTable(TABLES_RELR).size;
+    expect(result.stdout).toContain(
+      `\n  as RELR (lld's encoding): ${bytes} bytes (${bytes / 8} entries) for ${words} words: ${bytes} bytes in all\n`,
+    );
+  });
+
+  it('exits 0 when every runtime asked for is safe and no hazard is an error', async () => {
+    const result = await piekit(TABLES_RELR, '--runtime', 'spec', '--runtime', 'glibc-2.36', '--runtime', 'musl-1.2.4');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n')[1]).toBe('verdict: safe under spec, glibc-2.36, musl-1.2.4');
+  });
+
+  it('--json prints the report as one object', async () => {
+    const result = await piekit(TABLES_RELR, '--json');
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as AuditReport;
+    expect(Object.keys(report)).toEqual(['file', 'arch', 'class', 'endian', 'base', 'verdict', 'safe', 'runtimes', 'hazards', 'cost']);
+    expect(report).toMatchObject({
+      file: TABLES_RELR,
+      arch: 'x86_64',
+      class: 64,
+      endian: 'little',
+      base: '0x123456789000',
+      safe: false,
+      hazards: [],
+    });
+    expect(report.runtimes.map((runtime) => runtime.runtime)).toEqual([
+      'spec',
+      'glibc-2.36',
+      'glibc-2.35',
+      'musl-1.2.4',
+      'musl-1.2.3',
+      'zig-0.11',
+      'zig-pie',
+      'origin',
+      'elfldltl',
+      'limine',
+    ]);
+    const words = relocatedWords(TABLES_RELR);
+    const musl = report.runtimes.find((runtime) => runtime.runtime === 'musl-1.2.3');
+    expect(musl).toMatchObject({
+      status: 'breaks',
+      differingWords: words,
+      differences: { unrelocated: words, 'relocated twice': 0, shifted: 0, other: 0 },
+      leftAlone: { symbolic: 0, tls: 0, irelative: 0, relative: 0 },
+      ignoredTables: ['RELR'],
+    });
+    // The lowest relocated word, as piekit's inspection names it, read where the file left it.
+    const first = [...inspect(plan(readElfFile(TABLES_RELR))).relocations].sort((a, b) => (BigInt(a.vaddr) < BigInt(b.vaddr) ? -1 : 1))[0];
+    const base = 0x123456789000n;
+    expect(musl?.words[0]).toMatchObject({
+      vaddr: first?.vaddr,
+      address: `0x${(base + BigInt(first?.vaddr ?? 0)).toString(16)}`,
+      section: first?.section,
+      kind: 'unrelocated',
+      writers: [first?.source],
+    });
+    expect(BigInt(musl?.words[0]?.expected ?? 0) - BigInt(musl?.words[0]?.actual ?? 0)).toBe(base);
+    const bytes = relrTable(TABLES_RELR).size;
+    expect(report.cost).toMatchObject({
+      totalBytes: bytes,
+      localGotWords: 0,
+      packed: { relrBytes: bytes, relrEntries: bytes / 8, relative: words },
+      pages: { pageSize: 4096 },
+    });
+  });
+
+  it('bad input: one ElfError line and exit 2; an unknown runtime: exit 64', async () => {
+    const text = join(work, 'text');
+    writeFileSync(text, 'not an ELF file at all\n');
+    expect(await piekit(text)).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'piekit: Invalid ELF magic: expected 7f 45 4c 46, found 6e 6f 74 20 [BAD_MAGIC]\n',
+    });
+    writeExec(join(work, 'exec'));
+    const notPie = await piekit(join(work, 'exec'));
+    expect(notPie.status).toBe(2);
+    expect(notPie.stderr).toMatch(/\[NOT_PIE\]\n$/);
+    const unknown = await piekit(TABLES_RELR, '--runtime', 'bionic');
+    expect(unknown.status).toBe(64);
+    expect(unknown.stderr).toMatch(/^piekit: --runtime takes one of spec, glibc-2.36, .*, not 'bionic'\n/);
+    expect((await piekit()).status).toBe(64);
+    expect((await piekit(join(work, 'missing'))).status).toBe(2);
+  });
+});
+
+describe('a directory', () => {
+  it('one line per ELF file, non-ELF files and links counted, ELF files that are not auditable listed, and a summary', async () => {
+    const tree = join(work, 'tree');
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    copyFileSync(TABLES_RELR, join(tree, 'a-tables-relr'));
+    copyFileSync('samples/out/x86/hello-rel', join(tree, 'sub', 'b-hello-rel'));
+    writeFileSync(join(tree, 'c-notes.txt'), 'text\n');
+    writeExec(join(tree, 'd-exec'));
+    symlinkSync('a-tables-relr', join(tree, 'e-link'));
+    const result = await piekit(tree);
+    expect(result.status).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe(
+      `${join(tree, 'a-tables-relr')}: not safe (x86_64): safe under spec, glibc-2.36, musl-1.2.4, origin, elfldltl, limine; breaks under glibc-2.35, musl-1.2.3, zig-0.11, zig-pie`,
+    );
+    expect(lines[1]).toMatch(new RegExp(`^${join(tree, 'd-exec')}: not auditable \\[NOT_PIE\\]: `));
+    // No RELR, no hazard: safe under every runtime that exists for x86 (Limine does not).
+    expect(lines[2]).toBe(
+      `${join(tree, 'sub', 'b-hello-rel')}: safe (x86): safe under spec, glibc-2.36, glibc-2.35, musl-1.2.4, musl-1.2.3, zig-0.11, zig-pie, origin, elfldltl`,
+    );
+    expect(result.stdout).toContain(
+      '\nfiles: 4 (3 ELF: 2 audited, 1 not auditable; 1 not ELF, skipped); 1 links not followed\nnot auditable: NOT_PIE 1\n',
+    );
+    expect(lines).toContain('  runtime     safe  breaks  refuses  undefined  unsupported  not compared');
+    expect(lines).toContain('  musl-1.2.3  1     1       0        0          0            0');
+    expect(lines).toContain('  limine      1     0       0        0          1            0');
+    // The built command spreads files over one worker thread per CPU.
+    expect(result.stdout).toMatch(/\n4 files in [0-9.]+ s \([0-9]+ files\/s\), [0-9]+ worker threads\n$/);
+
+    const json = JSON.parse((await piekit(tree, '--json')).stdout) as { files: { kind: string; file: string }[]; summary: Record<string, unknown> };
+    expect(json.files.map((file) => [file.kind, file.file])).toEqual([
+      ['audited', join(tree, 'a-tables-relr')],
+      ['not auditable', join(tree, 'd-exec')],
+      ['audited', join(tree, 'sub', 'b-hello-rel')],
+    ]);
+    expect(json.summary).toMatchObject({ files: 4, audited: 2, safe: 1, notElf: 1, notAuditable: { NOT_PIE: 1 }, links: 1 });
+  });
+
+  it('exits 0 when every audited file is safe under the runtimes asked for', async () => {
+    const tree = join(work, 'safe');
+    mkdirSync(tree);
+    const target = { wordSize: 8, endian: 'little', machine: 62 } as const;
+    const { bytes } = writeElf({
+      ...target,
+      data: { vaddr: 0x2000n, bytes: encodeWords(target, [0n, 0n]), memsz: 16n },
+      rela: [[0x2000n, rInfo(target, 0, 8), 0x10n]],
+    });
+    writeFileSync(join(tree, 'synthetic'), bytes);
+    writeFileSync(join(tree, 'readme'), 'hello\n');
+    const result = await piekit(tree, '--runtime', 'spec', '--runtime', 'musl-1.2.3');
+    expect(result.stdout.split('\n')[0]).toBe(`${join(tree, 'synthetic')}: safe (x86_64): safe under spec, musl-1.2.3`);
+    expect(result.status).toBe(0);
+  });
+});
