@@ -45,6 +45,9 @@ export const PF_X = 1;
 export const PF_W = 2;
 export const PF_R = 4;
 
+/** sh_flags */
+export const SHF_ALLOC = 2n;
+
 /** sh_type */
 export const SHT_NULL = 0;
 export const SHT_SYMTAB = 2;
@@ -57,11 +60,16 @@ export const SHT_RELR = 19;
 
 /** d_tag values the relocator reads; tags below DT_NUM index the sorted dynamic array. */
 export const DT_NULL = 0n;
+export const DT_NEEDED = 1n;
 export const DT_PLTRELSZ = 2n;
 export const DT_PLTGOT = 3n;
+export const DT_STRTAB = 5n;
+export const DT_SYMTAB = 6n;
 export const DT_RELA = 7n;
 export const DT_RELASZ = 8n;
 export const DT_RELAENT = 9n;
+export const DT_STRSZ = 10n;
+export const DT_SYMENT = 11n;
 export const DT_REL = 17n;
 export const DT_RELSZ = 18n;
 export const DT_RELENT = 19n;
@@ -74,6 +82,12 @@ export const DT_RELR = 36n;
 export const DT_RELRENT = 37n;
 /** Size of the tag-indexed array every startup relocator sorts the dynamic section into. */
 export const DT_NUM = 38;
+/**
+ * GNU: how many entries at the start of the REL/RELA table are relative; glibc and elfldltl apply
+ * that many as relative without looking at their type (the DT_VERSIONTAGIDX range of elf.h).
+ */
+export const DT_RELACOUNT = 0x6ffffff9n;
+export const DT_RELCOUNT = 0x6ffffffan;
 /** MIPS psABI: number of local GOT entries, relocated by adding the load base. */
 export const DT_MIPS_LOCAL_GOTNO = 0x7000000an;
 

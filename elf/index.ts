@@ -24,7 +24,18 @@ export type { ElfHeader } from './header.js';
 export type { ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
-export { type InfoDecoder, infoDecoder, type Relocation, type RelocationTable, readRelocation, type TableKind, typeName } from './relocations.js';
+export {
+  type InfoDecoder,
+  infoDecoder,
+  type Relocation,
+  type RelocationTable,
+  readRelocation,
+  TABLE_TAGS,
+  type TableKind,
+  type TableTags,
+  typeName,
+} from './relocations.js';
 export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
+export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
 export type { SectionHeader } from './section-headers.js';
 export { AddressNames, type SymbolName } from './symbols.js';

@@ -1,6 +1,18 @@
 import type { AddressMap } from './address-map.js';
 import type { Arch, InfoLayout } from './architectures.js';
-import { DT_REL, DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELENT, DT_RELR, DT_RELRENT, DT_RELRSZ, DT_RELSZ } from './constants.js';
+import {
+  DT_REL,
+  DT_RELA,
+  DT_RELACOUNT,
+  DT_RELAENT,
+  DT_RELASZ,
+  DT_RELCOUNT,
+  DT_RELENT,
+  DT_RELR,
+  DT_RELRENT,
+  DT_RELRSZ,
+  DT_RELSZ,
+} from './constants.js';
 import type { DynamicSection } from './dynamic.js';
 import { ElfError, hex } from './errors.js';
 import type { ElfReader } from './reader.js';
@@ -29,33 +41,33 @@ export interface Relocation {
   readonly relative: boolean;
 }
 
-interface TableTags {
-  readonly kind: TableKind;
+/** The dynamic tags that describe one table kind, with their names for messages. */
+export interface TableTags {
   readonly address: bigint;
   readonly size: bigint;
   readonly entrySize: bigint;
-  readonly words: number;
+  /** DT_RELCOUNT/DT_RELACOUNT, the GNU count of leading relative entries; RELR has none. */
+  readonly count: bigint | undefined;
+  /** Words per entry: r_offset, r_info and for RELA r_addend; one for RELR. */
+  readonly words: 1 | 2 | 3;
+  readonly names: readonly [address: string, size: string, entrySize: string];
 }
 
-const TABLES: readonly TableTags[] = [
-  { kind: 'rel', address: DT_REL, size: DT_RELSZ, entrySize: DT_RELENT, words: 2 },
-  { kind: 'rela', address: DT_RELA, size: DT_RELASZ, entrySize: DT_RELAENT, words: 3 },
-  { kind: 'relr', address: DT_RELR, size: DT_RELRSZ, entrySize: DT_RELRENT, words: 1 },
-];
-
-const TAG_NAMES: Readonly<Record<TableKind, readonly [string, string, string]>> = {
-  rel: ['DT_REL', 'DT_RELSZ', 'DT_RELENT'],
-  rela: ['DT_RELA', 'DT_RELASZ', 'DT_RELAENT'],
-  relr: ['DT_RELR', 'DT_RELRSZ', 'DT_RELRENT'],
-};
+/** The tags of each table kind, in the order startup code applies the tables. */
+export const TABLE_TAGS = {
+  rel: { address: DT_REL, size: DT_RELSZ, entrySize: DT_RELENT, count: DT_RELCOUNT, words: 2, names: ['DT_REL', 'DT_RELSZ', 'DT_RELENT'] },
+  rela: { address: DT_RELA, size: DT_RELASZ, entrySize: DT_RELAENT, count: DT_RELACOUNT, words: 3, names: ['DT_RELA', 'DT_RELASZ', 'DT_RELAENT'] },
+  relr: { address: DT_RELR, size: DT_RELRSZ, entrySize: DT_RELRENT, count: undefined, words: 1, names: ['DT_RELR', 'DT_RELRSZ', 'DT_RELRENT'] },
+} as const satisfies Readonly<Record<TableKind, TableTags>>;
 
 /** The REL, RELA and RELR tables in the order the startup code applies them; absent ones are left out. */
 export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic: DynamicSection): RelocationTable[] {
   const tables: RelocationTable[] = [];
-  for (const tags of TABLES) {
+  for (const kind of ['rel', 'rela', 'relr'] as const) {
+    const tags = TABLE_TAGS[kind];
     const vaddr = dynamic.sorted[Number(tags.address)] ?? 0n;
     if (vaddr === 0n) continue;
-    const [addressName, sizeName, entryName] = TAG_NAMES[tags.kind];
+    const [addressName, sizeName, entryName] = tags.names;
     const entrySize = tags.words * reader.wordSize;
     // Absent is fine (the entry size follows from the class); present must be right, 0 included.
     const declared = dynamic.entries.findLast((entry) => entry.tag === tags.entrySize)?.value;
@@ -67,7 +79,7 @@ export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic
       throw new ElfError('BAD_TABLE_SIZE', `Invalid ELF ${sizeName}: ${size} is not a multiple of the ${entrySize}-byte entry size`);
     }
     const fileOffset = map.fileOffset(vaddr, size, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`);
-    tables.push({ kind: tags.kind, vaddr, size, entrySize, count: Number(size / BigInt(entrySize)), fileOffset });
+    tables.push({ kind, vaddr, size, entrySize, count: Number(size / BigInt(entrySize)), fileOffset });
   }
   return tables;
 }

@@ -1,8 +1,7 @@
-import { SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
+import { SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
 import type { ElfReader } from './reader.js';
 import { readString, type SectionHeader } from './section-headers.js';
 
-const SHF_ALLOC = 2n;
 const STT_SECTION = 3;
 const STT_FILE = 4;
 

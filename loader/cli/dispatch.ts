@@ -13,10 +13,7 @@ const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string
     async () => (await import('./verify.js')).verifyCommand,
     'piekit verify FILE [--stop-at SYMBOL|ADDR] [--base ADDR|random [--runs N]] [--timeout S] [--core CORE] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
   ],
-  audit: [
-    async () => (await import('./audit.js')).auditCommand,
-    'piekit audit FILE|DIR... [--runtime NAME]... [--json]',
-  ],
+  audit: [async () => (await import('./audit.js')).auditCommand, 'piekit audit FILE|DIR... [--runtime NAME]... [--json]'],
   pack: [async () => (await import('./pack.js')).packCommand, 'piekit pack FILE -o OUT [--dry-run]'],
   unpack: [async () => (await import('./unpack.js')).unpackCommand, 'piekit unpack FILE -o OUT [--format rel|rela] [--dry-run]'],
   run: [async () => (await import('./run.js')).runCommand, 'piekit run FILE [--base ADDR|random] [--dry-run] [-- ARGS...]'],

@@ -1,4 +1,4 @@
-import { convertFile, pack, renderReport, SameFileError } from '../convert/index.js';
+import { convertFile, pack, renderConversion, SameFileError } from '../convert/index.js';
 import { type Output, oneFile, parseCommand } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
@@ -29,5 +29,5 @@ export function report(file: string, target: string | undefined, run: () => Retu
     throw error;
   }
   const written = target === undefined ? '' : conversion.changed ? `wrote ${target}\n` : `wrote ${target}, a copy of ${file}\n`;
-  return renderReport(file, conversion) + written;
+  return renderConversion(file, conversion) + written;
 }

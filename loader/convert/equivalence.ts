@@ -1,8 +1,8 @@
-import { DT_NULL, type ElfFile, hex, PT_LOAD, type RelocationTable, readRelocation } from '../../elf/index.js';
+import { DT_NULL, type ElfFile, hex, PT_LOAD, type RelocationTable, readRelocation, TABLE_TAGS } from '../../elf/index.js';
 import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
 import { memoryBytes } from './memory.js';
 import type { PatchedFile } from './patched-file.js';
-import { TABLE_TAGS } from './tags.js';
+import { allTags } from './tags.js';
 
 /**
  * What the proof established for two files F (input) and O (output), at each of `bases`:
@@ -253,9 +253,7 @@ function otherRelocations(planned: Plan): bigint[] {
   return flat;
 }
 
-const TABLE_TAG_SET = new Set<bigint>(
-  Object.values(TABLE_TAGS).flatMap((tags) => [tags.address, tags.size, tags.entrySize, ...(tags.count === undefined ? [] : [tags.count])]),
-);
+const TABLE_TAG_SET = new Set<bigint>(Object.values(TABLE_TAGS).flatMap(allTags));
 
 function otherDynamicEntries(planned: Plan): bigint[] {
   return planned.info.dynamic.entries

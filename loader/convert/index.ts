@@ -10,6 +10,5 @@ export { modeOf, writeAtomically } from './output.js';
 export { pack } from './pack.js';
 export { PatchedFile } from './patched-file.js';
 export { encodeInfo, relativeInfo } from './relocation-info.js';
-export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
-export { renderReport } from './report.js';
+export { renderConversion } from './report.js';
 export { type UnpackOptions, unpack } from './unpack.js';

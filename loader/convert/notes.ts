@@ -1,9 +1,5 @@
-import { DT_NULL, type ElfFile } from '../../elf/index.js';
+import { DT_NEEDED, DT_NULL, DT_STRSZ, DT_STRTAB, type ElfFile } from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
-
-const DT_NEEDED = 1n;
-const DT_STRTAB = 5;
-const DT_STRSZ = 10;
 
 /**
  * glibc 2.36 and later refuse to load an object with DT_RELR that needs libc.so.* but has no
@@ -13,8 +9,8 @@ const DT_STRSZ = 10;
  */
 export function relrNotes(elf: ElfFile, planned: Plan): string[] {
   const { dynamic } = planned.info;
-  const strtab = dynamic.sorted[DT_STRTAB] ?? 0n;
-  const strsz = dynamic.sorted[DT_STRSZ] ?? 0n;
+  const strtab = dynamic.sorted[Number(DT_STRTAB)] ?? 0n;
+  const strsz = dynamic.sorted[Number(DT_STRSZ)] ?? 0n;
   if (strtab === 0n || strsz === 0n) return [];
   let strings: Uint8Array;
   try {

@@ -1,4 +1,4 @@
-import { type ElfFile, hex, type RelocationTable, SHT_REL, SHT_RELA, SHT_RELR } from '../../elf/index.js';
+import { type ElfFile, encodeRelrOffsets, hex, type RelocationTable, SHF_ALLOC, SHT_REL, SHT_RELA, SHT_RELR, TABLE_TAGS } from '../../elf/index.js';
 import { joinWord, type LoadSegment, type Plan, plan, SET_BASE_PLUS_ADDEND } from '../model/index.js';
 import { type Conversion, refuseTextRelocations, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, tableSizes } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
@@ -8,10 +8,10 @@ import { refuse } from './errors.js';
 import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { relrNotes } from './notes.js';
 import { PatchedFile } from './patched-file.js';
-import { encodeRelrOffsets } from './relr-encoding.js';
-import { SectionEdits, SHF_ALLOC, sectionAt } from './sections.js';
+
+import { SectionEdits, sectionAt } from './sections.js';
 import { entryIsRelative, refuseWritesIntoRewritten } from './tables.js';
-import { allTags, TABLE_TAGS } from './tags.js';
+import { allTags } from './tags.js';
 import { WordUse } from './word-use.js';
 
 /** What stays in one REL/RELA table: the entries RELR cannot hold, in their order. */

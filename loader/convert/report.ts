@@ -12,7 +12,7 @@ function listBases(bases: readonly bigint[]): string {
 }
 
 /** The table sizes before and after, the saving, the proof and the notes: what both commands print. */
-export function renderReport(file: string, conversion: Conversion): string {
+export function renderConversion(file: string, conversion: Conversion): string {
   const { command } = conversion;
   if (!conversion.changed) return `${file}: nothing to ${command}: ${conversion.unchangedBecause}\n`;
   const before = totalBytes(conversion.before);

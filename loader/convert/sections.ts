@@ -4,9 +4,6 @@ import { refuse } from './errors.js';
 
 type Fields = Omit<SectionHeaderFields, 'nameOffset'>;
 
-/** sh_flags SHF_ALLOC (gABI). */
-export const SHF_ALLOC = 2n;
-
 /** A change to one section header; `name` is looked up in (or added to) the section name table. */
 type SectionChange = Partial<Fields> & { readonly name?: string };
 

@@ -1,4 +1,15 @@
-import { type ElfFile, hex, type RelocationTable, SHT_DYNSYM, SHT_NULL, SHT_REL, SHT_RELA, SHT_RELR } from '../../elf/index.js';
+import {
+  type ElfFile,
+  hex,
+  type RelocationTable,
+  SHF_ALLOC,
+  SHT_DYNSYM,
+  SHT_NULL,
+  SHT_REL,
+  SHT_RELA,
+  SHT_RELR,
+  TABLE_TAGS,
+} from '../../elf/index.js';
 import { type Plan, plan } from '../model/index.js';
 import { type Conversion, refuseTextRelocations, SOURCE_RELR, tableSizes } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
@@ -9,9 +20,9 @@ import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { type NewSegment, placeNewSegment, writeNewSegment } from './new-segment.js';
 import { PatchedFile } from './patched-file.js';
 import { relativeInfo } from './relocation-info.js';
-import { SectionEdits, SHF_ALLOC, sectionAt } from './sections.js';
+import { SectionEdits, sectionAt } from './sections.js';
 import { entryIsRelative, refuseWritesIntoRewritten, tableOf } from './tables.js';
-import { allTags, TABLE_TAGS, tagName } from './tags.js';
+import { allTags, tagName } from './tags.js';
 import { WordUse } from './word-use.js';
 
 export interface UnpackOptions {

@@ -1,4 +1,4 @@
-import { AddressNames, ElfError, hex, type SymbolName } from '../../elf/index.js';
+import { AddressNames, ElfError, type ElfFile, hex, type SymbolName } from '../../elf/index.js';
 import { apply, describeSource, finalWriteIndexes, type Image, imageFor, joinWord, type Plan, readImageWord } from '../model/index.js';
 
 /**
@@ -115,11 +115,25 @@ export function countByKind(differences: readonly Difference[]): Record<Differen
   return counts;
 }
 
+const namesOfFiles = new WeakMap<ElfFile, AddressNames>();
+
+/** A file's symbol and section names, read once however many comparisons name its words. */
+function addressNamesOf(plan: Plan): AddressNames {
+  let names = namesOfFiles.get(plan.elf);
+  if (names === undefined) {
+    names = new AddressNames(plan.elf.reader, plan.elf.sectionHeaders);
+    namesOfFiles.set(plan.elf, names);
+  }
+  return names;
+}
+
 /** Words of the plan, the file and the snapshot at one layout offset, and their classification. */
 class ComparisonContext {
-  private readonly names: AddressNames;
-  private readonly original: Image;
-  private readonly writers = new Map<number, string[]>();
+  // Built only once a word differs: most comparisons find none, and a big plan's writer map and
+  // symbol names cost more than comparing its words.
+  private namesCache: AddressNames | undefined;
+  private originalCache: Image | undefined;
+  private writersCache: Map<number, string[]> | undefined;
   private readonly mask: bigint;
   /** The snapshot's ranges placed at layout offsets; the one that answered last is tried first. */
   private readonly ranges: { readonly start: number; readonly bytes: Uint8Array }[];
@@ -130,8 +144,6 @@ class ComparisonContext {
     private readonly snapshot: MemorySnapshot,
     private readonly expected: Image,
   ) {
-    this.names = new AddressNames(plan.elf.reader, plan.elf.sectionHeaders);
-    this.original = imageFor(plan);
     this.mask = (1n << BigInt(plan.layout.wordSize * 8)) - 1n;
     const { start, size } = plan.layout;
     this.ranges = snapshot.segments
@@ -141,13 +153,31 @@ class ComparisonContext {
         const skip = segment.vaddr < start ? Number(start - segment.vaddr) : 0;
         return { start: Number(segment.vaddr - start) + skip, bytes: segment.bytes.subarray(skip) };
       });
-    const { count, targets, sources, entries } = plan.writes;
-    for (let i = 0; i < count; i++) {
-      const target = targets[i] as number;
-      const list = this.writers.get(target) ?? [];
-      list.push(describeSource(sources[i] as number, entries[i] as number));
-      this.writers.set(target, list);
+  }
+
+  private get names(): AddressNames {
+    this.namesCache ??= addressNamesOf(this.plan);
+    return this.namesCache;
+  }
+
+  private get original(): Image {
+    this.originalCache ??= imageFor(this.plan);
+    return this.originalCache;
+  }
+
+  private get writers(): Map<number, string[]> {
+    if (this.writersCache === undefined) {
+      const writers = new Map<number, string[]>();
+      const { count, targets, sources, entries } = this.plan.writes;
+      for (let i = 0; i < count; i++) {
+        const target = targets[i] as number;
+        const list = writers.get(target) ?? [];
+        list.push(describeSource(sources[i] as number, entries[i] as number));
+        writers.set(target, list);
+      }
+      this.writersCache = writers;
     }
+    return this.writersCache;
   }
 
   differenceAt(offset: number): Difference | undefined {

@@ -1,11 +1,21 @@
 /**
- * RELR words for sorted word-aligned addresses, exactly as lld's RelrSection::updateAllocSize
- * writes them (generic-ABI SHT_RELR proposal): an address entry relocates its word, then each
+ * RELR words for sorted, word-aligned addresses, exactly as lld's RelrSection::updateAllocSize
+ * (lld/ELF/SyntheticSections.cpp) writes them: an address entry relocates its word, then each
  * bitmap (least significant bit 1) relocates the following 63 (ELF32: 31) words, one bit each,
- * until no address falls in the next bitmap's range. A duplicate address starts a new address
- * entry, so it is relocated twice, as a REL table listing it twice would.
+ * until no address falls in the next bitmap's range. lld only hands it aligned addresses (an
+ * unaligned relative relocation stays in REL/RELA). A repeated address starts a new address entry,
+ * so it is relocated twice, as a REL table listing it twice would. lld pads a table that shrank
+ * between layout passes with empty bitmaps; this is the table of one pass, without padding.
  */
 export function encodeRelr(addresses: readonly bigint[], wordSize: 4 | 8): bigint[] {
+  const w = BigInt(wordSize);
+  const limit = 1n << BigInt(wordSize * 8);
+  addresses.forEach((address, i) => {
+    if (address % w !== 0n || address < 0n || address >= limit) {
+      throw new RangeError(`encodeRelr: 0x${address.toString(16)} is not a ${wordSize}-byte aligned ELF${wordSize * 8} address`);
+    }
+    if (i > 0 && address < (addresses[i - 1] as bigint)) throw new RangeError('encodeRelr: addresses must be sorted');
+  });
   const words: bigint[] = [];
   // Addresses further apart than a bitmap reaches never share an entry, so runs split at gaps too
   // wide for exact doubles encode the same on their own.
@@ -23,9 +33,9 @@ export function encodeRelr(addresses: readonly bigint[], wordSize: 4 | 8): bigin
 }
 
 /**
- * The same encoding for addresses given as `start` plus sorted offsets below 2^53, so that a
- * table of a million relocations is encoded without a bigint per address: only the entries
- * written are bigints.
+ * The same encoding for addresses given as `start` plus sorted, word-aligned offsets below 2^53,
+ * so that a table of a million relocations is encoded without a bigint per address: only the
+ * entries written are bigints.
  */
 export function encodeRelrOffsets(start: bigint, offsets: ArrayLike<number>, wordSize: 4 | 8): bigint[] {
   const bits = wordSize * 8 - 1;
@@ -39,6 +49,7 @@ export function encodeRelrOffsets(start: bigint, offsets: ArrayLike<number>, wor
     i++;
     for (;;) {
       // Bits 0..30 and 31..62 of the bitmap, before the shift that makes room for the marker bit.
+      // lld takes the distance unsigned: an address below `base` (a repeated one) is too far.
       let low = 0;
       let high = 0;
       for (; i < count; i++) {
