@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { finalWrites, imageFor, plan } from 'piekit';
+import { auditBytes, finalWrites, imageFor, plan } from 'piekit';
 import { type Arch, archByName, decodeRelr, readElf, readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand } from './support/environment.js';
@@ -125,5 +125,10 @@ describe.each(targets)('a RELR table that starts with a bitmap, as %s', (name) =
     const table = readRelocationInfo(elf).tables.find((candidate) => candidate.kind === 'relr');
     if (table === undefined) throw new Error('the file has no RELR table');
     expect(decodeRelr(elf.reader, table).map((address) => address.address)).toEqual(expected);
+    // audit flags such a table and names the relocator that refuses it.
+    const report = auditBytes(bytes, `${name}-bitmap-first`, { runtimes: ['spec', 'elfldltl'] });
+    expect(report.hazards.map((hazard) => [hazard.id, hazard.severity])).toContainEqual(['relr-leading-bitmap', 'error']);
+    const elfldltl = report.runtimes.find((runtime) => runtime.runtime === 'elfldltl');
+    if (elfldltl?.status !== 'unsupported') expect(elfldltl?.status).toBe('refuses');
   });
 });

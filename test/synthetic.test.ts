@@ -18,7 +18,12 @@ import { DT_MIPS_LOCAL_GOTNO, DT_PLTGOT, EM_MIPS, EM_SPARCV9, knownTypes } from 
 import { encodeWords, rInfo, type Target, type Written, writeElf } from './synthetic/elf-writer.js';
 import { decodeRelrSpec } from './synthetic/relr-spec.js';
 
-/** ARCv2 and ARCompact: README.md's arc row takes both, and both add the base to the RELA word. */
+/**
+ * ARCv2 and ARCompact: README.md's arc row takes both, and both add the base to the RELA word.
+ * No ARC emulator runs here, so the oracle is glibc's own code, sysdeps/arc/dl-machine.h (2.36),
+ * elf_machine_rela: `if (r_type == R_ARC_RELATIVE) *reloc_addr += map->l_addr;` with r_addend
+ * unused, because GNU ld writes the link-time address into the word and a section-relative addend.
+ */
 const EM_ARC = [195, 93];
 const DATA = 0x20000n;
 const GOT_WORDS = 4;

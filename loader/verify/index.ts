@@ -33,6 +33,7 @@ export {
   type WireEvent,
   wireAction,
 } from './gdb-remote.js';
+export { type LiveOutcome, type LiveRunRequest, runToStopPoint } from './live-run.js';
 export { RANDOM_BASE_RANGES, randomBase } from './load-bases.js';
 export { launchQemuSession, type QemuSession, QemuSessionError, type QemuSessionOptions, withQemuSession } from './qemu-session.js';
 export type { Afterwards, ComparedWords, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';

@@ -1,6 +1,7 @@
 import type { ElfFile } from '../../elf/index.js';
 import { hex } from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
+import { LOADER_STATUS } from '../userland/index.js';
 import { checkBase } from './base-check.js';
 import type { MemorySnapshot } from './compare.js';
 import { type GdbRemoteClient, GdbRemoteError, type StopReply } from './gdb-remote.js';
@@ -12,9 +13,6 @@ import { wholeFile, withTrap } from './trap-copy.js';
 
 /** How long a program let run on from its stop point may take to end: a wrong relocation crashes soon. */
 export const RUN_ON_LIMIT_MS = 5_000;
-
-/** native/loader/status.h: the base asked for is mapped already, or the system offered another. */
-export const LOADER_BASE_TAKEN = 107;
 
 export interface LiveRunRequest {
   readonly elf: ElfFile;
@@ -100,7 +98,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
       // The output is complete once qemu is gone.
       await Promise.race([session.exited, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       // The program may exit with 107 too; the loader says why on stderr.
-      const taken = request.base !== undefined && reply.status === LOADER_BASE_TAKEN && session.stderr.includes('base taken');
+      const taken = request.base !== undefined && reply.status === LOADER_STATUS.baseTaken && session.stderr.includes('base taken');
       return taken ? { kind: 'base taken', base } : { kind: 'exited', base, status: reply.status, stderr: session.stderr };
     }
     if (reply.kind === 'terminated') return { kind: 'terminated', base, signal: reply.signal };

@@ -2,11 +2,11 @@ import { AddressNames, type ElfFile, hex } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
 import { EnvironmentError } from '../environment.js';
 import { type Plan, plan } from '../model/index.js';
-import { loaderFor, requireEmulator } from '../userland/index.js';
+import { LOADER_STATUS, loaderFor, requireEmulator } from '../userland/index.js';
 import type { Comparison } from './compare.js';
 import { buildReport, comparedRun, comparePlanned, wordMask } from './compare-run.js';
 import { VerifyInputError } from './errors.js';
-import { type Afterwards, type LiveOutcome, LOADER_BASE_TAKEN, runToStopPoint } from './live-run.js';
+import { type Afterwards, type LiveOutcome, runToStopPoint } from './live-run.js';
 import { RANDOM_BASE_TRIES, randomBase } from './load-bases.js';
 import type { RunEnd, VerifyReport, VerifyRun } from './report.js';
 import { gdbSignalName } from './signals.js';
@@ -75,7 +75,7 @@ async function verifyOnce(context: RunContext): Promise<VerifyRun> {
     if (outcome.kind !== 'base taken') return toRun(context, outcome, comparison);
     if (options.base !== 'random') {
       throw new VerifyInputError(
-        `base ${hex(outcome.base)} is taken under ${context.qemu} (the loader exited with ${LOADER_BASE_TAKEN}): choose another`,
+        `base ${hex(outcome.base)} is taken under ${context.qemu} (the loader exited with ${LOADER_STATUS.baseTaken}): choose another`,
       );
     }
   }
