@@ -1,13 +1,15 @@
 /**
  * Conversions that real C runtimes run: glibc 2.36's static-PIE startup applies RELR, so a packed
- * glibc static-PIE runs as the original does; Debian's musl 1.2.3 ignores DT_RELR, so its static-PIE
- * linked with -z pack-relative-relocs crashes, and unpacked it runs as the RELA build does.
+ * glibc static-PIE runs as the original does and its relocator leaves every planned word as planned;
+ * Debian's musl 1.2.3 ignores DT_RELR, so its static-PIE linked with -z pack-relative-relocs
+ * crashes, and unpacked it runs as the RELA build does, verifies, and audit calls it safe under
+ * musl-1.2.3.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { convertFile, pack, readElfFile, unpack } from 'piekit';
+import { auditFile, convertFile, formatReport, pack, readElfFile, unpack, verifyRunning } from 'piekit';
 import { readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
@@ -57,6 +59,9 @@ describe('C runtimes', () => {
     expect(original.stdout).toBe('gamma 2 argument probe');
     expect(converted.stdout).toBe(original.stdout);
     expect(converted.exitCode).toBe(original.exitCode);
+    const report = await verifyRunning(packed);
+    expect(formatReport(report)).toMatch(/^\S+: (\d+)\/\1 planned words as planned/);
+    expect(report.verified).toBe(true);
   });
 
   it('a musl static-PIE linked with -z pack-relative-relocs crashes; unpacked, it prints what the RELA build prints', {
@@ -107,5 +112,9 @@ describe('C runtimes', () => {
     expect(expected.stdout).toBe('gamma 2 argument probe');
     expect(converted.stdout).toBe(expected.stdout);
     expect(converted.exitCode).toBe(expected.exitCode);
+    expect((await verifyRunning(unpacked)).verified).toBe(true);
+    const before = auditFile(relr, { runtimes: ['musl-1.2.3'] }).runtimes[0];
+    const after = auditFile(unpacked, { runtimes: ['musl-1.2.3'] }).runtimes[0];
+    expect([before?.status, after?.status]).toEqual(['breaks', 'safe']);
   });
 });
