@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { archByName } from 'piekit/elf';
+import { archByName, architectures } from 'piekit/elf';
 import {
   decodePayload,
   encodePacket,
@@ -30,39 +30,16 @@ import {
   wireAction,
   withQemuSession,
 } from 'piekit/verify';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'dist/loader/cli/main.js');
 
-/** piekit architecture, its qemu-user emulator. */
-const ARCHITECTURES: ReadonlyArray<readonly [string, string]> = [
-  ['x86', 'qemu-i386'],
-  ['x86_64', 'qemu-x86_64'],
-  ['arm', 'qemu-arm'],
-  ['thumb', 'qemu-arm'],
-  ['armeb', 'qemu-armeb'],
-  ['thumbeb', 'qemu-armeb'],
-  ['aarch64', 'qemu-aarch64'],
-  ['aarch64_be', 'qemu-aarch64_be'],
-  ['riscv32', 'qemu-riscv32'],
-  ['riscv64', 'qemu-riscv64'],
-  ['mips', 'qemu-mips'],
-  ['mipsel', 'qemu-mipsel'],
-  ['mips64', 'qemu-mips64'],
-  ['mips64el', 'qemu-mips64el'],
-  ['powerpc', 'qemu-ppc'],
-  ['powerpc64', 'qemu-ppc64'],
-  ['powerpc64le', 'qemu-ppc64le'],
-  ['s390x', 'qemu-s390x'],
-  ['loongarch64', 'qemu-loongarch64'],
-  ['hexagon', 'qemu-hexagon'],
-  ['m68k', 'qemu-m68k'],
-  ['sparc', 'qemu-sparc'],
-  ['sparc64', 'qemu-sparc64'],
-];
+/** piekit architecture, its qemu-user emulator: every architecture record with one. */
+const ARCHITECTURES: ReadonlyArray<readonly [string, string]> = architectures.flatMap((arch) =>
+  arch.emulator === undefined ? [] : [[arch.name, arch.emulator.command] as const],
+);
 
 // ---------------------------------------------------------------------------------------------
 // A small ELF reader of its own, so that this file does not depend on the rest of the tree.
@@ -517,22 +494,18 @@ int main(int argc, char **argv)
     // directory, and still end that process by SIGINT.
     const out = path.join(work, 'signal');
     await mkdir(out);
-    for (const name of ['gdb-remote', 'qemu-session']) {
-      const text = await readFile(path.join(ROOT, 'loader/verify', `${name}.ts`), 'utf8');
-      const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
-      await writeFile(path.join(out, `${name}.js`), js.outputText);
-    }
-    await writeFile(path.join(out, 'package.json'), '{"type": "module"}');
+    // The built package (scripts/setup builds dist/), as a program using it would import it.
+    const built = path.join(ROOT, 'dist', 'loader', 'verify', 'index.js');
     await writeFile(
-      path.join(out, 'main.js'),
-      `import { launchQemuSession } from './qemu-session.js';
+      path.join(out, 'main.mjs'),
+      `import { launchQemuSession } from ${JSON.stringify(built)};
 const session = await launchQemuSession({ qemu: 'qemu-x86_64', program: ${JSON.stringify(program)}, args: ['spin'] });
 session.client.continue({ timeoutMs: 60000 }).catch(() => {});
 console.log(JSON.stringify({ pid: session.child.pid, directory: session.directory }));
 setInterval(() => {}, 1000);
 `,
     );
-    const child = spawn(process.execPath, [path.join(out, 'main.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [path.join(out, 'main.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       let text = '';
       child.stdout.on('data', (chunk: Buffer) => {

@@ -1,3 +1,4 @@
+import { wordHalves } from '../../elf/index.js';
 import { createImage, type Image, type LoadSegment, splitWord, TWO_32 } from '../model/index.js';
 import type { MemorySnapshot } from '../verify/compare.js';
 import type { FileContext } from './file-context.js';
@@ -24,8 +25,7 @@ function applyWrites(run: Runs, image: Image, base: bigint): void {
   const [baseLow, baseHigh] = splitWord(base);
   const { count, targets, kinds, addendLow, addendHigh } = run.writes;
   const { view, little, origin } = image;
-  const lowAt = w === 8 && !little ? 4 : 0;
-  const highAt = w === 8 && !little ? 0 : 4;
+  const { lowAt, highAt } = wordHalves(w, little);
   for (let i = 0; i < count; i++) {
     const at = (targets[i] as number) - origin;
     const kind = kinds[i] as number;
