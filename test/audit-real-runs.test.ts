@@ -19,6 +19,7 @@ import { architectures, type ElfFile, readElfFile, sampleFormats } from 'piekit/
 import { buildProgram } from 'piekit/toolchain';
 import { launchQemuSession, runSample } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
 import { SEED_RELR_FLAGS } from './support/variants.js';
 
@@ -159,28 +160,9 @@ describe('musl-1.2.3 equals Debian musl 1.2.3 at its fault', () => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const musl = '/usr/lib/x86_64-linux-musl';
     const source = join(work, 'musl.c');
     await writeFile(source, PROGRAM);
-    const object = join(work, 'musl.o');
-    const program = join(work, 'musl-relr');
-    await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object]);
-    const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
-    // Debian's musl-gcc specs do not handle -static-pie: rcrt1.o linked by hand, as musl's own wrapper would.
-    await execa('gcc', [
-      '-static-pie',
-      '-nostdlib',
-      '-Wl,-z,pack-relative-relocs',
-      '-o',
-      program,
-      `${musl}/rcrt1.o`,
-      `${musl}/crti.o`,
-      object,
-      `-L${musl}`,
-      '-lc',
-      libgcc,
-      `${musl}/crtn.o`,
-    ]);
+    const program = await linkMuslStaticPie(source, join(work, 'musl-relr'), ['-Wl,-z,pack-relative-relocs']);
     const { elf, base, read } = await stoppedMemory(program, async (_elf, client) => {
       const stop = await client.continue({ timeoutMs: 30_000 });
       // SIGSEGV: the first call through a pointer musl 1.2.3 left unrelocated.

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { auditFile, convertFile, formatReport, pack, readElfFile, unpack, verifyRunning } from 'piekit';
 import { readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 
 const PROGRAM = `#include <stdio.h>
@@ -69,39 +70,8 @@ describe('C runtimes', () => {
   }, async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    const musl = '/usr/lib/x86_64-linux-musl';
-    const object = join(directory, 'program-musl.o');
-    expect((await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object], { reject: false })).exitCode).toBe(0);
-    const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
-    // Debian's musl-gcc specs do not handle -static-pie: link rcrt1.o by hand as musl's own wrapper would.
-    const link = async (output: string, extra: readonly string[]) =>
-      execa(
-        'gcc',
-        [
-          '-static-pie',
-          '-nostdlib',
-          '-o',
-          output,
-          `${musl}/rcrt1.o`,
-          `${musl}/crti.o`,
-          object,
-          `-L${musl}`,
-          '-lc',
-          libgcc,
-          `${musl}/crtn.o`,
-          ...extra,
-        ],
-        { reject: false, all: true },
-      );
-    const rela = join(directory, 'musl-rela');
-    const relr = join(directory, 'musl-relr');
-    for (const [output, extra] of [
-      [rela, []],
-      [relr, ['-Wl,-z,pack-relative-relocs']],
-    ] as const) {
-      const linked = await link(output, extra);
-      expect(linked.exitCode, linked.all).toBe(0);
-    }
+    const rela = await linkMuslStaticPie(source, join(directory, 'musl-rela'));
+    const relr = await linkMuslStaticPie(source, join(directory, 'musl-relr'), ['-Wl,-z,pack-relative-relocs']);
     expect(kinds(relr)).toEqual(['relr']);
     const crashed = await run(relr);
     expect(crashed.signal).toBe('SIGSEGV');

@@ -12,6 +12,7 @@ import { readElf, readElfFile } from 'piekit';
 import { architectures, hostArch, sampleFormats } from 'piekit/elf';
 import { checkLoaderBase, LoaderRefusalError, loaderFor, modelLoad, validateForLoader } from 'piekit/userland';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { PF_W } from './support/gabi.js';
 import { Patch, type Phdr, shapeOf, spareHeader } from './support/mutate.js';
@@ -131,21 +132,10 @@ int main(int argc, char **argv) {
 
   it('musl prints and exits as under the kernel, at a chosen base', { timeout: 120_000 }, async (context) => {
     requireX86_64Host(context);
-    const musl = '/usr/lib/x86_64-linux-musl';
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     const source = join(directory, 'program.c');
     await writeFile(source, program);
-    const object = join(directory, 'program-musl.o');
-    const file = join(directory, 'musl');
-    // Debian's musl-gcc specs do not handle -static-pie: link rcrt1.o by hand as musl's own wrapper would.
-    expect((await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object], { reject: false })).exitCode).toBe(0);
-    const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
-    const link = await execa(
-      'gcc',
-      ['-static-pie', '-nostdlib', '-o', file, `${musl}/rcrt1.o`, `${musl}/crti.o`, object, `-L${musl}`, '-lc', libgcc, `${musl}/crtn.o`],
-      { reject: false, all: true },
-    );
-    expect(link.exitCode, link.all).toBe(0);
+    const file = await linkMuslStaticPie(source, join(directory, 'musl'));
     const env = { PIEKIT_PROBE: 'probe' };
     const kernel = await execa(file, [], { reject: false, env });
     const loaded = await execa(PIEKIT[0] as string, [...PIEKIT.slice(1), 'run', file, '--base', '0x200000000000'], { reject: false, env });

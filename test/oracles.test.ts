@@ -17,6 +17,7 @@ import { execa } from 'execa';
 import { plan, readElfFile } from 'piekit';
 import { chooseStopPoint, comparePlannedWords, type MemorySnapshot, runToStopPoint, SymbolTable } from 'piekit/verify';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 import { DT_RELASZ } from './support/gabi.js';
 import { Patch, shapeOf } from './support/mutate.js';
@@ -45,25 +46,7 @@ beforeAll(async () => {
   await writeFile(source, PROGRAM);
   programs.glibc = join(directory, 'glibc');
   await execa('gcc', ['-static-pie', '-O2', source, '-o', programs.glibc]);
-  const musl = '/usr/lib/x86_64-linux-musl';
-  const object = join(directory, 'program-musl.o');
-  programs.musl = join(directory, 'musl');
-  await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object]);
-  const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
-  // Debian's musl-gcc specs do not handle -static-pie: rcrt1.o is linked by hand, as musl's own wrapper would.
-  await execa('gcc', [
-    '-static-pie',
-    '-nostdlib',
-    '-o',
-    programs.musl,
-    `${musl}/rcrt1.o`,
-    `${musl}/crti.o`,
-    object,
-    `-L${musl}`,
-    '-lc',
-    libgcc,
-    `${musl}/crtn.o`,
-  ]);
+  programs.musl = await linkMuslStaticPie(source, join(directory, 'musl'));
 }, 120_000);
 
 async function requireTools(context: TestContext): Promise<void> {

@@ -12,6 +12,7 @@ import { execa } from 'execa';
 import { archByName } from 'piekit/elf';
 import { type VerifyReport, verifyCore, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { notApplicable, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 
 const PROGRAM = `#include <stdio.h>
@@ -45,7 +46,7 @@ async function build(command: string, args: readonly string[]): Promise<void> {
 
 const muslBuilds = new Map<string, Promise<string>>();
 
-/** Debian's musl-gcc specs do not handle -static-pie: rcrt1.o is linked by hand, as musl's own wrapper would. */
+/** The musl static-PIEs of the program, built once each. */
 async function buildMusl(context: TestContext, output: string, flags: readonly string[]): Promise<string> {
   requireX86_64Host(context);
   await requireCommand(context, 'musl-gcc', 'musl-tools');
@@ -59,25 +60,7 @@ async function buildMusl(context: TestContext, output: string, flags: readonly s
 }
 
 async function linkMusl(output: string, flags: readonly string[]): Promise<string> {
-  const object = join(directory, `${output}.o`);
-  await build('musl-gcc', ['-O2', '-fPIE', '-c', 'program.c', '-o', object]);
-  const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
-  const file = join(directory, output);
-  await build('gcc', [
-    '-static-pie',
-    '-nostdlib',
-    ...flags,
-    '-o',
-    file,
-    `${MUSL}/rcrt1.o`,
-    `${MUSL}/crti.o`,
-    object,
-    `-L${MUSL}`,
-    '-lc',
-    libgcc,
-    `${MUSL}/crtn.o`,
-  ]);
-  return file;
+  return linkMuslStaticPie(join(directory, 'program.c'), join(directory, output), flags);
 }
 
 function expectVerified(report: VerifyReport, stopAt: string): void {
