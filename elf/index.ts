@@ -21,7 +21,7 @@ export { ElfError, type ElfErrorCode, hex } from './errors.js';
 export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo } from './file.js';
 export { readElfFile } from './file-source.js';
 export type { ElfHeader } from './header.js';
-export type { ProgramHeader } from './program-headers.js';
+export { PHDR_SIZE, type ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
 export {
@@ -37,5 +37,5 @@ export {
 } from './relocations.js';
 export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
 export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
-export type { SectionHeader } from './section-headers.js';
+export { readString, type SectionHeader, SHDR_SIZE } from './section-headers.js';
 export { AddressNames, type SymbolName } from './symbols.js';

@@ -15,6 +15,7 @@ export interface ProgramHeader {
   readonly align: bigint;
 }
 
+/** Elf32_Phdr and Elf64_Phdr sizes. */
 export const PHDR_SIZE = { 4: 32, 8: 56 } as const;
 
 /** `count` is e_phnum, or section 0's sh_info when e_phnum is PN_XNUM. */

@@ -18,7 +18,8 @@ export interface SectionHeader {
   readonly entsize: bigint;
 }
 
-const SHDR_SIZE = { 4: 40, 8: 64 } as const;
+/** Elf32_Shdr and Elf64_Shdr sizes. */
+export const SHDR_SIZE = { 4: 40, 8: 64 } as const;
 
 /** Section 0 carries the real e_phnum, e_shnum and e_shstrndx when they overflow 16 bits. */
 export interface ExtendedCounts {

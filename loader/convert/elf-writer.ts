@@ -1,35 +1,13 @@
-import type { Endian, WordSize } from '../../elf/index.js';
+import type { Endian, ProgramHeader, SectionHeader, WordSize } from '../../elf/index.js';
 import type { PatchedFile } from './patched-file.js';
 
-/** Sizes of the structures a converter rewrites (gABI), by word size. */
-export const PHDR_SIZE = { 4: 32, 8: 56 } as const;
-export const SHDR_SIZE = { 4: 40, 8: 64 } as const;
+export { PHDR_SIZE, SHDR_SIZE } from '../../elf/index.js';
 
 /** Every field of a program header, in the reader's terms (elf/program-headers.ts). */
-export interface ProgramHeaderFields {
-  readonly type: number;
-  readonly flags: number;
-  readonly offset: bigint;
-  readonly vaddr: bigint;
-  readonly paddr: bigint;
-  readonly filesz: bigint;
-  readonly memsz: bigint;
-  readonly align: bigint;
-}
+export type ProgramHeaderFields = Omit<ProgramHeader, 'index'>;
 
 /** Every field of a section header, with sh_name as its offset into the section name table. */
-export interface SectionHeaderFields {
-  readonly nameOffset: number;
-  readonly type: number;
-  readonly flags: bigint;
-  readonly addr: bigint;
-  readonly offset: bigint;
-  readonly size: bigint;
-  readonly link: number;
-  readonly info: number;
-  readonly addralign: bigint;
-  readonly entsize: bigint;
-}
+export type SectionHeaderFields = Omit<SectionHeader, 'index' | 'name'> & { readonly nameOffset: number };
 
 /** The ELF header fields a converter changes; the others keep their bytes. */
 export type HeaderField = 'phoff' | 'shoff' | 'phnum' | 'shnum';

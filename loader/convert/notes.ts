@@ -1,4 +1,4 @@
-import { DT_NEEDED, DT_NULL, DT_STRSZ, DT_STRTAB, type ElfFile } from '../../elf/index.js';
+import { DT_NEEDED, DT_NULL, DT_STRSZ, DT_STRTAB, type ElfFile, readString } from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
 
 /**
@@ -25,10 +25,4 @@ export function relrNotes(elf: ElfFile, planned: Plan): string[] {
   return [
     "glibc's ld.so (2.36 and later) refuses DT_RELR in an object that needs libc.so.* without a GLIBC_ABI_DT_RELR version dependency, which piekit does not add",
   ];
-}
-
-function readString(table: Uint8Array, offset: number): string {
-  if (offset >= table.length) return '';
-  const end = table.indexOf(0, offset);
-  return Buffer.from(table.buffer, table.byteOffset + offset, (end < 0 ? table.length : end) - offset).toString('latin1');
 }
