@@ -1,8 +1,9 @@
 /**
  * piekit's public API: read an ELF file, plan its self-relocation, apply it at any base, inspect
- * it, and the verification, audit and conversion built on them. Lower floors have subpaths:
+ * it, and the verification, audit and conversion built on them. The floors beneath have subpaths:
  * `piekit/elf` (the reader), `piekit/toolchain` (building), `piekit/userland` (running),
- * `piekit/verify` (memory comparison and its sources).
+ * `piekit/verify` (memory comparison and its sources), `piekit/audit` (runtime models),
+ * `piekit/convert` (the pieces of pack and unpack).
  */
 export { type Arch, type ArchName, ElfError, type ElfErrorCode, type ElfFile, hex, readElf, readElfFile } from '../elf/index.js';
 export {
@@ -55,7 +56,7 @@ export {
   type TableSummary,
 } from './model/index.js';
 export {
-  formatReport,
+  renderVerify,
   reportJson,
   VerifyInputError,
   type VerifyOptions,

@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { auditFile, convertFile, formatReport, pack, readElfFile, unpack, verifyRunning } from 'piekit';
+import { auditFile, convertFile, pack, readElfFile, renderVerify, unpack, verifyRunning } from 'piekit';
 import { readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
@@ -61,7 +61,7 @@ describe('C runtimes', () => {
     expect(converted.stdout).toBe(original.stdout);
     expect(converted.exitCode).toBe(original.exitCode);
     const report = await verifyRunning(packed);
-    expect(formatReport(report)).toMatch(/^\S+: (\d+)\/\1 planned words as planned/);
+    expect(renderVerify(report)).toMatch(/^\S+: (\d+)\/\1 planned words as planned/);
     expect(report.verified).toBe(true);
   });
 

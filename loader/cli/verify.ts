@@ -1,4 +1,4 @@
-import { formatReport, reportJson, VerifyInputError, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
+import { renderVerify, reportJson, VerifyInputError, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
 import { type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
 import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, EXIT_OK, usageError } from './exit-codes.js';
 
@@ -34,7 +34,7 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     if (error instanceof VerifyInputError) throw new CliError(EXIT_INVALID_INPUT, error.message);
     throw error;
   }
-  out.write(values.json === true ? reportJson(report) : formatReport(report));
+  out.write(values.json === true ? reportJson(report) : renderVerify(report));
   return report.verified ? EXIT_OK : EXIT_DIFFERENCE;
 }
 

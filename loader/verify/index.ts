@@ -38,7 +38,7 @@ export { RANDOM_BASE_RANGES, randomBase } from './load-bases.js';
 export { launchQemuSession, type QemuSession, QemuSessionError, type QemuSessionOptions, withQemuSession } from './qemu-session.js';
 export type { Afterwards, ComparedWords, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 export { reportJson } from './report-json.js';
-export { formatReport } from './report-text.js';
+export { renderVerify } from './report-text.js';
 export { RUNTIME_STOPS, type RuntimeStop } from './runtime-stops.js';
 export { chooseStopPoint, type StopPoint } from './stop-point.js';
 export { type SymbolEntry, SymbolTable } from './symbol-table.js';

@@ -4,7 +4,7 @@ import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
 import { describeStop } from './stop-point.js';
 
 /** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
-export function formatReport(report: VerifyReport): string {
+export function renderVerify(report: VerifyReport): string {
   const lines: string[] = [];
   for (const run of report.runs) {
     lines.push(`${report.file}: ${summary(report, run)}`);
