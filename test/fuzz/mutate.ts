@@ -36,7 +36,9 @@ const { values, positionals: files } = parseArgs({
     seed: { type: 'string', default: '1' },
     reached: { type: 'string', default: '1000' },
     out: { type: 'string', default: 'build/fuzz/mutants' },
-    watchdog: { type: 'string', default: '10000' },
+    // A mutant may legitimately take seconds: p_memsz near the 1 GiB image limit makes both engines
+    // build, and the outcome hash read, a 1 GiB image. A hang takes forever.
+    watchdog: { type: 'string', default: '60000' },
     plain: { type: 'boolean', default: false },
   },
   allowPositionals: true,
