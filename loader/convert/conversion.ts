@@ -1,8 +1,8 @@
 import { type ElfFile, hex, readRelocationInfo, type TableKind } from '../../elf/index.js';
 import { type Plan, SOURCES } from '../model/index.js';
-import type { Proof } from './equivalence.js';
+import { type Proof, provePlanned } from './equivalence.js';
 import { refuse } from './errors.js';
-import type { PatchedFile } from './patched-file.js';
+import { PatchedFile } from './patched-file.js';
 
 /** One relocation table as the dynamic section describes it. */
 export interface TableSize {
@@ -25,6 +25,41 @@ export interface Conversion {
   readonly proof: Proof | undefined;
   /** Facts about the result a user should know (runtimes it no longer suits, choices made). */
   readonly notes: readonly string[];
+}
+
+/** Nothing to convert: the output is the input's bytes, and says why. */
+export function unchanged(command: Conversion['command'], elf: ElfFile, before: readonly TableSize[], why: string): Conversion {
+  return {
+    command,
+    changed: false,
+    unchangedBecause: why,
+    output: new PatchedFile(elf, elf.bytes.length),
+    before,
+    after: before,
+    proof: undefined,
+    notes: [],
+  };
+}
+
+/** A converted file, proved equivalent to the one planned before the conversion. */
+export function converted(
+  command: Conversion['command'],
+  planned: Plan,
+  before: readonly TableSize[],
+  output: PatchedFile,
+  notes: readonly string[],
+): Conversion {
+  const after = output.asElf();
+  return {
+    command,
+    changed: true,
+    unchangedBecause: undefined,
+    output,
+    before,
+    after: tableSizes(after),
+    proof: provePlanned(planned, after, output),
+    notes,
+  };
 }
 
 export function tableSizes(elf: ElfFile): TableSize[] {

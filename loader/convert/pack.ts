@@ -1,9 +1,8 @@
 import { type ElfFile, encodeRelrOffsets, hex, type RelocationTable, SHF_ALLOC, SHT_REL, SHT_RELA, SHT_RELR, TABLE_TAGS } from '../../elf/index.js';
 import { joinWord, type LoadSegment, type Plan, plan, SET_BASE_PLUS_ADDEND } from '../model/index.js';
-import { type Conversion, refuseTextRelocations, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, tableSizes } from './conversion.js';
+import { type Conversion, converted, refuseTextRelocations, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
-import { provePlanned } from './equivalence.js';
 import { refuse } from './errors.js';
 import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { relrNotes } from './notes.js';
@@ -54,16 +53,7 @@ export function pack(elf: ElfFile): Conversion {
         : unaligned + shared === 0
           ? 'none of its REL/RELA entries is relative'
           : `none of its relative REL/RELA entries can go to RELR (${unaligned} at unaligned addresses, ${shared} on words other relocations also write)`;
-    return {
-      command: 'pack',
-      changed: false,
-      unchangedBecause: why,
-      output: new PatchedFile(elf, elf.bytes.length),
-      before,
-      after: before,
-      proof: undefined,
-      notes: [],
-    };
+    return unchanged('pack', elf, before, why);
   }
   refuseWritesIntoRewritten(planned, use, tables);
 
@@ -95,7 +85,6 @@ export function pack(elf: ElfFile): Conversion {
   writeDynamic(writer, dynamic);
   sections.write(writer, end);
 
-  const after = output.asElf();
   const keptRelative = remaining.reduce((sum, { relative }) => sum + relative, 0);
   const notes = [...relrNotes(elf, planned)];
   if (keptRelative > 0) {
@@ -103,16 +92,7 @@ export function pack(elf: ElfFile): Conversion {
       `${keptRelative} relative entries stay in REL/RELA: ${unaligned} at unaligned addresses, ${shared} on words other relocations also write`,
     );
   }
-  return {
-    command: 'pack',
-    changed: true,
-    unchangedBecause: undefined,
-    output,
-    before,
-    after: tableSizes(after),
-    proof: provePlanned(planned, after, output),
-    notes,
-  };
+  return converted('pack', planned, before, output, notes);
 }
 
 interface Choice {

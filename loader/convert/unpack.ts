@@ -11,10 +11,9 @@ import {
   TABLE_TAGS,
 } from '../../elf/index.js';
 import { type Plan, plan } from '../model/index.js';
-import { type Conversion, refuseTextRelocations, SOURCE_RELR, tableSizes } from './conversion.js';
+import { type Conversion, converted, refuseTextRelocations, SOURCE_RELR, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
-import { provePlanned } from './equivalence.js';
 import { refuse } from './errors.js';
 import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { type NewSegment, placeNewSegment, writeNewSegment } from './new-segment.js';
@@ -51,16 +50,7 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   const before = tableSizes(elf);
   const relr = tableOf(planned, 'relr');
   if (relr === undefined || relr.count === 0) {
-    return {
-      command: 'unpack',
-      changed: false,
-      unchangedBecause: 'it has no RELR table',
-      output: new PatchedFile(elf, elf.bytes.length),
-      before,
-      after: before,
-      proof: undefined,
-      notes: [],
-    };
+    return unchanged('unpack', elf, before, 'it has no RELR table');
   }
   const format = options.format ?? elf.arch.abiTable;
   const conflicting = planned.info.tables.find((table) => table.kind !== 'relr' && table.kind !== format && table.count > 0);
@@ -114,7 +104,6 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   writeDynamic(writer, dynamic);
   sections.write(writer, end);
 
-  const after = output.asElf();
   const notes: string[] = [];
   if (format !== elf.arch.abiTable) {
     notes.push(
@@ -130,16 +119,7 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
         (place.segment.movesHeaders ? ', which also holds the program header table, moved there to make room for it' : ''),
     );
   }
-  return {
-    command: 'unpack',
-    changed: true,
-    unchangedBecause: undefined,
-    output,
-    before,
-    after: tableSizes(after),
-    proof: provePlanned(planned, after, output),
-    notes,
-  };
+  return converted('unpack', planned, before, output, notes);
 }
 
 /**
