@@ -144,6 +144,19 @@ export interface GdbStub {
   readonly stop: { readonly kind: 'breakpoint' } | { readonly kind: 'trap'; readonly code: string; readonly assembly: string };
 }
 
+/**
+ * A system-call instruction as it lies in code: `size` bytes read in the instruction byte order
+ * as one number, identified by the bits of `mask` equal to `value` (the rest is an immediate the
+ * kernel ignores or reads as the call number), starting at a multiple of `align` bytes.
+ */
+export interface SystemCallEncoding {
+  readonly assembly: string;
+  readonly size: 2 | 4;
+  readonly align: 1 | 2 | 4;
+  readonly mask: number;
+  readonly value: number;
+}
+
 /** Every fact piekit holds about one architecture: ELF, psABI, toolchain, emulator and loader. */
 export interface Arch {
   readonly name: ArchName;
@@ -184,14 +197,21 @@ export interface Arch {
   readonly loaderBases: readonly bigint[];
   /** `process.arch` of a Node host that runs this architecture natively. */
   readonly nodeArch: string | undefined;
+  /** The instructions that enter the kernel: a stop at the first system call breaks on each. */
+  readonly systemCalls: readonly SystemCallEncoding[];
+  /**
+   * The byte order of instructions: the data's, except on AArch64, whose instructions are
+   * little-endian in either data order (Arm ARM, A32/T32 BE8 likewise: see the ELF header's EF_ARM_BE8).
+   */
+  readonly instructionEndian: Endian;
 }
 
 /** Architecture-specific fields of a record; the rest follows from them. */
 type ArchRecord = Omit<
   Arch,
-  'machine' | 'infoLayout' | 'relativeNeedsNullSymbol' | 'localGot' | 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize'
+  'machine' | 'infoLayout' | 'relativeNeedsNullSymbol' | 'localGot' | 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize' | 'instructionEndian'
 > &
-  Partial<Pick<Arch, 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize'>>;
+  Partial<Pick<Arch, 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize' | 'instructionEndian'>>;
 
 const CLANG: readonly Requirement[] = [
   { command: 'clang-19', package: 'clang-19' },
@@ -247,6 +267,37 @@ const BASES_MIPS64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0xfe0
 // MIPS32 user space ends at 2 GiB (0x7fff8000): no base with the top bit set exists there.
 const BASES_MIPS32: readonly bigint[] = [0x7f000000n, 0x70000000n];
 
+// System-call instructions, from each architecture's manual and Linux's entry code.
+const x86Syscall = (assembly: string, value: number): SystemCallEncoding => ({ assembly, size: 2, align: 1, mask: 0xffff, value });
+const X86_SYSCALL = x86Syscall('syscall', 0x050f);
+const X86_INT80 = x86Syscall('int 0x80', 0x80cd);
+const X86_SYSENTER = x86Syscall('sysenter', 0x340f);
+/** A32 `svc #imm24`, condition always. */
+const ARM_SVC: SystemCallEncoding = { assembly: 'svc #n', size: 4, align: 4, mask: 0xff000000, value: 0xef000000 };
+/** T16 `svc #imm8`. */
+const THUMB_SVC: SystemCallEncoding = { assembly: 'svc #n', size: 2, align: 2, mask: 0xff00, value: 0xdf00 };
+const AARCH64_SVC: SystemCallEncoding = { assembly: 'svc #n', size: 4, align: 4, mask: 0xffe0001f, value: 0xd4000001 };
+/** 4 bytes at any halfword: the C extension lets 32-bit instructions start at 2-byte boundaries. */
+const RISCV_ECALL: SystemCallEncoding = { assembly: 'ecall', size: 4, align: 2, mask: 0xffffffff, value: 0x00000073 };
+/** `syscall code`: SPECIAL, function 0x0c, a 20-bit code the kernel ignores. */
+const MIPS_SYSCALL: SystemCallEncoding = { assembly: 'syscall', size: 4, align: 4, mask: 0xfc00003f, value: 0x0000000c };
+/** `sc` and `scv` (Power ISA 3.0, used by glibc on ppc64 when the kernel offers it), any LEV. */
+const PPC_SC: readonly SystemCallEncoding[] = [
+  { assembly: 'sc', size: 4, align: 4, mask: 0xfffff01f, value: 0x44000002 },
+  { assembly: 'scv', size: 4, align: 4, mask: 0xfffff01f, value: 0x44000001 },
+];
+/** `svc I`: the call number, or 0 with the number in r1. */
+const S390_SVC: SystemCallEncoding = { assembly: 'svc n', size: 2, align: 2, mask: 0xff00, value: 0x0a00 };
+const LOONGARCH_SYSCALL: SystemCallEncoding = { assembly: 'syscall code', size: 4, align: 4, mask: 0xffff8000, value: 0x002b0000 };
+/** `trap0(#u8)`, whatever the packet's parse bits. */
+const HEXAGON_TRAP0: SystemCallEncoding = { assembly: 'trap0(#n)', size: 4, align: 4, mask: 0xffc00000, value: 0x54000000 };
+const M68K_TRAP0: SystemCallEncoding = { assembly: 'trap #0', size: 2, align: 2, mask: 0xffff, value: 0x4e40 };
+/** Linux takes `ta 0x10` (32-bit ABI) and `ta 0x6d` (64-bit ABI) on SPARC64, `ta 0x10` on SPARC. */
+const SPARC_TA: readonly SystemCallEncoding[] = [
+  { assembly: 'ta 0x10', size: 4, align: 4, mask: 0xffffffff, value: 0x91d02010 },
+  { assembly: 'ta 0x6d', size: 4, align: 4, mask: 0xffffffff, value: 0x91d0206d },
+];
+
 const RECORDS: readonly ArchRecord[] = [
   {
     name: 'x86_64',
@@ -258,6 +309,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('x86_64-linux-gnu'),
     stub: 'x86_64',
+    systemCalls: [X86_SYSCALL, X86_INT80],
     emulator: qemu('qemu-x86_64'),
     nodeArch: 'x64',
     // Under the kernel itself: 0x7ff000000000 is free there, 0x7f0000000000 may hold libraries' neighbours.
@@ -273,6 +325,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('i386-linux-gnu'),
     stub: 'x86',
+    systemCalls: [X86_INT80, X86_SYSENTER],
     emulator: qemu('qemu-i386'),
     nodeArch: 'ia32',
     loaderBases: BASES_32,
@@ -287,6 +340,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-marm']),
     stub: 'arm',
+    systemCalls: [ARM_SVC],
     emulator: qemu('qemu-arm', ARM_GDB),
     nodeArch: 'arm',
     loaderBases: BASES_32,
@@ -302,6 +356,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armv7a-linux-gnueabihf', ['-static-pie', '-mthumb']),
     stub: 'arm',
+    systemCalls: [THUMB_SVC],
     emulator: qemu('qemu-arm', ARM_GDB),
     loaderBases: BASES_32,
   },
@@ -315,6 +370,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-marm']),
     stub: 'arm',
+    systemCalls: [ARM_SVC],
     emulator: qemu('qemu-armeb', ARM_GDB),
     loaderBases: BASES_32,
   },
@@ -329,6 +385,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('armebv7a-linux-gnueabi', ['-static-pie', '-mthumb']),
     stub: 'arm',
+    systemCalls: [THUMB_SVC],
     emulator: qemu('qemu-armeb', ARM_GDB),
     loaderBases: BASES_32,
   },
@@ -342,6 +399,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('aarch64-linux-gnu'),
     stub: 'aarch64',
+    systemCalls: [AARCH64_SVC],
     emulator: qemu('qemu-aarch64'),
     nodeArch: 'arm64',
     loaderBases: BASES_64,
@@ -356,6 +414,8 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('aarch64_be-linux-gnu'),
     stub: 'aarch64',
+    systemCalls: [AARCH64_SVC],
+    instructionEndian: 'little',
     emulator: qemu('qemu-aarch64_be'),
     loaderBases: BASES_64,
   },
@@ -369,6 +429,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('riscv32-linux-gnu', ['-static-pie', '-march=rv32imac', '-mabi=ilp32']),
     stub: 'riscv',
+    systemCalls: [RISCV_ECALL],
     emulator: qemu('qemu-riscv32'),
     loaderBases: BASES_32,
   },
@@ -382,6 +443,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('riscv64-linux-gnu', ['-static-pie', '-march=rv64imac', '-mabi=lp64']),
     stub: 'riscv',
+    systemCalls: [RISCV_ECALL],
     emulator: qemu('qemu-riscv64'),
     nodeArch: 'riscv64',
     loaderBases: BASES_64,
@@ -396,6 +458,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips-linux-gnu'),
     stub: 'mips',
+    systemCalls: [MIPS_SYSCALL],
     emulator: qemu('qemu-mips', { pc: MIPS_PC(4) }),
     nodeArch: 'mips',
     loaderBases: BASES_MIPS32,
@@ -410,6 +473,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mipsel-linux-gnu'),
     stub: 'mips',
+    systemCalls: [MIPS_SYSCALL],
     emulator: qemu('qemu-mipsel', { pc: MIPS_PC(4) }),
     nodeArch: 'mipsel',
     loaderBases: BASES_MIPS32,
@@ -424,6 +488,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips64-linux-gnuabi64'),
     stub: 'mips64',
+    systemCalls: [MIPS_SYSCALL],
     emulator: qemu('qemu-mips64', { pc: MIPS_PC(8) }),
     loaderBases: BASES_MIPS64,
   },
@@ -437,6 +502,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rel',
     toolchain: clang('mips64el-linux-gnuabi64'),
     stub: 'mips64',
+    systemCalls: [MIPS_SYSCALL],
     emulator: qemu('qemu-mips64el', { pc: MIPS_PC(8) }),
     nodeArch: 'mips64el',
     loaderBases: BASES_MIPS64,
@@ -451,6 +517,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('powerpc-linux-gnu'),
     stub: 'powerpc',
+    systemCalls: PPC_SC,
     emulator: qemu('qemu-ppc'),
     nodeArch: 'ppc',
     loaderBases: BASES_32,
@@ -465,6 +532,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('powerpcle-linux-gnu'),
     stub: 'powerpc',
+    systemCalls: PPC_SC,
     emulator: undefined,
     loaderBases: BASES_32,
   },
@@ -479,6 +547,7 @@ const RECORDS: readonly ArchRecord[] = [
     // ELFv2: the kernel relocates ELFv1 entry descriptors of ET_DYN files itself, a static-PIE cannot.
     toolchain: clang('powerpc64-linux-gnu', ['-static-pie', '-mabi=elfv2']),
     stub: 'powerpc64',
+    systemCalls: PPC_SC,
     emulator: qemu('qemu-ppc64', PPC64_GDB),
     nodeArch: 'ppc64',
     loaderBases: BASES_64,
@@ -493,6 +562,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('powerpc64le-linux-gnu'),
     stub: 'powerpc64',
+    systemCalls: PPC_SC,
     emulator: qemu('qemu-ppc64le', PPC64_GDB),
     nodeArch: 'ppc64',
     loaderBases: BASES_64,
@@ -507,6 +577,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('s390x-linux-gnu'),
     stub: 's390x',
+    systemCalls: [S390_SVC],
     emulator: qemu('qemu-s390x'),
     nodeArch: 's390x',
     loaderBases: BASES_64,
@@ -522,6 +593,7 @@ const RECORDS: readonly ArchRecord[] = [
     // clang-19 enables LSX by default for LoongArch Linux; qemu 7.2 has no LSX (SIGILL on vldi).
     toolchain: clang('loongarch64-linux-gnu', ['-static-pie', '-mno-lsx']),
     stub: 'loongarch',
+    systemCalls: [LOONGARCH_SYSCALL],
     // r0-r31, orig_a0, pc. Its target.xml names documents qemu 7.2 cannot send.
     emulator: qemu('qemu-loongarch64', { pc: { regnum: 33, size: 8, offset: 33 * 8 } }),
     nodeArch: 'loong64',
@@ -538,6 +610,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: clang('loongarch32-linux-gnu'),
     stub: 'loongarch',
+    systemCalls: [LOONGARCH_SYSCALL],
     emulator: undefined,
     pageSize: 0x4000n,
     loaderBases: BASES_32,
@@ -553,6 +626,7 @@ const RECORDS: readonly ArchRecord[] = [
     // clang ignores -static-pie for hexagon and links ET_EXEC.
     toolchain: clang('hexagon-linux-musl', ['-Wl,-pie', '-Wl,--no-dynamic-linker']),
     stub: 'hexagon',
+    systemCalls: [HEXAGON_TRAP0],
     // qemu 7.2's stub has no description for hexagon, refuses `p`, aborts on `g`
     // ("hexagon_gdb_read_register: code should not be reached") and on any breakpoint (its
     // cpu_loop has no case for EXCP_DEBUG), and `M` cannot write read-only pages. trap0(#0xdb),
@@ -581,6 +655,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: gcc('m68k-linux-gnu'),
     stub: 'm68k',
+    systemCalls: [M68K_TRAP0],
     emulator: qemu('qemu-m68k'),
     loaderBases: [0xb0000000n, 0xe0000000n, 0xc0000000n],
   },
@@ -594,6 +669,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     toolchain: gcc('sparc64-linux-gnu'),
     stub: 'sparc64',
+    systemCalls: SPARC_TA,
     // 32 integer registers of 8 bytes, f0-f31 of 4, f32-f62 of 8, then pc.
     emulator: qemu('qemu-sparc64', { pc: { regnum: 80, size: 8, offset: 32 * 8 + 32 * 4 + 16 * 8 } }),
     pageSize: 0x2000n,
@@ -610,6 +686,7 @@ const RECORDS: readonly ArchRecord[] = [
     // Plain -m32 gives EM_SPARC32PLUS, which only qemu-sparc32plus runs; -mcpu=v8 gives EM_SPARC.
     toolchain: gcc('sparc64-linux-gnu', ['-m32', '-mcpu=v8']),
     stub: 'sparc',
+    systemCalls: SPARC_TA,
     // g0-g7, o0-o7, l0-l7, i0-i7, f0-f31, y, psr, wim, tbr, pc: 32-bit each.
     emulator: qemu('qemu-sparc', { pc: { regnum: 68, size: 4, offset: 68 * 4 } }, { [EM_SPARC32PLUS]: 'qemu-sparc32plus' }),
     loaderBases: BASES_32,
@@ -627,6 +704,8 @@ const RECORDS: readonly ArchRecord[] = [
     // (__st_r13_to_r15), which -nostdlib does not link.
     toolchain: gcc('arc-linux-gnu', ['-Wl,--entry=_start', '-mno-millicode']),
     stub: 'arc',
+    // No emulator runs ARC or C-SKY here, so nothing is ever stopped and no encoding could be checked.
+    systemCalls: [],
     emulator: undefined,
     loaderBases: BASES_32,
   },
@@ -641,6 +720,7 @@ const RECORDS: readonly ArchRecord[] = [
     // LLVM 19 in Debian 12 has no C-SKY target and Debian has no cross gcc for it.
     toolchain: undefined,
     stub: 'csky',
+    systemCalls: [],
     emulator: undefined,
     loaderBases: BASES_32,
   },
@@ -659,6 +739,7 @@ function complete(record: ArchRecord): Arch {
     thumb: record.thumb ?? false,
     nodeArch: record.nodeArch,
     pageSize: record.pageSize ?? 0x1000n,
+    instructionEndian: record.instructionEndian ?? record.endian,
   };
 }
 

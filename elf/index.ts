@@ -11,6 +11,7 @@ export {
   type InfoLayout,
   identifyArch,
   type Requirement,
+  type SystemCallEncoding,
   sampleFormats,
   type Toolchain,
 } from './architectures.js';

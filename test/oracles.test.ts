@@ -80,7 +80,7 @@ async function edited(program: string, name: string, tag: bigint, value: bigint,
  */
 async function memoryAfterRelocation(file: string, reading = plan(readElfFile(file))): Promise<MemorySnapshot> {
   const elf = readElfFile(file);
-  const stop = chooseStopPoint(elf.arch, new SymbolTable(elf), undefined, file);
+  const stop = chooseStopPoint(elf, new SymbolTable(elf), undefined, file);
   const outcome = await runToStopPoint({
     elf,
     file,

@@ -107,9 +107,12 @@ describe('the report', () => {
     );
   });
 
-  it('lists each differing word with its address, section, symbol, values and kind, and says where the program went', async (context) => {
+  it('lists each differing word with its address, section, symbol, values and kind, and says where the program went when let run on', async (context) => {
     const file = await program(context, 'x86_64', 'ignore-rela', ['samples/hello.c'], IGNORE_RELA_FLAGS);
-    const result = await piekit([file]);
+    const killed = await piekit([file]);
+    expect(killed.exitCode).toBe(1);
+    expect(killed.stdout).not.toContain('let run on');
+    const result = await piekit([file, '--run-on', '5']);
     expect(result.exitCode).toBe(1);
     const [summary, afterwards, ...words] = result.stdout.trimEnd().split('\n');
     expect(summary).toMatch(
@@ -131,7 +134,13 @@ describe('the report', () => {
     const report = JSON.parse(result.stdout);
     expect(Object.keys(report)).toEqual(['file', 'arch', 'method', 'verified', 'stopPoint', 'plannedWords', 'notChecked', 'runs']);
     expect(report).toMatchObject({ file, arch: 'x86_64', method: 'gdbstub', verified: false, notChecked: [] });
-    expect(report.stopPoint).toEqual({ symbol: 'piekit_after_relocation', vaddr: expect.stringMatching(/^0x[0-9a-f]+$/), chosenBy: 'piekit' });
+    expect(report.stopPoint).toEqual({
+      kind: 'address',
+      symbol: 'piekit_after_relocation',
+      vaddr: expect.stringMatching(/^0x[0-9a-f]+$/),
+      systemCalls: null,
+      chosenBy: 'piekit',
+    });
     const [run] = report.runs;
     expect(Object.keys(run)).toEqual(['base', 'end', 'verified', 'afterwards', 'message', 'compared']);
     expect(run.base).toBe('0x4000000000');
@@ -229,11 +238,11 @@ describe('refusals: one line, status 2', () => {
     await expectRefusal([file], /^piekit: qemu-x86_64 is not installed \(Debian package qemu-user\)/, { PATH: empty });
   });
 
-  it('a stripped program without --stop-at, naming the option; an unknown symbol, naming the closest', async (context) => {
+  it('an address in no executable segment, naming the segments; an unknown symbol, naming the closest', async (context) => {
     await requireCommand(context, 'llvm-strip-19', 'llvm-19');
     const file = await program(context, 'x86_64', 'stripped', ['samples/hello.c']);
     await execa('llvm-strip-19', [file]);
-    await expectRefusal([file], /has no symbol that tells where its relocator is done \(it is stripped\): give the stop with --stop-at SYMBOL\|ADDR/);
+    await expectRefusal([file, '--stop-at', '0x0'], /--stop-at 0x0: .* executes nothing there; its code lies in PT_LOAD \d+ \[0x[0-9a-f]+, 0x[0-9a-f]+\)$/);
     await expectRefusal([await hello(context), '--stop-at', 'mian'], /--stop-at mian: .* has no symbol of that name \(closest: main, /);
   });
 });

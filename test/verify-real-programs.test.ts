@@ -156,7 +156,7 @@ describe('musl 1.2.3 static-PIEs', () => {
 
     it('is stopped when __dls2 is entered, every RELR word unrelocated, and the fault reported when let run on', async (context) => {
       const file = await relrProgram(context);
-      const report = await verifyFile(file);
+      const report = await verifyFile(file, { runOnSeconds: 5 });
       expect(report.runs[0]?.end.reason).toBe('stop point');
       expectRelrUnrelocated(report);
       const afterwards = report.runs[0]?.afterwards;

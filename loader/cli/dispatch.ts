@@ -11,7 +11,7 @@ const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string
   plan: [async () => (await import('./plan.js')).planCommand, 'piekit plan FILE --base ADDR [--json] [--engine ts|native]'],
   verify: [
     async () => (await import('./verify.js')).verifyCommand,
-    'piekit verify FILE [--stop-at SYMBOL|ADDR] [--base ADDR|random [--runs N]] [--timeout S] [--core CORE] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
+    'piekit verify FILE [--stop-at SYMBOL|ADDR|syscall] [--base ADDR|random [--runs N]] [--timeout S] [--run-on S] [--core CORE] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
   ],
   audit: [async () => (await import('./audit.js')).auditCommand, 'piekit audit FILE|DIR... [--runtime NAME]... [--json]'],
   pack: [async () => (await import('./pack.js')).packCommand, 'piekit pack FILE -o OUT [--dry-run]'],

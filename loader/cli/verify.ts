@@ -12,6 +12,7 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     base: { type: 'string' },
     runs: { type: 'string' },
     timeout: { type: 'string' },
+    'run-on': { type: 'string' },
     core: { type: 'string' },
     json: { type: 'boolean' },
     runner: { type: 'string' },
@@ -22,7 +23,7 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
   let report: VerifyReport;
   try {
     if (values.core !== undefined) {
-      const others = (['stop-at', 'base', 'runs', 'timeout', 'runner'] as const).filter((name) => values[name] !== undefined);
+      const others = (['stop-at', 'base', 'runs', 'timeout', 'run-on', 'runner'] as const).filter((name) => values[name] !== undefined);
       if (others.length > 0 || rest.length > 0)
         throw usageError(`--core reads memory from a core file: --${others[0] ?? 'the program arguments'} does not apply`);
       report = await verifyCore(file, values.core, { engine });
@@ -39,7 +40,7 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
 }
 
 function runOptions(
-  values: { 'stop-at'?: string; base?: string; runs?: string; timeout?: string; runner?: string },
+  values: { 'stop-at'?: string; base?: string; runs?: string; timeout?: string; 'run-on'?: string; runner?: string },
   rest: readonly string[],
   engine: VerifyOptions['engine'],
 ): VerifyOptions {
@@ -47,20 +48,22 @@ function runOptions(
   const runs = values.runs === undefined ? undefined : parseCount(values.runs, '--runs');
   if (runs !== undefined && runs > 1 && values.base === undefined)
     throw usageError("--runs needs --base: without the loader every run is the emulator's choice");
-  const timeout = values.timeout === undefined ? undefined : parseSeconds(values.timeout);
+  const timeout = values.timeout === undefined ? undefined : parseSeconds(values.timeout, '--timeout');
+  const runOn = values['run-on'] === undefined ? undefined : parseSeconds(values['run-on'], '--run-on');
   return {
     ...(stopAt === undefined ? {} : { stopAt: /^(0x[0-9a-f]+|[0-9]+)$/i.test(stopAt) ? parseAddress(stopAt, '--stop-at') : stopAt }),
     ...(values.base === undefined ? {} : { base: values.base === 'random' ? 'random' : parseAddress(values.base, '--base') }),
     ...(runs === undefined ? {} : { runs }),
     ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+    ...(runOn === undefined ? {} : { runOnSeconds: runOn }),
     ...(values.runner === undefined ? {} : { runner: values.runner.split(/\s+/).filter((word) => word !== '') }),
     ...(engine === undefined ? {} : { engine }),
     args: rest,
   };
 }
 
-function parseSeconds(text: string): number {
+function parseSeconds(text: string, option: string): number {
   const value = Number(text);
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(value > 0)) throw usageError(`--timeout takes a number of seconds, not '${text}'`);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(value > 0)) throw usageError(`${option} takes a number of seconds, not '${text}'`);
   return value;
 }

@@ -35,6 +35,7 @@ export function buildReport(
   return {
     file,
     arch: elf.arch.name,
+    wordSize: elf.reader.wordSize,
     method,
     stopPoint,
     plannedWords: finalWriteIndexes(planned).length,

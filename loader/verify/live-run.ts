@@ -11,9 +11,6 @@ import { GDB_SIGTRAP } from './signals.js';
 import type { StopPoint } from './stop-point.js';
 import { wholeFile, withTrap } from './trap-copy.js';
 
-/** How long a program let run on from its stop point may take to end: a wrong relocation crashes soon. */
-export const RUN_ON_LIMIT_MS = 5_000;
-
 export interface LiveRunRequest {
   readonly elf: ElfFile;
   readonly file: string;
@@ -32,6 +29,8 @@ export interface LiveRunRequest {
    * it ends (a wrong relocation usually crashes soon after): asked with the memory read.
    */
   readonly runOn?: (snapshot: MemorySnapshot) => boolean;
+  /** How long it may run on (`--run-on SECONDS`); it is killed at the stop otherwise. */
+  readonly runOnMs?: number;
 }
 
 /** How a program ended that was let run on from the stop point. */
@@ -47,6 +46,8 @@ export type LiveOutcome =
       readonly kind: 'stopped';
       readonly base: bigint;
       readonly atStopPoint: boolean;
+      /** Run-time address of the stop reached (for a system-call stop, the call made), when known. */
+      readonly stoppedAt: bigint | undefined;
       readonly signal: number;
       readonly pc: bigint | undefined;
       readonly snapshot: MemorySnapshot;
@@ -68,7 +69,9 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
   const gdb = elf.arch.emulator?.gdb;
   if (gdb === undefined) throw new Error(`no emulator record for ${elf.arch.name}`);
   const deadline = Date.now() + request.timeoutMs;
-  const copy = gdb.stop.kind === 'trap' ? withTrap(elf, stop.vaddr, gdb.stop.code) : undefined;
+  const trapAt = stop.vaddrs[0];
+  if (gdb.stop.kind === 'trap' && (stop.kind !== 'address' || trapAt === undefined)) throw new Error(`${elf.arch.name} stops at one address only`);
+  const copy = gdb.stop.kind === 'trap' ? withTrap(elf, trapAt ?? 0n, gdb.stop.code) : undefined;
   const options: QemuSessionOptions = {
     qemu: request.qemu,
     program: request.file,
@@ -85,8 +88,8 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     // qOffsets names where qemu loaded the program it runs itself; the loader's program is at
     // the base it was given (or nowhere).
     const base = request.base ?? (await client.offsets()).text;
-    const address = (base + stop.vaddr) & mask;
-    if (gdb.stop.kind === 'breakpoint') await client.insertBreakpoint(address);
+    const addresses = new Set(stop.vaddrs.map((vaddr) => (base + vaddr) & mask));
+    if (gdb.stop.kind === 'breakpoint') for (const address of addresses) await client.insertBreakpoint(address);
     let reply: StopReply;
     try {
       reply = await client.continue({ timeoutMs: Math.max(1, deadline - Date.now()) });
@@ -104,19 +107,20 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     if (reply.kind === 'terminated') return { kind: 'terminated', base, signal: reply.signal };
     const pc = gdb.registers ? await client.readProgramCounter() : undefined;
     // A trap written into the code reports SIGTRAP past itself; a breakpoint reports it at its address.
-    const atStopPoint = reply.signal === GDB_SIGTRAP && (gdb.stop.kind === 'trap' || pc === undefined || pc === address);
+    const atStopPoint = reply.signal === GDB_SIGTRAP && (gdb.stop.kind === 'trap' || pc === undefined || addresses.has(pc));
     const snapshot = await readSnapshot(client, plan, base, mask);
     const mismatch = await checkBase(plan, copy ?? wholeFile(elf), base, (at, length) => client.readMemory(at, length).catch(() => undefined));
     if (mismatch !== undefined && mismatch !== 'unchecked') throw new Error(`the program is not at base ${hex(base)}: ${mismatch}`);
     // A trap written into the code has replaced instructions: running on would run garbage.
     const runOn = atStopPoint && gdb.stop.kind === 'breakpoint' && request.runOn?.(snapshot) === true;
-    const afterwards = runOn ? await runToEnd(client, address, Math.min(deadline, Date.now() + RUN_ON_LIMIT_MS), gdb.registers) : undefined;
-    return { kind: 'stopped', base, atStopPoint, signal: reply.signal, pc, snapshot, afterwards };
+    const afterwards = runOn ? await runToEnd(client, addresses, Math.min(deadline, Date.now() + (request.runOnMs ?? 0)), gdb.registers) : undefined;
+    const stoppedAt = atStopPoint && pc !== undefined && addresses.has(pc) ? pc : stop.kind === 'address' ? [...addresses][0] : undefined;
+    return { kind: 'stopped', base, atStopPoint, stoppedAt, signal: reply.signal, pc, snapshot, afterwards };
   });
 }
 
-async function runToEnd(client: GdbRemoteClient, breakpoint: bigint, deadline: number, registers: boolean): Promise<Afterwards> {
-  await client.removeBreakpoint(breakpoint);
+async function runToEnd(client: GdbRemoteClient, breakpoints: ReadonlySet<bigint>, deadline: number, registers: boolean): Promise<Afterwards> {
+  for (const breakpoint of breakpoints) await client.removeBreakpoint(breakpoint);
   const waited = Math.max(1, deadline - Date.now());
   let reply: StopReply;
   try {

@@ -13,7 +13,16 @@ export function reportJson(report: VerifyReport): string {
     arch: report.arch,
     method: report.method,
     verified: report.verified,
-    stopPoint: stop === undefined ? null : { symbol: stop.symbol ?? null, vaddr: hex(stop.vaddr), chosenBy: stop.chosenBy },
+    stopPoint:
+      stop === undefined
+        ? null
+        : {
+            kind: stop.kind,
+            symbol: stop.symbol ?? null,
+            vaddr: stop.kind === 'address' ? optionalHex(stop.vaddrs[0]) : null,
+            systemCalls: stop.kind === 'system call' ? stop.vaddrs.length : null,
+            chosenBy: stop.chosenBy,
+          },
     plannedWords: report.plannedWords,
     notChecked: report.notChecked.map((skip) => ({
       table: skip.table,
@@ -58,7 +67,7 @@ function runJson(run: VerifyRun): unknown {
 function endJson(end: RunEnd): unknown {
   switch (end.reason) {
     case 'stop point':
-      return { reason: end.reason, address: hex(end.address) };
+      return { reason: end.reason, address: optionalHex(end.address) };
     case 'signal':
       return {
         reason: end.reason,

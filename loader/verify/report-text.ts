@@ -1,7 +1,7 @@
 import { hex, type SymbolName } from '../../elf/index.js';
 import type { Difference } from './compare.js';
 import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
-import { describeStop } from './stop-point.js';
+import { describeChoice, describeStop } from './stop-point.js';
 
 /** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
 export function renderVerify(report: VerifyReport): string {
@@ -26,20 +26,26 @@ export function renderVerify(report: VerifyReport): string {
 function summary(report: VerifyReport, run: VerifyRun): string {
   const base = run.base === undefined ? 'base unknown' : `base ${hex(run.base)}`;
   const compared = run.compared;
-  if (compared === undefined) return `nothing compared (${base}, ${describeEnd(report, run.end)})`;
+  if (compared === undefined) return `nothing compared (${base}, ${describeEnd(report, run.end, run.base)})`;
   const what = report.method === 'dump' ? 'words of the writable segments' : 'planned words';
   const counts = Object.entries(compared.counts)
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${kind}`);
   const verdict = compared.differences.length === 0 ? 'verified' : `${compared.differences.length} words differ (${counts.join(', ')})`;
-  return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}; ${base}; ${describeEnd(report, run.end)}`;
+  return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}; ${base}; ${describeEnd(report, run.end, run.base)}`;
 }
 
-function describeEnd(report: VerifyReport, end: RunEnd): string {
-  const stop = report.stopPoint === undefined ? 'the stop point' : describeStop(report.stopPoint);
+function describeEnd(report: VerifyReport, end: RunEnd, base: bigint | undefined = undefined): string {
+  const stopPoint = report.stopPoint;
+  const stop = stopPoint === undefined ? 'the stop point' : describeStop(stopPoint);
   switch (end.reason) {
-    case 'stop point':
-      return `stopped at ${stop}${report.stopPoint === undefined ? '' : `, chosen by ${report.stopPoint.chosenBy}`}`;
+    case 'stop point': {
+      if (stopPoint === undefined) return `stopped at ${stop}`;
+      // The call made, as a link-time address: where it lies in the file.
+      const mask = (1n << BigInt(report.wordSize * 8)) - 1n;
+      const at = end.address === undefined || base === undefined ? undefined : (end.address - base) & mask;
+      return `stopped at ${describeStop(stopPoint, at)}, ${describeChoice(stopPoint)}`;
+    }
     case 'signal':
       return `stopped by ${describeSignal(end)} before reaching ${stop}`;
     case 'exited':

@@ -8,8 +8,8 @@ export type VerifyMethod = 'dump' | 'gdbstub' | 'core';
 
 /** How a run ended, or where it was when its memory was read. */
 export type RunEnd =
-  /** Stopped at the stop point: the relocator is done. */
-  | { readonly reason: 'stop point'; readonly address: bigint }
+  /** Stopped at the stop point (for the first system call, the call made; unknown where registers cannot be read). */
+  | { readonly reason: 'stop point'; readonly address: bigint | undefined }
   /** Stopped by a signal before the stop point (a crash); its memory was compared anyway. */
   | {
       readonly reason: 'signal';
@@ -61,6 +61,8 @@ export interface VerifyRun {
 export interface VerifyReport {
   readonly file: string;
   readonly arch: ArchName;
+  /** The file's word size in bytes. */
+  readonly wordSize: 4 | 8;
   readonly method: VerifyMethod;
   /** Where a running program was stopped (gdbstub only). */
   readonly stopPoint: StopPoint | undefined;

@@ -21,6 +21,8 @@ export interface StoppedRunOptions {
   readonly args?: readonly string[];
   readonly engine?: Engine;
   readonly runner?: readonly string[];
+  /** Seconds a program whose words differ may run on from the stop, to see where it goes; killed at the stop otherwise. */
+  readonly runOnSeconds?: number;
 }
 
 /** The loader's exit statuses for what it refuses before the program runs (native/loader/status.h). */
@@ -33,7 +35,7 @@ export async function verifyStopped(file: string, elf: ElfFile, options: Stopped
   }
   const qemu = await requireEmulator(elf);
   const planned = plan(elf);
-  const stop = chooseStopPoint(elf.arch, new SymbolTable(elf), options.stopAt, file);
+  const stop = chooseStopPoint(elf, new SymbolTable(elf), options.stopAt, file);
   const loader = options.base === undefined ? undefined : await loaderFor(elf.arch.name);
   const context: RunContext = { file, elf, planned, stop, qemu, loader, options, names: new AddressNames(elf.reader, elf.sectionHeaders) };
   const runs: VerifyRun[] = [];
@@ -66,11 +68,14 @@ async function verifyOnce(context: RunContext): Promise<VerifyRun> {
       base,
       args: options.args ?? [],
       timeoutMs: options.timeoutMs,
-      // A program whose words differ is let run on, to report where that takes it.
+      // A program whose words differ may be let run on, to report where that takes it; by default
+      // it is killed at the stop, before a wrong relocation can do anything (ldconfig as root
+      // would rewrite /etc/ld.so.cache).
       runOn: (snapshot) => {
         comparison = comparePlanned(elf, planned, snapshot, engine);
-        return comparison.differences.length > 0;
+        return comparison.differences.length > 0 && options.runOnSeconds !== undefined;
       },
+      runOnMs: (options.runOnSeconds ?? 0) * 1000,
     });
     if (outcome.kind !== 'base taken') return toRun(context, outcome, comparison);
     if (options.base !== 'random') {
@@ -83,11 +88,11 @@ async function verifyOnce(context: RunContext): Promise<VerifyRun> {
 }
 
 function toRun(context: RunContext, outcome: Exclude<LiveOutcome, { kind: 'base taken' }>, compared: Comparison | undefined): VerifyRun {
-  const { elf, planned, stop, options } = context;
+  const { elf, planned, options } = context;
   switch (outcome.kind) {
     case 'stopped': {
       const end: RunEnd = outcome.atStopPoint
-        ? { reason: 'stop point', address: (outcome.base + stop.vaddr) & wordMask(elf) }
+        ? { reason: 'stop point', address: outcome.stoppedAt }
         : signalEnd(context, outcome.base, outcome.signal, outcome.pc);
       const comparison = compared ?? comparePlanned(elf, planned, outcome.snapshot, options.engine ?? 'ts');
       return comparedRun(comparison, end, afterwardsEnd(context, outcome.base, outcome.afterwards));

@@ -22,6 +22,8 @@ export interface VerifyOptions {
   readonly engine?: Engine;
   /** Samples with the dump hook only: the command that runs them (default: the file's emulator, none on the host). */
   readonly runner?: readonly string[];
+  /** Seconds a program whose words differ may run on from the stop, to report where it goes; by default it is killed there. */
+  readonly runOnSeconds?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
