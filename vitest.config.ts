@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { skipCounting } from './test/support/skip-reporter.js';
 
 // Tests import the package by its public names (package.json "exports"); each resolves to the
 // source of the module it names, so no build is needed and no internal path leaks into a test.
@@ -15,13 +16,17 @@ const alias = Object.entries(exports)
   }));
 
 export default defineConfig({
+  plugins: [skipCounting()],
   resolve: { alias },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
-    // Several files build and run the same samples with make; one file at a time keeps them from
-    // writing the same output together. The machine has two cores, which the builds use anyway.
-    fileParallelism: false,
+    // make's samples are built once before any file runs, and every other program through
+    // test/support/samples.ts, so files run in parallel without writing the same output together.
+    globalSetup: ['test/support/global-setup.ts'],
+    // Most of a test's time is a child process (qemu, a compiler, the CLI) that a file awaits one
+    // at a time: three files at once keep both cores busy (vitest's default is one fewer than the cores).
+    maxWorkers: 3,
     hookTimeout: 600_000,
   },
 });

@@ -12,6 +12,7 @@ import { compareSegments, runSample } from 'piekit/verify';
 import { describe, expect, it } from 'vitest';
 import { missing, notApplicable, requireEmulator, requireToolchain } from './support/environment.js';
 import { type MatrixRow, RESULTS, readmeMatrix, renderMatrix } from './support/matrix.js';
+import { makeSamples } from './support/samples.js';
 
 const SAMPLES = ['hello', 'tables', 'many'] as const;
 /** What README.md claims: verified under qemu-user (or natively), and of those, with RELR. */
@@ -57,9 +58,9 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
   describe(arch.name, () => {
     it('builds its samples', { timeout: 300_000 }, async (context) => {
       await requireToolchain(context, arch);
-      const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch.name}`], { reject: false, all: true });
-      row(arch.name).built = make.exitCode === 0 ? 'yes' : 'FAILED';
-      expect(make.exitCode, make.all).toBe(0);
+      const make = await makeSamples(arch.name);
+      row(arch.name).built = make.ok ? 'yes' : 'FAILED';
+      expect(make.ok, make.output).toBe(true);
     });
 
     for (const format of sampleFormats(arch)) {

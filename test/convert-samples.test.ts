@@ -13,7 +13,8 @@ import { execa } from 'execa';
 import { convertFile, pack, readElfFile, unpack } from 'piekit';
 import { type Arch, architectures, readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { notApplicable, requireEmulator } from './support/environment.js';
+import { requireEmulator } from './support/environment.js';
+import { makeSamples, samplePath } from './support/samples.js';
 
 const PIEKIT = ['dist/loader/cli/main.js'];
 const SAMPLES = ['hello', 'tables', 'many'] as const;
@@ -23,12 +24,12 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'piekit-convert-'));
 });
 
-/** A copy of a built sample, built first when it is missing. */
-async function sample(context: TestContext, arch: Arch, name: string): Promise<string> {
-  const built = join('samples', 'out', arch.name, name);
+/** A copy of a built sample, built first when it is missing: a failed build fails the test. */
+async function sample(arch: Arch, name: string): Promise<string> {
+  const built = samplePath(arch.name, name);
   if (!existsSync(built)) {
-    const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch.name}`], { reject: false, all: true });
-    if (make.exitCode !== 0 || !existsSync(built)) notApplicable(context, `${built} could not be built: ${make.all.slice(-400)}`);
+    const make = await makeSamples(arch.name);
+    expect(make.ok && existsSync(built), `${built} could not be built: ${make.output.slice(-600)}`).toBe(true);
   }
   const copy = join(directory, `${arch.name}-${name}`);
   await copyFile(built, copy);
@@ -59,8 +60,8 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
     const converted = new Map<string, string>();
     for (const name of SAMPLES) {
       const packing = `packs ${name}-${arch.abiTable} into RELR, proved equivalent`;
-      it(packing, { timeout: 600_000 }, async (context) => {
-        const input = await sample(context, arch, `${name}-${arch.abiTable}`);
+      it(packing, { timeout: 600_000 }, async () => {
+        const input = await sample(arch, `${name}-${arch.abiTable}`);
         const output = `${input}-packed`;
         const conversion = convertFile(input, output, pack);
         expect(conversion.changed).toBe(true);
@@ -77,12 +78,12 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
 
       const source = hasRelr ? `${name}-relr` : `${name}-${arch.abiTable}, packed,`;
       const unpacking = `unpacks ${source} into ${arch.abiTable.toUpperCase()}, proved equivalent`;
-      it(unpacking, { timeout: 600_000 }, async (context) => {
+      it(unpacking, { timeout: 600_000 }, async () => {
         let input: string;
         if (hasRelr) {
-          input = await sample(context, arch, `${name}-relr`);
+          input = await sample(arch, `${name}-relr`);
         } else {
-          const original = await sample(context, arch, `${name}-${arch.abiTable}`);
+          const original = await sample(arch, `${name}-${arch.abiTable}`);
           input = `${original}-to-unpack`;
           convertFile(original, input, pack);
         }

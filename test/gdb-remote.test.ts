@@ -31,6 +31,7 @@ import {
   withQemuSession,
 } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilerNote } from './support/samples.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -548,7 +549,7 @@ describe('launching qemu', () => {
 });
 
 describe('freestanding samples on every architecture', () => {
-  const samples = new Map<string, string | { skip: string }>();
+  const samples = new Map<string, string | { failed: string }>();
 
   beforeAll(async () => {
     const dir = path.join(work, 'samples');
@@ -564,14 +565,10 @@ describe('freestanding samples on every architecture', () => {
   });
 
   for (const [arch, qemu] of ARCHITECTURES) {
-    it(`${arch} under ${qemu}`, async (context) => {
+    it(`${arch} under ${qemu}`, async () => {
       const sample = samples.get(arch);
-      if (sample === undefined || typeof sample !== 'string') {
-        const reason = sample?.skip ?? 'no sample';
-        console.log(`${arch}: skipped: ${reason}`);
-        context.skip(reason);
-        return;
-      }
+      // A sample that could not be built is a failure, never a skip.
+      if (sample === undefined || typeof sample !== 'string') throw new Error(sample?.failed ?? `no ${arch} sample`);
       const elf = readElf(await readFile(sample));
       // mips, sparc and loongarch64 stubs describe no program counter: the record says where it is.
       const pcFallback = archByName(arch)?.emulator?.gdb.pc;
@@ -586,7 +583,7 @@ describe('freestanding samples on every architecture', () => {
 });
 
 /** The prebuilt hello sample, copied so that a rebuild elsewhere cannot change it under the test. */
-async function obtainSample(arch: string, dir: string): Promise<string | { skip: string }> {
+async function obtainSample(arch: string, dir: string): Promise<string | { failed: string }> {
   const copy = path.join(dir, `hello-${arch}`);
   for (const name of ['hello-rela', 'hello-rel']) {
     const prebuilt = path.join(ROOT, 'samples/out', arch, name);
@@ -599,12 +596,12 @@ async function obtainSample(arch: string, dir: string): Promise<string | { skip:
       // Being rewritten by a build elsewhere: build a private copy instead.
     }
   }
-  if (!existsSync(CLI)) return { skip: `no prebuilt samples/out/${arch}/hello-rel(a) and no ${CLI} to build one` };
+  if (!existsSync(CLI)) return { failed: `no prebuilt samples/out/${arch}/hello-rel(a) and no ${CLI} to build one (scripts/setup builds it)` };
   try {
     await run(process.execPath, [CLI, 'build', path.join(ROOT, 'samples/hello.c'), '--arch', arch, '-o', copy]);
     return copy;
   } catch (error) {
-    return { skip: `building hello for ${arch} failed: ${(error as Error).message.split('\n')[0]}` };
+    return { failed: `building hello for ${arch} failed (${compilerNote(arch)}): ${(error as Error).message}` };
   }
 }
 

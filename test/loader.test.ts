@@ -16,6 +16,7 @@ import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { PF_W } from './support/gabi.js';
 import { Patch, type Phdr, shapeOf, spareHeader } from './support/mutate.js';
+import { makeSamples } from './support/samples.js';
 
 const PIEKIT = ['node', 'dist/loader/cli/main.js'];
 const HOST = hostArch()?.name ?? 'x86_64';
@@ -45,8 +46,8 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
     let built: string | undefined;
     // One build of the samples for all of this architecture's tests.
     beforeAll(async () => {
-      const make = await execa('make', ['--no-print-directory', 'samples', `ARCH=${arch.name}`], { reject: false, all: true });
-      built = make.exitCode === 0 ? undefined : make.all;
+      const make = await makeSamples(arch.name);
+      built = make.ok ? undefined : make.output;
     });
 
     for (const format of sampleFormats(arch)) {
@@ -155,7 +156,8 @@ describe('the loader refuses bad input with its own exit status', () => {
     timeout: 180_000,
   }, async (context) => {
     requireX86_64Host(context);
-    await execa('make', ['--no-print-directory', 'samples', `ARCH=${HOST}`]);
+    const make = await makeSamples(HOST);
+    if (!make.ok) throw new Error(make.output);
     const good = new Uint8Array(await readFile(join('samples', 'out', HOST, 'hello-rela')));
     const shape = shapeOf(good);
     const patch = (): Patch => new Patch(good, shape);
@@ -296,7 +298,8 @@ describe('the loader refuses bad input with its own exit status', () => {
 
 describe('the loader builds the stack the TypeScript model describes', () => {
   it('has the same base, entry, argc and the auxv entries it sets', { timeout: 60_000 }, async () => {
-    await execa('make', ['--no-print-directory', 'samples', `ARCH=${HOST}`]);
+    const make = await makeSamples(HOST);
+    if (!make.ok) throw new Error(make.output);
     const file = join('samples', 'out', HOST, 'tables-relr');
     const base = 0x500000000000n;
     const loader = await loaderFor(HOST);

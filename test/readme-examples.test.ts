@@ -6,10 +6,10 @@
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
 import { buildProgram } from 'piekit/toolchain';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
+import { makeSamples } from './support/samples.js';
 
 const readme = await readFile('README.md', 'utf8');
 const section = readme.slice(readme.indexOf('\n## Library API\n'), readme.indexOf('\n## ', readme.indexOf('\n## Library API\n') + 1));
@@ -20,7 +20,8 @@ const home = process.cwd();
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'piekit-readme-'));
-  await execa('make', ['--no-print-directory', 'samples', 'ARCH=x86_64']);
+  const make = await makeSamples('x86_64');
+  if (!make.ok) throw new Error(make.output);
   await copyFile(resolve('samples/out/x86_64/hello-relr'), join(directory, 'hello'));
   for (const name of ['hello.c', 'check.h']) await copyFile(resolve('samples', name), join(directory, name));
   await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: true, output: join(directory, 'program') });

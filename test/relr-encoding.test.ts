@@ -5,14 +5,15 @@
  * (encoding then decoding gives the addresses back).
  */
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { architectures, decodeRelr, encodeRelr, readElfFile, readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeSamples } from './support/samples.js';
 import { decodeRelrSpec } from './synthetic/relr-spec.js';
 
 describe('encodeRelr gives the words lld wrote', () => {
   beforeAll(async () => {
-    await execa('make', ['--no-print-directory', '-j2', 'samples-all']);
+    const make = await makeSamples();
+    expect(make.ok, make.output).toBe(true);
   }, 1_800_000);
   const packing = architectures.filter((arch) => arch.toolchain?.formats.relr !== undefined);
   for (const arch of packing) {

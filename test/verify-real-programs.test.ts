@@ -4,7 +4,6 @@
  * musl with RELA, and musl with RELR, whose startup ignores DT_RELR: its fault is reported and
  * every word RELR relocates is found unrelocated, in the running program and in its core dumps.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { archByName } from 'piekit/elf';
 import { type VerifyReport, verifyCore, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
-import { notApplicable, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { requireCommand, requireFile, requireX86_64Host, skipTest } from './support/environment.js';
+import { kernelCoreOf } from './support/kernel-core.js';
 
 const PROGRAM = `#include <stdio.h>
 #include <stdlib.h>
@@ -168,13 +168,9 @@ describe('musl 1.2.3 static-PIEs', () => {
     it('is judged the same from a core dumped by the kernel', async (context) => {
       const file = await relrProgram(context);
       const cores = await mkdtemp(join(directory, 'kernel-'));
-      await execa('bash', ['-c', `ulimit -c unlimited; exec ${file}`], { cwd: cores, reject: false });
-      const core = (await readdir(cores)).find((name) => name === 'core' || name.startsWith('core.'));
-      if (core === undefined) {
-        const pattern = existsSync('/proc/sys/kernel/core_pattern') ? (await execa('cat', ['/proc/sys/kernel/core_pattern'])).stdout : 'unknown';
-        notApplicable(context, `the kernel's core_pattern (${pattern}) writes no core file into the working directory here`);
-      }
-      const report = await verifyCore(file, join(cores, core as string));
+      const dumped = await kernelCoreOf(file, cores);
+      if ('unavailable' in dumped) skipTest(context, dumped.unavailable);
+      const report = await verifyCore(file, dumped.core);
       expect(report.method).toBe('core');
       expect(report.runs[0]?.end).toMatchObject({ reason: 'core', signal: 11, signalName: 'SIGSEGV' });
       expectRelrUnrelocated(report);

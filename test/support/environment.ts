@@ -1,9 +1,9 @@
 /**
  * What a test needs from the machine, and what it does when that is missing. In strict mode
  * (PIEKIT_REQUIRE_ALL=1, which CI sets) anything scripts/setup installs must be there: its absence
- * fails the test instead of skipping it. Only what no set-up can provide (an emulator qemu-user 7.2
- * does not have, a compiler Debian 12 does not have, another kind of host) is ever skipped, and
- * every skip carries its reason.
+ * fails the test instead of skipping it. Only what no set-up can provide is ever skipped, every skip
+ * carries its reason, and a strict run accepts one reason only: an architecture qemu-user 7.2 cannot
+ * run (powerpcle, loongarch32, arc).
  */
 import { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -15,16 +15,38 @@ import type { TestContext } from 'vitest';
 
 export const STRICT = process.env.PIEKIT_REQUIRE_ALL === '1';
 
-/** A reason no set-up can remove: the test does not apply here. */
-export function notApplicable(context: TestContext, reason: string): never {
+/** Architectures piekit builds for that qemu-user 7.2 cannot run: the only skips a strict run accepts. */
+export const NO_EMULATOR_ARCHES = ['powerpcle', 'loongarch32', 'arc'] as const;
+const NO_EMULATOR = new RegExp(`^qemu-user 7\\.2 has no emulator for (${NO_EMULATOR_ARCHES.join('|')})$`);
+
+/** Whether a strict run accepts a skip for this reason (the end-of-run reporter asks the same). */
+export function skipAllowedInStrictMode(reason: string | undefined): boolean {
+  return reason !== undefined && NO_EMULATOR.test(reason);
+}
+
+/**
+ * The one way a test skips: with a reason a user would accept. In strict mode
+ * (PIEKIT_REQUIRE_ALL=1) any reason but an architecture qemu-user 7.2 cannot run fails the test
+ * instead; test/support/skip-reporter.ts counts the skips by reason at the end of the run.
+ */
+export function skipTest(context: TestContext, reason: string): never {
+  if (STRICT && !skipAllowedInStrictMode(reason)) {
+    throw new Error(
+      `${reason}: PIEKIT_REQUIRE_ALL=1 lets a test skip only because qemu-user 7.2 has no emulator for ${NO_EMULATOR_ARCHES.join(', ')}`,
+    );
+  }
   console.log(`skipped: ${context.task.name}: ${reason}`);
   return context.skip(reason);
 }
 
+/** A reason no set-up can remove: the test does not apply here (a failure in strict mode unless no emulator exists). */
+export function notApplicable(context: TestContext, reason: string): never {
+  return skipTest(context, reason);
+}
+
 /** Something scripts/setup installs is missing: a failure in strict mode, else a skip saying so. */
 export function missing(context: TestContext, what: string): never {
-  if (STRICT) throw new Error(`${what}: scripts/setup installs it, and PIEKIT_REQUIRE_ALL=1 does not let a test skip for it`);
-  return notApplicable(context, `${what} (scripts/setup installs it)`);
+  return skipTest(context, `${what} (scripts/setup installs it)`);
 }
 
 export async function onPath(command: string): Promise<boolean> {
@@ -62,7 +84,7 @@ export async function requireToolchain(context: TestContext, arch: Arch): Promis
 /** The command prefix that runs the file here (empty on the host); skips only where no emulator exists. */
 export async function requireEmulator(context: TestContext, elf: ElfFile): Promise<string[]> {
   const prefix = emulatorFor(elf);
-  if (prefix === undefined) return notApplicable(context, `qemu-user 7.2 has no emulator for ${elf.arch.name}`);
+  if (prefix === undefined) return skipTest(context, `qemu-user 7.2 has no emulator for ${elf.arch.name}`);
   const [command] = prefix;
   if (command !== undefined) await requireCommand(context, command, 'qemu-user');
   return prefix;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses, writes their seed corpus and runs each for SECONDS (default 60),
-# one after the other. Prints, per harness, the inputs run and the coverage reached, and exits 1
+# all three at once. Prints, per harness, the inputs run and the coverage reached, and exits 1
 # on any finding (crash, leak, timeout, out of memory), naming the input that reproduces it.
 #   run.sh [SECONDS [SAMPLES]]     SAMPLES defaults to samples/out
 # New inputs worth keeping accumulate in build/fuzz/corpus/<harness>/; the regression seeds in
@@ -14,14 +14,22 @@ test/fuzz/native/build.sh build/fuzz
 node build/ts/test/fuzz/native-corpus.js build/fuzz/corpus "$samples"
 mkdir -p build/fuzz/findings
 
-status=0
-for harness in engine-fuzz loader-validate-fuzz loader-address-fuzz; do
+# The harnesses run side by side: each is one process, and a campaign is bounded by time.
+harnesses=(engine-fuzz loader-validate-fuzz loader-address-fuzz)
+declare -A pids
+for harness in "${harnesses[@]}"; do
   corpora=("build/fuzz/corpus/$harness")
   [[ -d test/fuzz/native/regressions/$harness ]] && corpora+=("test/fuzz/native/regressions/$harness")
+  "build/fuzz/$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 \
+    -artifact_prefix="build/fuzz/findings/$harness-" "${corpora[@]}" >"build/fuzz/$harness.log" 2>&1 &
+  pids[$harness]=$!
+done
+
+status=0
+for harness in "${harnesses[@]}"; do
   log=build/fuzz/$harness.log
   code=0
-  "build/fuzz/$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 \
-    -artifact_prefix="build/fuzz/findings/$harness-" "${corpora[@]}" >"$log" 2>&1 || code=$?
+  wait "${pids[$harness]}" || code=$?
   # A run cut short by a finding may print neither figure.
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   coverage=$(sed -n 's/^#[0-9].*\(cov: [0-9]* ft: [0-9]*\).*/\1/p' "$log" | tail -1)
