@@ -39,4 +39,4 @@ export {
 export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
 export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
 export { readString, type SectionHeader, SHDR_SIZE } from './section-headers.js';
-export { AddressNames, type SymbolName } from './symbols.js';
+export { AddressNames, type SymbolEntry, type SymbolName, SymbolTable } from './symbols.js';

@@ -2,8 +2,20 @@ import { SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
 import type { ElfReader } from './reader.js';
 import { readString, type SectionHeader } from './section-headers.js';
 
+const STT_FUNC = 2;
 const STT_SECTION = 3;
 const STT_FILE = 4;
+const STB_LOCAL = 0;
+
+/** One defined symbol, by name. */
+export interface SymbolEntry {
+  readonly name: string;
+  readonly value: bigint;
+  readonly size: bigint;
+  readonly isFunction: boolean;
+  /** st_other: visibility, and on ELFv2 Power the local entry point's offset. */
+  readonly other: number;
+}
 
 export interface SymbolName {
   readonly name: string;
@@ -11,10 +23,183 @@ export interface SymbolName {
   readonly offset: bigint;
 }
 
-interface Sym {
-  readonly name: string;
-  readonly value: bigint;
-  readonly size: bigint;
+/**
+ * The defined symbols of a file (Elf32_Sym/Elf64_Sym), from .symtab or else .dynsym: section and
+ * file symbols, undefined ones and ARM/AArch64 mapping symbols (`$a`, `$t`, `$d`, `$x`) left out.
+ * Fields sit in typed arrays and names are decoded on first use, since a library exports tens of
+ * thousands; an index sorted by address is built once, the one by name on first lookup.
+ */
+export class SymbolTable {
+  readonly count: number;
+  private readonly nameOffsets: Uint32Array;
+  private readonly valueLows: Uint32Array;
+  private readonly valueHighs: Uint32Array;
+  private readonly sizeLows: Uint32Array;
+  private readonly sizeHighs: Uint32Array;
+  private readonly infos: Uint8Array;
+  private readonly others: Uint8Array;
+  private readonly strings: Uint8Array;
+  private readonly decoded: (string | undefined)[];
+  /** Symbol numbers by address, file order among equal addresses. */
+  readonly byAddress: Uint32Array;
+  private byName: Map<string, number> | undefined;
+
+  constructor(elf: { readonly reader: ElfReader; readonly sectionHeaders: readonly SectionHeader[] }) {
+    const { reader, sectionHeaders: sections } = elf;
+    const table = sections.find((section) => section.type === SHT_SYMTAB) ?? sections.find((section) => section.type === SHT_DYNSYM);
+    const strings = table === undefined ? undefined : sections[table.link];
+    const usable = table !== undefined && strings !== undefined && strings.type !== SHT_NOBITS && table.type !== SHT_NOBITS;
+    const is64 = reader.wordSize === 8;
+    const entrySize = is64 ? 24 : 16;
+    const total = usable ? Math.max(0, Math.floor(Number(table.size) / entrySize) - 1) : 0;
+    this.nameOffsets = new Uint32Array(total);
+    this.valueLows = new Uint32Array(total);
+    this.valueHighs = new Uint32Array(total);
+    this.sizeLows = new Uint32Array(total);
+    this.sizeHighs = new Uint32Array(total);
+    this.infos = new Uint8Array(total);
+    this.others = new Uint8Array(total);
+    this.strings = new Uint8Array(0);
+    let count = 0;
+    if (usable) {
+      const start = reader.range(table.offset, table.size, `symbol table (section ${table.index})`);
+      const stringStart = reader.range(strings.offset, strings.size, `string table (section ${strings.index})`);
+      this.strings = reader.bytes.subarray(stringStart, stringStart + Number(strings.size));
+      const { view, little } = reader;
+      // Elf64_Sym: name, info, other, shndx, value, size; Elf32_Sym: name, value, size, info, other, shndx.
+      const [infoAt, otherAt, shndxAt, valueAt, sizeAt] = is64 ? [4, 5, 6, 8, 16] : [12, 13, 14, 4, 8];
+      for (let at = start + entrySize; at + entrySize <= start + Number(table.size); at += entrySize) {
+        const info = view.getUint8(at + infoAt);
+        const kind = info & 0xf;
+        if (kind === STT_SECTION || kind === STT_FILE || view.getUint16(at + shndxAt, little) === 0) continue;
+        const nameOffset = view.getUint32(at, little);
+        const first = nameOffset < this.strings.length ? (this.strings[nameOffset] as number) : 0;
+        if (first === 0 || first === 0x24 /* $ */) continue;
+        this.nameOffsets[count] = nameOffset;
+        this.valueLows[count] = view.getUint32(at + valueAt + reader.lowAt, little);
+        this.valueHighs[count] = is64 ? view.getUint32(at + valueAt + reader.highAt, little) : 0;
+        this.sizeLows[count] = view.getUint32(at + sizeAt + reader.lowAt, little);
+        this.sizeHighs[count] = is64 ? view.getUint32(at + sizeAt + reader.highAt, little) : 0;
+        this.infos[count] = info;
+        this.others[count] = view.getUint8(at + otherAt);
+        count++;
+      }
+    }
+    this.count = count;
+    this.decoded = new Array<string | undefined>(count);
+    const highs = this.valueHighs;
+    const lows = this.valueLows;
+    this.byAddress = new Uint32Array(count).map((_, i) => i);
+    this.byAddress.sort((a, b) => (highs[a] as number) - (highs[b] as number) || (lows[a] as number) - (lows[b] as number) || a - b);
+  }
+
+  symbolName(symbol: number): string {
+    let name = this.decoded[symbol];
+    if (name === undefined) {
+      name = readString(this.strings, this.nameOffsets[symbol] as number);
+      this.decoded[symbol] = name;
+    }
+    return name;
+  }
+
+  symbolValue(symbol: number): bigint {
+    return (BigInt(this.valueHighs[symbol] as number) << 32n) | BigInt(this.valueLows[symbol] as number);
+  }
+
+  symbolSize(symbol: number): bigint {
+    return (BigInt(this.sizeHighs[symbol] as number) << 32n) | BigInt(this.sizeLows[symbol] as number);
+  }
+
+  entry(symbol: number): SymbolEntry {
+    return {
+      name: this.symbolName(symbol),
+      value: this.symbolValue(symbol),
+      size: this.symbolSize(symbol),
+      isFunction: ((this.infos[symbol] as number) & 0xf) === STT_FUNC,
+      other: this.others[symbol] as number,
+    };
+  }
+
+  /**
+   * The position in `byAddress` of the last symbol whose value is at most the address (given as
+   * halves), or -1. `hint`, a position found for a nearby address, is tried first: relocations
+   * come mostly in address order.
+   */
+  positionAt(low: number, high: number, hint = -1): number {
+    const order = this.byAddress;
+    const highs = this.valueHighs;
+    const lows = this.valueLows;
+    const atMost = (position: number): boolean => {
+      const symbol = order[position] as number;
+      const h = highs[symbol] as number;
+      return h < high || (h === high && (lows[symbol] as number) <= low);
+    };
+    if (hint >= 0 && hint < order.length && atMost(hint) && (hint + 1 === order.length || !atMost(hint + 1))) return hint;
+    let from = 0;
+    let to = order.length;
+    while (from < to) {
+      const middle = (from + to) >>> 1;
+      if (atMost(middle)) from = middle + 1;
+      else to = middle;
+    }
+    return from - 1;
+  }
+
+  valueLow(symbol: number): number {
+    return this.valueLows[symbol] as number;
+  }
+
+  valueHigh(symbol: number): number {
+    return this.valueHighs[symbol] as number;
+  }
+
+  /** Whether the address (as halves) lies inside the symbol; a symbol of size 0 holds its own address. */
+  holds(symbol: number, low: number, high: number): boolean {
+    let sizeLow = this.sizeLows[symbol] as number;
+    const sizeHigh = this.sizeHighs[symbol] as number;
+    if (sizeLow === 0 && sizeHigh === 0) sizeLow = 1;
+    const endLow = (this.valueLows[symbol] as number) + sizeLow;
+    const endHigh = (this.valueHighs[symbol] as number) + sizeHigh + (endLow > 0xffffffff ? 1 : 0);
+    // An end past 2^64 holds every address above the value.
+    if (endHigh > 0xffffffff) return true;
+    return high < endHigh || (high === endHigh && low < endLow >>> 0);
+  }
+
+  /**
+   * The symbol a caller naming it means: several local symbols may share a name (a static function
+   * in two files); a function, and a function of global binding, are preferred.
+   */
+  get(name: string): SymbolEntry | undefined {
+    const symbol = this.namesIndex().get(name);
+    return symbol === undefined ? undefined : this.entry(symbol);
+  }
+
+  has(name: string): boolean {
+    return this.namesIndex().has(name);
+  }
+
+  /** How many distinct names. */
+  get size(): number {
+    return this.namesIndex().size;
+  }
+
+  names(): IterableIterator<string> {
+    return this.namesIndex().keys();
+  }
+
+  private namesIndex(): Map<string, number> {
+    if (this.byName !== undefined) return this.byName;
+    const byName = new Map<string, number>();
+    const isFunction = (symbol: number): boolean => ((this.infos[symbol] as number) & 0xf) === STT_FUNC;
+    for (let symbol = 0; symbol < this.count; symbol++) {
+      const name = this.symbolName(symbol);
+      const known = byName.get(name);
+      const global = (this.infos[symbol] as number) >> 4 !== STB_LOCAL;
+      if (known === undefined || (isFunction(symbol) && !isFunction(known)) || (global && isFunction(symbol))) byName.set(name, symbol);
+    }
+    this.byName = byName;
+    return byName;
+  }
 }
 
 /**
@@ -22,57 +207,66 @@ interface Sym {
  * Used only for explanations: a stripped file simply gets no names.
  */
 export class AddressNames {
-  private readonly symbols: Sym[];
-  private readonly sections: SectionHeader[];
+  readonly symbols: SymbolTable;
+  /** Boundaries of the allocated sections, sorted; between `starts[i]` and `starts[i + 1]` lies `owners[i]`. */
+  private readonly starts: bigint[];
+  private readonly owners: (string | undefined)[];
 
   constructor(reader: ElfReader, sections: readonly SectionHeader[]) {
-    this.sections = sections.filter((section) => (section.flags & SHF_ALLOC) !== 0n && section.size > 0n);
-    const table = sections.find((section) => section.type === SHT_SYMTAB) ?? sections.find((section) => section.type === SHT_DYNSYM);
-    this.symbols = table === undefined ? [] : readSymbols(reader, sections, table);
-    this.symbols.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const allocated = sections.filter((section) => (section.flags & SHF_ALLOC) !== 0n && section.size > 0n);
+    this.symbols = new SymbolTable({ reader, sectionHeaders: sections });
+    // Sections may overlap (.tbss): each stretch between boundaries belongs to the first section,
+    // in header order, that covers it.
+    const bounds = [...new Set(allocated.flatMap((section) => [section.addr, section.addr + section.size]))].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    this.starts = bounds;
+    this.owners = bounds.map((start) => allocated.find((section) => start >= section.addr && start - section.addr < section.size)?.name);
   }
 
   section(address: bigint): string | undefined {
-    return this.sections.find((section) => address >= section.addr && address - section.addr < section.size)?.name;
+    return this.sectionName(this.stretchAt(address));
+  }
+
+  /** Which stretch between section boundaries holds the address (-1 below them all): equal stretches, equal sections. */
+  stretchAt(address: bigint): number {
+    const starts = this.starts;
+    let from = 0;
+    let to = starts.length;
+    while (from < to) {
+      const middle = (from + to) >>> 1;
+      if ((starts[middle] as bigint) <= address) from = middle + 1;
+      else to = middle;
+    }
+    return from - 1;
+  }
+
+  /** The section name of a stretch, or undefined outside every allocated section. */
+  sectionName(stretch: number): string | undefined {
+    return stretch < 0 ? undefined : this.owners[stretch];
   }
 
   /** The symbol containing the address, or else the nearest one below it in the same section. */
   symbol(address: bigint): SymbolName | undefined {
-    let low = 0;
-    let high = this.symbols.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((this.symbols[middle]?.value ?? 0n) <= address) low = middle + 1;
-      else high = middle;
-    }
-    const candidate = this.symbols[low - 1];
-    if (candidate === undefined) return undefined;
-    const inside = address < candidate.value + (candidate.size === 0n ? 1n : candidate.size);
-    if (inside || this.section(candidate.value) === this.section(address)) return { name: candidate.name, offset: address - candidate.value };
-    return undefined;
+    const found = this.symbolAt(Number(address & 0xffffffffn), Number(address >> 32n));
+    return found < 0 ? undefined : { name: this.symbols.symbolName(found), offset: address - this.symbols.symbolValue(found) };
   }
-}
 
-function readSymbols(reader: ElfReader, sections: readonly SectionHeader[], table: SectionHeader): Sym[] {
-  const strings = sections[table.link];
-  if (strings === undefined || strings.type === SHT_NOBITS || table.type === SHT_NOBITS) return [];
-  const entrySize = reader.wordSize === 8 ? 24 : 16;
-  const start = reader.range(table.offset, table.size, `symbol table (section ${table.index})`);
-  const stringStart = reader.range(strings.offset, strings.size, `string table (section ${strings.index})`);
-  const stringBytes = reader.bytes.subarray(stringStart, stringStart + Number(strings.size));
-  const symbols: Sym[] = [];
-  for (let at = start + entrySize; at + entrySize <= start + Number(table.size); at += entrySize) {
-    const info = reader.u8(at + (reader.wordSize === 8 ? 4 : 12));
-    const kind = info & 0xf;
-    const sectionIndex = reader.u16(at + (reader.wordSize === 8 ? 6 : 14));
-    if (kind === STT_SECTION || kind === STT_FILE || sectionIndex === 0) continue;
-    const name = readString(stringBytes, reader.u32(at));
-    if (name === '' || name.startsWith('$')) continue;
-    symbols.push({
-      name,
-      value: reader.wordSize === 8 ? reader.u64(at + 8) : reader.word(at + 4),
-      size: reader.wordSize === 8 ? reader.u64(at + 16) : reader.word(at + 8),
-    });
+  /**
+   * `symbol` for an address given as halves: the symbol number, or -1. `hint` is a position in the
+   * address index from a previous call (see `lastPosition`).
+   */
+  symbolAt(low: number, high: number, hint = -1): number {
+    const symbols = this.symbols;
+    const position = symbols.positionAt(low, high, hint);
+    this.lastPosition = position;
+    if (position < 0) return -1;
+    const candidate = symbols.byAddress[position] as number;
+    if (symbols.holds(candidate, low, high)) return candidate;
+    const address = (BigInt(high) << 32n) | BigInt(low);
+    return this.section(symbols.symbolValue(candidate)) === this.section(address) ? candidate : -1;
   }
-  return symbols;
+
+  /** The address-index position the last `symbolAt` found, to pass back as its hint. */
+  lastPosition = -1;
 }

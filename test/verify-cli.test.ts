@@ -242,7 +242,10 @@ describe('refusals: one line, status 2', () => {
     await requireCommand(context, 'llvm-strip-19', 'llvm-19');
     const file = await program(context, 'x86_64', 'stripped', ['samples/hello.c']);
     await execa('llvm-strip-19', [file]);
-    await expectRefusal([file, '--stop-at', '0x0'], /--stop-at 0x0: .* executes nothing there; its code lies in PT_LOAD \d+ \[0x[0-9a-f]+, 0x[0-9a-f]+\)$/);
+    await expectRefusal(
+      [file, '--stop-at', '0x0'],
+      /--stop-at 0x0: .* executes nothing there; its code lies in PT_LOAD \d+ \[0x[0-9a-f]+, 0x[0-9a-f]+\)$/,
+    );
     await expectRefusal([await hello(context), '--stop-at', 'mian'], /--stop-at mian: .* has no symbol of that name \(closest: main, /);
   });
 });

@@ -1,10 +1,23 @@
-import { hex, readElfFile } from '../../elf/index.js';
+import { hex, readElfFile, wordHalves } from '../../elf/index.js';
 import { relocate } from '../engines/index.js';
-import { finalWrites, planJson } from '../model/index.js';
+import {
+  AsciiWriter,
+  finalWriteIndexes,
+  fragment,
+  type Image,
+  type Plan,
+  putBytes,
+  putDecimal,
+  putHex64,
+  SOURCES,
+  splitWord,
+  TWO_32,
+  writePlanJson,
+} from '../model/index.js';
 import { type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
-export async function planCommand(args: string[], out: Output): Promise<number> {
+export async function planCommand(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     base: { type: 'string' },
     json: { type: 'boolean' },
@@ -16,14 +29,43 @@ export async function planCommand(args: string[], out: Output): Promise<number> 
   const elf = readElfFile(file);
   if (base >= 1n << BigInt(elf.reader.wordSize * 8)) throw usageError(`--base ${hex(base)} does not fit a ${elf.reader.wordSize * 8}-bit address`);
   const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
-  if (values.json === true) {
-    out.write(planJson(planned, image, base));
-    return 0;
-  }
-  const writes = finalWrites(planned, image, base);
-  const lines = [`${file}: ${writes.length} words relocated at base ${hex(base)}, ${planned.skipped.length} relocations skipped`];
-  for (const write of writes) lines.push(`  ${hex(write.address)} = ${hex(write.value)}  (${write.source})`);
-  for (const skip of planned.skipped) lines.push(`  skipped ${skip.table}#${skip.index}: ${skip.typeName} at ${hex(skip.offset)}`);
-  out.write(`${lines.join('\n')}\n`);
+  const out = new AsciiWriter((chunk) => output.write(chunk));
+  if (values.json === true) writePlanJson(planned, image, base, out);
+  else writePlanText(file, planned, image, base, out);
+  out.flush();
   return 0;
+}
+
+const INDENT = fragment('  ');
+const EQUALS = fragment(' = ');
+const SOURCE_OPEN = SOURCES.map((name) => fragment(`  (${name}#`));
+const SOURCE_CLOSE = fragment(')\n');
+/** Two addresses, a source and an entry index at their longest. */
+const BYTES_PER_LINE = 2 + 18 + 3 + 18 + 8 + 10 + 2;
+
+/** One line per relocated word (`address = value  (source)`), then one per skipped entry. */
+function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out: AsciiWriter): void {
+  const size = plan.layout.wordSize;
+  const indexes = finalWriteIndexes(plan);
+  const skipped = plan.skipped;
+  out.text(`${file}: ${indexes.length} words relocated at base ${hex(base)}, ${skipped.length} relocations skipped\n`);
+  const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
+  const { targets, sources, entries } = plan.writes;
+  const { view, little, origin } = image;
+  const { lowAt, highAt } = wordHalves(size, little);
+  for (let n = 0; n < indexes.length; n++) {
+    const index = indexes[n] as number;
+    const target = targets[index] as number;
+    const sum = originLow + target;
+    const inImage = target - origin;
+    const bytes = out.room(BYTES_PER_LINE);
+    let at = putBytes(bytes, out.at, INDENT);
+    at = putHex64(bytes, at, sum >>> 0, size === 8 ? (originHigh + (sum >= TWO_32 ? 1 : 0)) >>> 0 : 0);
+    at = putBytes(bytes, at, EQUALS);
+    at = putHex64(bytes, at, view.getUint32(inImage + lowAt, little), size === 4 ? 0 : view.getUint32(inImage + highAt, little));
+    at = putBytes(bytes, at, SOURCE_OPEN[sources[index] as number] as Uint8Array);
+    at = putDecimal(bytes, at, entries[index] as number);
+    out.at = putBytes(bytes, at, SOURCE_CLOSE);
+  }
+  for (const skip of skipped) out.text(`  skipped ${skip.table}#${skip.index}: ${skip.typeName} at ${hex(skip.offset)}\n`);
 }

@@ -1,52 +1,65 @@
 const encoder = new TextEncoder();
 const HEX_DIGITS = encoder.encode('0123456789abcdef');
 
+/** Output leaves in chunks of this size: large enough that writes cost little, small enough to bound memory. */
+export const CHUNK_SIZE = 1 << 16;
+
+/** Pre-encodes a fragment written many times. */
+export function fragment(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
 /**
- * A growable byte buffer for large ASCII documents: `piekit plan --json` on a big library writes
- * tens of megabytes, and building them as strings costs more than the planning itself.
+ * An ASCII document written as it is computed, in chunks handed to `sink` once full: `piekit
+ * inspect --json` on a big library writes a hundred megabytes, which must never be one string.
+ * Hot loops ask for `room`, write with the `put` functions into `bytes` from `at`, and store the
+ * new `at`. Each chunk handed over is the sink's to keep: a new one is allocated after it.
  */
-export class AsciiBuffer {
-  private bytes: Uint8Array;
-  private length = 0;
+export class AsciiWriter {
+  bytes: Uint8Array;
+  at = 0;
 
-  /** A good `capacity` estimate saves the copies of growing. */
-  constructor(capacity = 1 << 16) {
-    this.bytes = new Uint8Array(capacity);
+  constructor(private readonly sink: (chunk: Uint8Array) => void) {
+    this.bytes = new Uint8Array(CHUNK_SIZE);
   }
 
-  /** Pre-encodes a fragment written many times. */
-  static fragment(text: string): Uint8Array {
-    return encoder.encode(text);
-  }
-
-  private reserve(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    const wider = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
-    wider.set(this.bytes.subarray(0, this.length));
-    this.bytes = wider;
+  /** Room for `size` more bytes in `bytes` from `at` (a chunk is sent first when needed). */
+  room(size: number): Uint8Array {
+    if (this.at + size <= this.bytes.length) return this.bytes;
+    this.flush();
+    if (size > this.bytes.length) this.bytes = new Uint8Array(size);
+    return this.bytes;
   }
 
   text(value: string): this {
-    const fragment = encoder.encode(value);
-    this.reserve(fragment.length);
-    this.length = putBytes(this.bytes, this.length, fragment);
+    // Latin-1 and ASCII names are a byte a character; anything else takes at most 3 bytes per unit.
+    this.room(value.length * 3);
+    this.at += encoder.encodeInto(value, this.bytes.subarray(this.at)).written;
     return this;
   }
 
-  /** Room for `size` bytes written directly (with the `put` functions); `advance` then counts what was written. */
-  unwritten(size: number): Uint8Array {
-    this.reserve(size);
-    return this.bytes.subarray(this.length, this.length + size);
-  }
-
-  advance(written: number): this {
-    this.length += written;
+  bytesOf(fragment: Uint8Array): this {
+    this.room(fragment.length);
+    this.at = putBytes(this.bytes, this.at, fragment);
     return this;
   }
 
-  toBytes(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+  /** Sends what is written so far. */
+  flush(): void {
+    if (this.at === 0) return;
+    this.sink(this.bytes.subarray(0, this.at));
+    this.bytes = new Uint8Array(CHUNK_SIZE);
+    this.at = 0;
   }
+}
+
+/** A whole document as one array, for library callers that want bytes (the CLI streams instead). */
+export function collect(write: (out: AsciiWriter) => void): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const out = new AsciiWriter((chunk) => chunks.push(chunk));
+  write(out);
+  out.flush();
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 // The put functions write at `at` and return the offset after what they wrote. A loop of byte
@@ -82,4 +95,22 @@ export function putDecimal(bytes: Uint8Array, at: number, value: number): number
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
   for (let i = digits - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 10)) bytes[at + i] = 0x30 + (rest % 10);
   return at + digits;
+}
+
+/** `count` spaces. */
+export function putSpaces(bytes: Uint8Array, at: number, count: number): number {
+  for (let i = 0; i < count; i++) bytes[at + i] = 0x20;
+  return at + count;
+}
+
+/** How many characters `putHex64` writes. */
+export function hexLength(low: number, high: number): number {
+  return high !== 0 ? 2 + 8 + ((32 - Math.clz32(high) + 3) >>> 2) : 2 + Math.max(1, (32 - Math.clz32(low) + 3) >>> 2);
+}
+
+/** How many characters `putDecimal` writes. */
+export function decimalLength(value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }

@@ -1,19 +1,38 @@
 /** What startup code does to a file: the plan of its writes, an image, and applying one to the other. */
 export { apply, checkBase } from './apply.js';
+export {
+  AsciiWriter,
+  collect,
+  decimalLength,
+  fragment,
+  hexLength,
+  putBytes,
+  putDecimal,
+  putHex64,
+  putSpaces,
+} from './ascii-buffer.js';
 export { type FinalWrite, finalWriteIndexes, finalWrites } from './final-writes.js';
 export { createImage, type Image, imageFor, readImageWord } from './image.js';
 export {
+  forEachRelocation,
   type InspectedRelocation,
   type InspectedSegment,
   type InspectedTable,
   type Inspection,
   inspect,
+  inspectHead,
+  putSignedHex64,
+  type RelocationRow,
+  rowSource,
   segmentFlags,
   segmentTypeName,
+  signedHex,
 } from './inspection.js';
+export { writeInspectionJson } from './inspection-json.js';
 export { IMAGE_LIMIT, type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
 export { describeSource, localGotOf, type Plan, plan, type TableSummary } from './plan.js';
-export { planJson } from './plan-json.js';
+export { planJson, writePlanJson } from './plan-json.js';
+export { RowNames } from './row-names.js';
 export { lazySkipped, type SkipLog, type SkippedRelocation, skippedByType } from './skipped.js';
 export { joinWord, splitWord, TWO_32 } from './words.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, type Source, WriteList } from './write-list.js';

@@ -1,8 +1,8 @@
 import {
   AddressNames,
-  decodeRelr,
   dynamicTagNames,
   type ElfFile,
+  forEachRelrAddress,
   hex,
   PF_R,
   PF_W,
@@ -20,10 +20,12 @@ import {
   PT_PHDR,
   PT_SHLIB,
   PT_TLS,
-  readRelocation,
   typeName,
 } from '../../elf/index.js';
+import { putHex64 } from './ascii-buffer.js';
 import type { Plan } from './plan.js';
+import { joinWord, splitWord } from './words.js';
+import { SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES } from './write-list.js';
 
 /** What `piekit inspect --json` prints; README.md documents each field. */
 export interface Inspection {
@@ -105,63 +107,96 @@ export function segmentFlags(flags: number): string {
   return `${flags & PF_R ? 'R' : ' '}${flags & PF_W ? 'W' : ' '}${flags & PF_X ? 'E' : ' '}`;
 }
 
-export function inspect(plan: Plan): Inspection {
+/**
+ * One relocation as `inspect` lists it, in 32-bit halves: the walker reuses one row for every
+ * entry, since a library has hundreds of thousands.
+ */
+export interface RelocationRow {
+  /** SOURCE_GOT, SOURCE_REL, SOURCE_RELA or SOURCE_RELR. */
+  source: number;
+  index: number;
+  vaddrLow: number;
+  vaddrHigh: number;
+  type: number;
+  symbol: number;
+  /** RELA only: r_addend as a 64-bit two's complement (ELF32 addends sign-extended). */
+  hasAddend: boolean;
+  addendLow: number;
+  addendHigh: number;
+  relative: boolean;
+}
+
+/** Every entry (and every RELR-decoded address) in the order startup code meets them, the MIPS local GOT first. */
+export function forEachRelocation(plan: Plan, visit: (row: RelocationRow) => void): void {
   const elf = plan.elf;
+  const { view, little, lowAt, highAt, wordSize: w } = elf.reader;
   const relativeType = elf.arch.relativeType;
-  const names = new AddressNames(elf.reader, elf.sectionHeaders);
-  const at = (vaddr: bigint): Pick<InspectedRelocation, 'section' | 'name'> => {
-    const symbol = names.symbol(vaddr);
-    return {
-      section: names.section(vaddr) ?? null,
-      name: symbol === undefined ? null : symbol.offset === 0n ? symbol.name : `${symbol.name}+${hex(symbol.offset)}`,
-    };
+  const row: RelocationRow = {
+    source: SOURCE_GOT,
+    index: 0,
+    vaddrLow: 0,
+    vaddrHigh: 0,
+    type: relativeType,
+    symbol: 0,
+    hasAddend: false,
+    addendLow: 0,
+    addendHigh: 0,
+    relative: true,
   };
-  const relocations: InspectedRelocation[] = [];
   if (plan.localGot !== undefined) {
     for (let index = 0; index < plan.localGot.count; index++) {
-      const vaddr = plan.localGot.vaddr + BigInt(index * elf.reader.wordSize);
-      relocations.push({
-        source: `got#${index}`,
-        vaddr: hex(vaddr),
-        type: relativeType,
-        typeName: 'local GOT',
-        symbol: 0,
-        addend: null,
-        relative: true,
-        ...at(vaddr),
-      });
+      [row.vaddrLow, row.vaddrHigh] = splitWord(plan.localGot.vaddr + BigInt(index * w));
+      row.index = index;
+      visit(row);
     }
   }
+  const decoder = plan.info.decoder;
   for (const { table } of plan.tables) {
     if (table.kind === 'relr') {
-      for (const { address, entry } of decodeRelr(elf.reader, table)) {
-        relocations.push({
-          source: `relr#${entry}`,
-          vaddr: hex(address),
-          type: relativeType,
-          typeName: typeName(elf.arch, relativeType),
-          symbol: 0,
-          addend: null,
-          relative: true,
-          ...at(address),
-        });
-      }
+      row.source = SOURCE_RELR;
+      row.type = relativeType;
+      row.symbol = 0;
+      row.hasAddend = false;
+      row.relative = true;
+      forEachRelrAddress(elf.reader, table, (low, high, entry) => {
+        row.vaddrLow = low;
+        row.vaddrHigh = high;
+        row.index = entry;
+        visit(row);
+      });
       continue;
     }
-    for (let index = 0; index < table.count; index++) {
-      const entry = readRelocation(elf.reader, plan.info.decoder, table, index);
-      relocations.push({
-        source: `${table.kind}#${index}`,
-        vaddr: hex(entry.offset),
-        type: entry.type,
-        typeName: typeName(elf.arch, entry.type),
-        symbol: entry.symbol,
-        addend: entry.addend === undefined ? null : signedHex(entry.addend),
-        relative: entry.relative,
-        ...at(entry.offset),
-      });
+    const isRela = table.kind === 'rela';
+    row.source = isRela ? SOURCE_RELA : SOURCE_REL;
+    row.hasAddend = isRela;
+    row.addendLow = 0;
+    row.addendHigh = 0;
+    for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
+      const infoLow = view.getUint32(at + w + lowAt, little);
+      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+      row.index = index;
+      row.vaddrLow = view.getUint32(at + lowAt, little);
+      row.vaddrHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
+      row.type = decoder.type(infoLow, infoHigh);
+      row.symbol = decoder.symbol(infoLow, infoHigh);
+      row.relative = decoder.isRelative(infoLow, infoHigh);
+      if (isRela) {
+        row.addendLow = view.getUint32(at + 2 * w + lowAt, little);
+        row.addendHigh = w === 8 ? view.getUint32(at + 2 * w + highAt, little) : (row.addendLow & 0x80000000) !== 0 ? 0xffffffff : 0;
+      }
+      visit(row);
     }
   }
+}
+
+/** The source name of a row (`got`, `rel`, `rela`, `relr`). */
+export function rowSource(row: RelocationRow): string {
+  return SOURCES[row.source] ?? 'unknown';
+}
+
+/** Everything `inspect` gives but the relocations: small, whatever the file. */
+export function inspectHead(plan: Plan): Omit<Inspection, 'relocations'> {
+  const elf = plan.elf;
   return {
     ...summary(elf),
     segments: elf.programHeaders.map((header) => ({
@@ -190,8 +225,30 @@ export function inspect(plan: Plan): Inspection {
     })),
     localGot: plan.localGot === undefined ? null : { vaddr: hex(plan.localGot.vaddr), count: plan.localGot.count },
     textRelocations: plan.textRelocations.length,
-    relocations,
   };
+}
+
+/** The whole inspection as objects, for library callers; the CLI streams it instead (inspection-json.ts). */
+export function inspect(plan: Plan): Inspection {
+  const elf = plan.elf;
+  const names = new AddressNames(elf.reader, elf.sectionHeaders);
+  const relocations: InspectedRelocation[] = [];
+  forEachRelocation(plan, (row) => {
+    const vaddr = joinWord(row.vaddrLow, row.vaddrHigh);
+    const symbol = names.symbol(vaddr);
+    relocations.push({
+      source: `${rowSource(row)}#${row.index}`,
+      vaddr: hex(vaddr),
+      type: row.type,
+      typeName: row.source === SOURCE_GOT ? 'local GOT' : typeName(elf.arch, row.type),
+      symbol: row.symbol,
+      addend: row.hasAddend ? signedHex(BigInt.asIntN(64, joinWord(row.addendLow, row.addendHigh))) : null,
+      relative: row.relative,
+      section: names.section(vaddr) ?? null,
+      name: symbol === undefined ? null : symbol.offset === 0n ? symbol.name : `${symbol.name}+${hex(symbol.offset)}`,
+    });
+  });
+  return { ...inspectHead(plan), relocations };
 }
 
 function summary(elf: ElfFile): Pick<Inspection, 'class' | 'endian' | 'machine' | 'arch' | 'type' | 'entry' | 'flags'> {
@@ -206,6 +263,14 @@ function summary(elf: ElfFile): Pick<Inspection, 'class' | 'endian' | 'machine' 
   };
 }
 
-function signedHex(value: bigint): string {
+/** A 64-bit two's complement given as halves, as `signedHex` prints it. */
+export function putSignedHex64(bytes: Uint8Array, at: number, low: number, high: number): number {
+  if ((high & 0x80000000) === 0) return putHex64(bytes, at, low, high);
+  bytes[at] = 0x2d;
+  const negatedLow = (~low + 1) >>> 0;
+  return putHex64(bytes, at + 1, negatedLow, (~high + (negatedLow === 0 ? 1 : 0)) >>> 0);
+}
+
+export function signedHex(value: bigint): string {
   return value < 0n ? `-${hex(-value)}` : hex(value);
 }

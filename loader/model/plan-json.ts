@@ -1,21 +1,21 @@
 import { hex, wordHalves } from '../../elf/index.js';
-import { AsciiBuffer, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
+import { type AsciiWriter, collect, fragment, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
 import { finalWriteIndexes } from './final-writes.js';
 import type { Image } from './image.js';
 import type { Plan } from './plan.js';
 import { splitWord, TWO_32 } from './words.js';
 import { SOURCES } from './write-list.js';
 
-const ADDRESS_FIRST = AsciiBuffer.fragment('{"address": "');
-const ADDRESS_NEXT = AsciiBuffer.fragment(', {"address": "');
-const SIZE_4 = AsciiBuffer.fragment('", "size": 4, "value": "');
-const SIZE_8 = AsciiBuffer.fragment('", "size": 8, "value": "');
-const SOURCE_NAMES = SOURCES.map((name) => AsciiBuffer.fragment(`", "source": "${name}#`));
-const CLOSE = AsciiBuffer.fragment('"}');
+const ADDRESS_FIRST = fragment('{"address": "');
+const ADDRESS_NEXT = fragment(', {"address": "');
+const SIZE_4 = fragment('", "size": 4, "value": "');
+const SIZE_8 = fragment('", "size": 8, "value": "');
+const SOURCE_NAMES = SOURCES.map((name) => fragment(`", "source": "${name}#`));
+const CLOSE = fragment('"}');
 /** `0x` and 16 digits; an entry index of at most 10 decimal digits. */
 const HEX_64 = 18;
 const DECIMAL_32 = 10;
-/** The longest one write element can be, from its fragments: the buffer is sized once from it. */
+/** The longest one write element can be, from its fragments: room is asked for once per element. */
 const BYTES_PER_WRITE =
   ADDRESS_NEXT.length +
   HEX_64 +
@@ -25,22 +25,21 @@ const BYTES_PER_WRITE =
   DECIMAL_32 +
   CLOSE.length;
 
-/** The `piekit plan --json` document (README.md documents it), as bytes: it can hold millions of writes. */
+/** The `piekit plan --json` document (README.md documents it), as bytes. */
 export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
+  return collect((out) => writePlanJson(plan, image, base, out));
+}
+
+/** The `piekit plan --json` document, written as it is computed: it can hold millions of writes. */
+export function writePlanJson(plan: Plan, image: Image, base: bigint, out: AsciiWriter): void {
   const size = plan.layout.wordSize;
   const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
   const indexes = finalWriteIndexes(plan);
-  const out = new AsciiBuffer(indexes.length * BYTES_PER_WRITE + 256);
   out.text(`{"base": "${hex(base)}", "endian": "${plan.elf.reader.endian}", "wordSize": ${size}, "writes": [`);
-  // The hot loop writes into the buffer directly: its size was reserved above, and calls per
-  // fragment cost more than the fragments.
   const { targets, sources, entries } = plan.writes;
   const { view, little, origin } = image;
   const { lowAt, highAt } = wordHalves(size, little);
   const sizeFragment = size === 8 ? SIZE_8 : SIZE_4;
-  const reserved = indexes.length * BYTES_PER_WRITE;
-  const bytes = out.unwritten(reserved);
-  let at = 0;
   for (let n = 0; n < indexes.length; n++) {
     const index = indexes[n] as number;
     const target = targets[index] as number;
@@ -48,21 +47,19 @@ export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
     const inImage = target - origin;
     const low = view.getUint32(inImage + lowAt, little);
     const high = size === 4 ? 0 : view.getUint32(inImage + highAt, little);
+    const bytes = out.room(BYTES_PER_WRITE);
+    let at = out.at;
     at = putBytes(bytes, at, n === 0 ? ADDRESS_FIRST : ADDRESS_NEXT);
     at = putHex64(bytes, at, sum >>> 0, size === 8 ? (originHigh + (sum >= TWO_32 ? 1 : 0)) >>> 0 : 0);
     at = putBytes(bytes, at, sizeFragment);
     at = putHex64(bytes, at, low, high);
     at = putBytes(bytes, at, SOURCE_NAMES[sources[index] as number] as Uint8Array);
     at = putDecimal(bytes, at, entries[index] as number);
-    at = putBytes(bytes, at, CLOSE);
+    out.at = putBytes(bytes, at, CLOSE);
   }
-  // A typed array drops stores past its end silently: a bound too small would lose writes.
-  if (at > reserved) throw new Error(`plan JSON: ${at} bytes written into ${reserved} reserved`);
-  out.advance(at);
-  // One string for all skipped entries: encoding each one separately costs more than the writes.
   out.text('], "skipped": [');
-  out.text(
-    plan.skipped.map((skip) => `{"table": "${skip.table}", "index": ${skip.index}, "type": ${skip.type}, "typeName": "${skip.typeName}"}`).join(', '),
-  );
-  return out.text(']}\n').toBytes();
+  plan.skipped.forEach((skip, n) => {
+    out.text(`${n === 0 ? '' : ', '}{"table": "${skip.table}", "index": ${skip.index}, "type": ${skip.type}, "typeName": "${skip.typeName}"}`);
+  });
+  out.text(']}\n');
 }

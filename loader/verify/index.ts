@@ -1,4 +1,6 @@
 /** Verifying a static-PIE's own relocation: where its memory comes from, and its comparison with the plan. */
+
+export { type SymbolEntry, SymbolTable } from '../../elf/index.js';
 export {
   type Comparison,
   comparePlannedWords,
@@ -41,6 +43,5 @@ export { reportJson } from './report-json.js';
 export { renderVerify } from './report-text.js';
 export { RUNTIME_STOPS, type RuntimeStop } from './runtime-stops.js';
 export { chooseStopPoint, type StopPoint } from './stop-point.js';
-export { type SymbolEntry, SymbolTable } from './symbol-table.js';
 export { DEFAULT_TIMEOUT_MS, type VerifyOptions, verifyFile, verifyRunning } from './verify.js';
 export { verifyCore } from './verify-core.js';

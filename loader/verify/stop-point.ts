@@ -1,8 +1,7 @@
-import { type Arch, type ElfFile, hex } from '../../elf/index.js';
+import { type Arch, type ElfFile, hex, type SymbolEntry, type SymbolTable } from '../../elf/index.js';
 import { closestNames } from './closest-names.js';
 import { VerifyInputError } from './errors.js';
 import { RUNTIME_STOPS, type RuntimeStop } from './runtime-stops.js';
-import type { SymbolEntry, SymbolTable } from './symbol-table.js';
 import { codeSegments, describeCodeSegments, systemCallSites } from './system-calls.js';
 
 /** `--stop-at syscall`: the first system call, wherever it is made. */

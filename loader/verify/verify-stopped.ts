@@ -1,4 +1,4 @@
-import { AddressNames, type ElfFile, hex } from '../../elf/index.js';
+import { AddressNames, type ElfFile, hex, SymbolTable } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
 import { EnvironmentError } from '../environment.js';
 import { type Plan, plan } from '../model/index.js';
@@ -11,7 +11,6 @@ import { RANDOM_BASE_TRIES, randomBase } from './load-bases.js';
 import type { RunEnd, VerifyReport, VerifyRun } from './report.js';
 import { gdbSignalName } from './signals.js';
 import { chooseStopPoint, type StopPoint } from './stop-point.js';
-import { SymbolTable } from './symbol-table.js';
 
 export interface StoppedRunOptions {
   readonly stopAt?: string | bigint;
