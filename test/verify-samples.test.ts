@@ -3,33 +3,21 @@
  * qemu-user's GDB stub once the stub's relocation is done, on every architecture qemu runs, in
  * each table format its toolchain writes; and broken stubs caught by the words they leave wrong.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Arch, architectures, sampleFormats } from 'piekit/elf';
-import { buildProgram } from 'piekit/toolchain';
 import { type VerifyReport, verifyFile } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { requireCommand, requireToolchain, runsHere } from './support/environment.js';
+import { builtProgram } from './support/samples.js';
 import { IGNORE_RELA_FLAGS, SEED_RELR_FLAGS } from './support/variants.js';
 
 const SAMPLES = ['hello', 'tables'] as const;
 const RUNNABLE = architectures.filter((arch) => runsHere(arch) && arch.toolchain !== undefined);
 
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-samples-'));
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
-});
-
 async function build(arch: Arch, sample: string, format: string, cflags: readonly string[] = [], variant = 'plain'): Promise<string> {
-  const output = join(directory, `${arch.name}-${sample}-${format}-${variant}`);
-  await buildProgram({ sources: [`samples/${sample}.c`], arch: arch.name, relr: format === 'relr', dump: false, cflags, output });
-  return output;
+  return builtProgram(
+    { sources: [`samples/${sample}.c`], arch: arch.name, relr: format === 'relr', dump: false, cflags },
+    `${arch.name}-${sample}-${format}-${variant}`,
+  );
 }
 
 /** Every architecture runs under its qemu-user, the host's own included: the GDB stub is qemu's. */

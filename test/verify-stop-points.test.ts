@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archByName, architectures, PF_X, PT_LOAD, readElfFile } from 'piekit/elf';
-import { buildProgram } from 'piekit/toolchain';
 import { chooseStopPoint, launchQemuSession, SymbolTable, VerifyInputError, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireCommand, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
+import { builtProgram } from './support/samples.js';
 
 let directory = '';
 
@@ -26,9 +26,7 @@ afterAll(async () => {
 
 /** hello.c with piekit's stub and no dump hook, for an architecture. */
 async function sample(arch: string, name = `hello-${arch}`): Promise<string> {
-  const output = join(directory, name);
-  await buildProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false, output });
-  return output;
+  return builtProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false }, name);
 }
 
 describe('the default stop', () => {
