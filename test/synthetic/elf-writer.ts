@@ -3,9 +3,10 @@
  * tests can check piekit's reader and planner against files whose every byte they chose.
  *
  * Layout, link-time address = file offset for the first segment:
- *   PT_LOAD R   at vaddr 0: ELF header, 3 program headers, dynamic array, REL, RELA, RELR tables
+ *   PT_LOAD R   at vaddr 0: ELF header, program headers, dynamic array, REL, RELA, RELR tables
  *   PT_LOAD RW  at `data.vaddr`: `data.bytes`, then zeros up to `data.memsz` (a .bss tail)
  *   PT_DYNAMIC  inside the first PT_LOAD
+ *   PT_LOAD RW  one more for each of `moreData`, laid out like `data`
  * No section headers: a stripped static-PIE has none and startup code never reads them.
  */
 
@@ -42,7 +43,9 @@ export interface Target {
 export interface SyntheticElf extends Target {
   readonly entry?: bigint;
   readonly flags?: number;
-  readonly data: { readonly vaddr: bigint; readonly bytes: Uint8Array; readonly memsz: bigint };
+  readonly data: DataSegment;
+  /** Further writable segments, each after the one before in the file and in memory. */
+  readonly moreData?: readonly DataSegment[];
   /** Written after the table tags the writer adds, before DT_NULL (a later duplicate wins). */
   readonly dynamic?: readonly (readonly [tag: bigint, value: bigint])[];
   /** r_offset, r_info (see `rInfo`). */
@@ -51,6 +54,12 @@ export interface SyntheticElf extends Target {
   readonly rela?: readonly (readonly [offset: bigint, info: bigint, addend: bigint])[];
   /** Raw RELR words: even = address entry, odd = bitmap. */
   readonly relr?: readonly bigint[];
+}
+
+export interface DataSegment {
+  readonly vaddr: bigint;
+  readonly bytes: Uint8Array;
+  readonly memsz: bigint;
 }
 
 const PAGE = 0x1000n;
@@ -111,7 +120,8 @@ export function writeElf(spec: SyntheticElf): Written {
   const ehsize = w === 8 ? 64 : 52;
   const phentsize = w === 8 ? 56 : 32;
   const shentsize = w === 8 ? 64 : 40;
-  const phnum = 3;
+  const moreData = spec.moreData ?? [];
+  const phnum = 3 + moreData.length;
 
   const rel = spec.rel ?? [];
   const rela = spec.rela ?? [];
@@ -131,10 +141,20 @@ export function writeElf(spec: SyntheticElf): Written {
 
   const { data } = spec;
   if (data.vaddr < BigInt(textEnd)) throw new Error(`data segment at 0x${data.vaddr.toString(16)} overlaps the headers and tables`);
-  if (BigInt(data.bytes.length) > data.memsz) throw new Error('data bytes exceed the data segment memsz');
   // p_offset congruent to p_vaddr modulo the page size, as a loader that maps pages requires.
-  const dataOffset = Number(((BigInt(textEnd) + PAGE - 1n) / PAGE) * PAGE + (data.vaddr % PAGE));
-  const bytes = new Uint8Array(dataOffset + data.bytes.length);
+  const offsets: number[] = [];
+  let fileEnd = textEnd;
+  let memoryEnd = BigInt(textEnd);
+  for (const segment of [data, ...moreData]) {
+    if (BigInt(segment.bytes.length) > segment.memsz) throw new Error('data bytes exceed the data segment memsz');
+    if (segment.vaddr < memoryEnd) throw new Error(`data segment at 0x${segment.vaddr.toString(16)} overlaps what comes before it`);
+    const offset = Number(((BigInt(fileEnd) + PAGE - 1n) / PAGE) * PAGE + (segment.vaddr % PAGE));
+    offsets.push(offset);
+    fileEnd = offset + segment.bytes.length;
+    memoryEnd = segment.vaddr + segment.memsz;
+  }
+  const dataOffset = offsets[0] as number;
+  const bytes = new Uint8Array(fileEnd);
   const view = new DataView(bytes.buffer);
   const little = spec.endian === 'little';
   const word = (at: number, value: bigint): void => putWord(view, at, spec, value);
@@ -184,6 +204,10 @@ export function writeElf(spec: SyntheticElf): Written {
   programHeader(1, PT_LOAD, PF_R | PF_W, BigInt(dataOffset), data.vaddr, BigInt(data.bytes.length), data.memsz, PAGE);
   const dynamicSize = BigInt(dynamic.length * 2 * w);
   programHeader(2, PT_DYNAMIC, PF_R, BigInt(dynamicAt), BigInt(dynamicAt), dynamicSize, dynamicSize, W);
+  moreData.forEach((segment, i) => {
+    const offset = BigInt(offsets[i + 1] as number);
+    programHeader(3 + i, PT_LOAD, PF_R | PF_W, offset, segment.vaddr, BigInt(segment.bytes.length), segment.memsz, PAGE);
+  });
 
   dynamic.forEach(([tag, value], i) => {
     word(dynamicAt + i * 2 * w, tag);
@@ -202,7 +226,9 @@ export function writeElf(spec: SyntheticElf): Written {
   relr.forEach((value, i) => {
     word(relrAt + i * w, value);
   });
-  bytes.set(data.bytes, dataOffset);
+  [data, ...moreData].forEach((segment, i) => {
+    bytes.set(segment.bytes, offsets[i] as number);
+  });
   return {
     bytes,
     dynamicVaddr: BigInt(dynamicAt),
