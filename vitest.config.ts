@@ -27,6 +27,8 @@ export default defineConfig({
     // Most of a test's time is a child process (qemu, a compiler, the CLI) that a file awaits one
     // at a time: three files at once keep both cores busy (vitest's default is one fewer than the cores).
     maxWorkers: 3,
+    // A file's concurrent tests (describe.concurrent): two at a time, each waiting on qemu.
+    maxConcurrency: 2,
     hookTimeout: 600_000,
   },
 });
