@@ -60,6 +60,39 @@ function refusal(run: () => unknown): { code: string; message: string } {
 }
 
 describe('pack', () => {
+  // A run of N words: an address entry for the first, then bitmaps of w*8-1 bits for the rest.
+  // ELF64: 63 words = entry + 62 bits; 64 = entry + a full bitmap; 127 = entry + two full bitmaps.
+  // ELF32 the same at 31, 32 and 63 words.
+  for (const [target, relativeType, lengths] of [
+    [X86_64, R_X86_64_RELATIVE, [63, 64, 127]],
+    [ARM, R_ARM_RELATIVE, [31, 32, 63]],
+  ] as const) {
+    const w = BigInt(target.wordSize);
+    const bits = w * 8n - 1n;
+    const full = (1n << (bits + 1n)) - 1n;
+    const expected: Record<number, bigint[]> = {
+      [lengths[0]]: [DATA, full >> 1n],
+      [lengths[1]]: [DATA, full],
+      [lengths[2]]: [DATA, full, full],
+    };
+    for (const length of lengths) {
+      it(`packs a run of ${length} ${target.wordSize * 8}-bit words into the RELR words worked out by hand`, () => {
+        const relative = rInfo(target, 0, relativeType);
+        const data = { vaddr: DATA, bytes: new Uint8Array(128 * target.wordSize), memsz: BigInt(128 * target.wordSize) };
+        const rel = Array.from({ length }, (_, i) => [DATA + BigInt(i) * w, relative] as const);
+        const rela = Array.from({ length }, (_, i) => [DATA + BigInt(i) * w, relative, 0x40n + BigInt(i)] as const);
+        const input = file(target === ARM ? { data, rel } : { data, rela }, target);
+        const output = converted(pack(input));
+        const table = readRelocationInfo(output).tables.find((candidate) => candidate.kind === 'relr');
+        if (table === undefined) throw new Error('no RELR table');
+        const words = Array.from({ length: table.count }, (_, i) => output.reader.word(table.fileOffset + i * target.wordSize));
+        expect(words).toEqual(expected[length]);
+        expect(decodeRelr(output.reader, table).map(({ address }) => address)).toEqual(rel.map(([offset]) => offset));
+        if (target !== ARM) expect(word(output, DATA + BigInt(length - 1) * w)).toBe(0x40n + BigInt(length - 1));
+      });
+    }
+  }
+
   it('moves relative RELA entries into RELR, storing each addend in its word, and drops the emptied table', () => {
     const relative = rInfo(X86_64, 0, R_X86_64_RELATIVE);
     const input = file({

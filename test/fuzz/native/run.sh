@@ -4,7 +4,8 @@
 # on any finding (crash, leak, timeout, out of memory), naming the input that reproduces it.
 #   run.sh [SECONDS [SAMPLES]]     SAMPLES defaults to samples/out
 # New inputs worth keeping accumulate in build/fuzz/corpus/<harness>/; the regression seeds in
-# test/fuzz/native/regressions/<harness>/ are run first, every time.
+# test/fuzz/native/regressions/<harness>/ (every harness has some) are run first, every time: a
+# finding, once fixed, is copied there from build/fuzz/findings/ under a name that says what it was.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 seconds=${1:-60}
@@ -18,8 +19,7 @@ mkdir -p build/fuzz/findings
 harnesses=(engine-fuzz loader-validate-fuzz loader-address-fuzz)
 declare -A pids
 for harness in "${harnesses[@]}"; do
-  corpora=("build/fuzz/corpus/$harness")
-  [[ -d test/fuzz/native/regressions/$harness ]] && corpora+=("test/fuzz/native/regressions/$harness")
+  corpora=("build/fuzz/corpus/$harness" "test/fuzz/native/regressions/$harness")
   "build/fuzz/$harness" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=131072 -print_final_stats=1 \
     -artifact_prefix="build/fuzz/findings/$harness-" "${corpora[@]}" >"build/fuzz/$harness.log" 2>&1 &
   pids[$harness]=$!
