@@ -19,11 +19,11 @@ export * from './constants.js';
 export type { DynamicEntry, DynamicSection } from './dynamic.js';
 export { dynamicTagNames } from './dynamic-tags.js';
 export { ElfError, type ElfErrorCode, hex } from './errors.js';
-export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo } from './file.js';
+export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo, requireStaticPie } from './file.js';
 export { readElfFile } from './file-source.js';
 export type { ElfHeader } from './header.js';
 export { PHDR_SIZE, type ProgramHeader } from './program-headers.js';
-export { ElfReader, type Endian, type WordSize, wordHalves } from './reader.js';
+export { ElfReader, type Endian, type WordSize, wordHalves, wordMask } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
 export {
   type InfoDecoder,

@@ -12,6 +12,11 @@ export function wordHalves(wordSize: WordSize, little: boolean): { readonly lowA
   return little ? { lowAt: 0, highAt: 4 } : { lowAt: 4, highAt: 0 };
 }
 
+/** All ones in a word of `wordSize` bytes: address arithmetic wraps there, as the target's does. */
+export function wordMask(wordSize: WordSize): bigint {
+  return wordSize === 8 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
+}
+
 /**
  * Bounds-checked reads of one file in one class and byte order. Every structure module reads
  * through this, so endianness and word size are decided once, in the header.
@@ -22,6 +27,8 @@ export class ElfReader {
   /** Offsets of a word's 32-bit halves (wordHalves). */
   readonly lowAt: number;
   readonly highAt: number;
+  /** wordMask(wordSize). */
+  readonly wordMask: bigint;
 
   /**
    * `fill` makes bytes present before they are read, for files read lazily (see file-source.ts):
@@ -36,6 +43,7 @@ export class ElfReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.little = endian === 'little';
     ({ lowAt: this.lowAt, highAt: this.highAt } = wordHalves(wordSize, this.little));
+    this.wordMask = wordMask(wordSize);
   }
 
   get length(): number {
@@ -51,6 +59,12 @@ export class ElfReader {
     const start = this.check(offset, size, what);
     this.fill?.(start, start + Number(size));
     return start;
+  }
+
+  /** Every byte of the file, read in first where it is read lazily: for copying or searching it whole. */
+  allBytes(): Uint8Array {
+    this.range(0, this.bytes.length, 'file');
+    return this.bytes;
   }
 
   /** As `range`, without making the bytes present: for structures that are only validated. */

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { type Image, type Plan, plan } from '../model/index.js';
-import { countByKind, type Difference, expectedImage } from '../verify/compare.js';
+import { countByKind, type Difference, expectedImage, type Image, type Plan, plan } from '../model/index.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
 import { findHazards } from './hazards.js';

@@ -1,6 +1,5 @@
 import { ElfError } from '../../elf/index.js';
-import type { Image, Plan } from '../model/index.js';
-import { type Comparison, comparePlannedWords, compareSegments, type Difference } from '../verify/compare.js';
+import { type Comparison, comparePlannedWords, compareSegments, type Difference, type Image, type Plan } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { modelImage, snapshotOf } from './model-memory.js';
 import type { ModelRun } from './relocator.js';
@@ -9,7 +8,7 @@ type Runs = Extract<ModelRun, { status: 'runs' }>;
 
 /**
  * Every word where the memory a run leaves differs from the plan's, classified by piekit's
- * comparison (loader/verify/compare.ts) as `verify` classifies a real program's memory: every word
+ * comparison (loader/model/compare.ts) as `verify` classifies a real program's memory: every word
  * of the writable segments, and the plan's words in read-only ones (text relocations).
  */
 export function differencesFromPlan(context: FileContext, plan: Plan, expected: Image, run: Runs, base: bigint): readonly Difference[] {

@@ -1,6 +1,5 @@
 import { wordHalves } from '../../elf/index.js';
-import { createImage, type Image, type LoadSegment, splitWord, TWO_32 } from '../model/index.js';
-import type { MemorySnapshot } from '../verify/compare.js';
+import { createImage, type Image, type LoadSegment, type MemorySnapshot, splitWord, TWO_32 } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { type ModelRun, OP_ADD_BASE, OP_ADD_BASE_ADDEND } from './relocator.js';
 

@@ -1,4 +1,4 @@
-import { DIFFERENCE_KINDS } from '../verify/compare.js';
+import { DIFFERENCE_KINDS } from '../model/index.js';
 import type { CostReport } from './cost.js';
 import { count, type Hazard, SEVERITIES } from './hazard.js';
 import type { AuditReport, RuntimeReport } from './report.js';

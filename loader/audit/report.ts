@@ -1,4 +1,4 @@
-import type { DifferenceKind } from '../verify/compare.js';
+import type { DifferenceKind } from '../model/index.js';
 import type { CostReport } from './cost.js';
 import type { Hazard } from './hazard.js';
 import type { EntryClass } from './relocation-classes.js';
@@ -17,7 +17,7 @@ import type { RuntimeName } from './runtime-model.js';
 export type RuntimeStatus = 'safe' | 'breaks' | 'refuses' | 'undefined' | 'unsupported' | 'not compared';
 export const RUNTIME_STATUSES: readonly RuntimeStatus[] = ['safe', 'breaks', 'refuses', 'undefined', 'unsupported', 'not compared'];
 
-/** A word a runtime leaves other than the plan does (loader/verify/compare.ts classifies it). */
+/** A word a runtime leaves other than the plan does (loader/model/compare.ts classifies it). */
 export interface DifferingWord {
   /** Link-time address. */
   readonly vaddr: string;

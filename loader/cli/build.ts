@@ -2,7 +2,7 @@ import { BuildError, buildProgram } from '../toolchain/index.js';
 import { type Output, parseCommand } from './arguments.js';
 import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
-export async function buildCommand(args: string[], out: Output): Promise<number> {
+export async function buildProgramCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, {
     arch: { type: 'string' },
     relr: { type: 'boolean' },

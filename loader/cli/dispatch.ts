@@ -17,7 +17,10 @@ const COMMANDS: Readonly<Record<string, readonly [() => Promise<Command>, string
   pack: [async () => (await import('./pack.js')).packCommand, 'piekit pack FILE -o OUT [--dry-run]'],
   unpack: [async () => (await import('./unpack.js')).unpackCommand, 'piekit unpack FILE -o OUT [--format rel|rela] [--dry-run]'],
   run: [async () => (await import('./run.js')).runCommand, 'piekit run FILE [--base ADDR|random] [--dry-run] [-- ARGS...]'],
-  build: [async () => (await import('./build.js')).buildCommand, 'piekit build SRC.c... --arch ARCH [--relr] [--dump] [--cflag FLAG]... -o OUT'],
+  build: [
+    async () => (await import('./build.js')).buildProgramCommand,
+    'piekit build SRC.c... --arch ARCH [--relr] [--dump] [--cflag FLAG]... -o OUT',
+  ],
 };
 
 export function usage(): string {

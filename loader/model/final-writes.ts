@@ -1,3 +1,4 @@
+import { wordMask } from '../../elf/index.js';
 import { type Image, readImageWord } from './image.js';
 import { describeSource, type Plan } from './plan.js';
 import { joinWord } from './words.js';
@@ -41,7 +42,7 @@ export function finalWriteIndexes(plan: Plan): Uint32Array {
 export function finalWrites(plan: Plan, image: Image, base: bigint): FinalWrite[] {
   const size = plan.layout.wordSize;
   const origin = base + plan.layout.start;
-  const mask = (1n << BigInt(size * 8)) - 1n;
+  const mask = wordMask(size);
   return Array.from(finalWriteIndexes(plan), (index) => {
     const at = plan.writes.targets[index] as number;
     const [low, high] = readImageWord(image, at);

@@ -11,6 +11,20 @@ export {
   putHex64,
   putSpaces,
 } from './ascii-buffer.js';
+export {
+  type ComparedWords,
+  type Comparison,
+  comparedWords,
+  comparePlannedWords,
+  compareSegments,
+  countByKind,
+  DIFFERENCE_KINDS,
+  type Difference,
+  type DifferenceKind,
+  expectedImage,
+  type MemorySegment,
+  type MemorySnapshot,
+} from './compare.js';
 export { type FinalWrite, finalWriteIndexes, finalWrites } from './final-writes.js';
 export { createImage, type Image, imageFor, readImageWord } from './image.js';
 export {

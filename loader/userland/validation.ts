@@ -32,7 +32,7 @@ function refused(status: number, header: ProgramHeader | undefined, field: strin
 /** The loader's checks, in its order; throws LoaderRefusalError where it would refuse. */
 export function validateForLoader(elf: ElfFile): LoaderImage {
   const page = elf.arch.pageSize;
-  const top = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
+  const top = elf.reader.wordMask;
   const headers = elf.programHeaders;
   if (elf.header.type !== ET_DYN) refused(LOADER_STATUS.notPie, undefined, 'e_type', elf.header.type, ' is not ET_DYN: not position-independent');
   if (headers.length === 0) refused(LOADER_STATUS.notElf, undefined, 'e_phnum', 0, ': there are no program headers');
@@ -94,7 +94,7 @@ function programHeadersAt(elf: ElfFile): bigint {
 
 /** loader_check_base: a page-aligned base that keeps the span inside the address space. */
 export function checkLoaderBase(elf: ElfFile, image: LoaderImage, base: bigint): void {
-  const top = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
+  const top = elf.reader.wordMask;
   if ((base & (elf.arch.pageSize - 1n)) !== 0n) refused(LOADER_STATUS.badBase, undefined, 'base', base, ' is not page-aligned');
   if (base > top - image.high)
     refused(LOADER_STATUS.badBase, undefined, 'base', base, ' is too high: the program would wrap around the address space');

@@ -1,6 +1,26 @@
-import { AT_ENTRY, AT_NULL, AT_PHDR, type ElfFile, ET_CORE, hex, NT_AUXV, NT_PRSTATUS, PT_LOAD, PT_NOTE, PT_PHDR } from '../../elf/index.js';
-import type { MemorySegment } from './compare.js';
+/**
+ * The core method: the memory of a program a core file (ET_CORE, from Linux or qemu-user) caught,
+ * at the base its auxv gives, compared with the plan.
+ */
+import {
+  AT_ENTRY,
+  AT_NULL,
+  AT_PHDR,
+  type ElfFile,
+  ET_CORE,
+  hex,
+  NT_AUXV,
+  NT_PRSTATUS,
+  PT_LOAD,
+  PT_NOTE,
+  PT_PHDR,
+  readElfFile,
+} from '../../elf/index.js';
+import type { Engine } from '../engines/index.js';
+import { type MemorySegment, type MemorySnapshot, type Plan, plan } from '../model/index.js';
 import { VerifyInputError } from './errors.js';
+import { baseMismatch, comparePlanned } from './memory-check.js';
+import type { VerifyRun } from './report.js';
 
 /** What a core file says about the process it was taken from. */
 export interface CoreMemory {
@@ -58,13 +78,52 @@ function readAuxv(core: ElfFile, at: number, size: number, auxv: Map<bigint, big
   }
 }
 
+/** The run a core of FILE shows: its planned words compared with what the engine predicts at the core's base. */
+export async function coreRun(file: string, elf: ElfFile, core: string, engine: Engine): Promise<{ readonly plan: Plan; readonly run: VerifyRun }> {
+  const coreElf = readElfFile(core);
+  const same =
+    coreElf.header.machine === elf.header.machine && coreElf.reader.wordSize === elf.reader.wordSize && coreElf.reader.endian === elf.reader.endian;
+  if (!same) {
+    throw new VerifyInputError(
+      `${core} is a core of another architecture (e_machine ${coreElf.header.machine}, ELF${coreElf.header.class} ${coreElf.reader.endian}-endian), ` +
+        `${file} is ${elf.arch.name}`,
+    );
+  }
+  const memory = readCore(coreElf, core);
+  const base = coreBase(memory, elf, core, file);
+  const planned = plan(elf);
+  const mismatch = await baseMismatch(planned, elf.reader.allBytes(), base, async (address, length) => {
+    const segment = memory.segments.find(
+      (candidate) => address >= candidate.vaddr && address + BigInt(length) <= candidate.vaddr + BigInt(candidate.bytes.length),
+    );
+    return segment?.bytes.subarray(Number(address - segment.vaddr), Number(address - segment.vaddr) + length);
+  });
+  if (mismatch !== undefined && mismatch !== 'unchecked') throw new VerifyInputError(`${core} is not a core of ${file}: ${mismatch}`);
+  const mask = elf.reader.wordMask;
+  // The core's segments at link-time addresses; those below the base wrap far past the image and are left out.
+  const snapshot: MemorySnapshot = {
+    base,
+    segments: memory.segments.map((segment) => ({ vaddr: (segment.vaddr - base) & mask, bytes: segment.bytes })),
+  };
+  const compared = comparePlanned(elf, planned, snapshot, engine);
+  const signalName = memory.signal === undefined ? undefined : LINUX_SIGNALS[memory.signal];
+  const end = { reason: 'core' as const, signal: memory.signal, signalName };
+  return { plan: planned, run: { base, end, compared, verified: compared.differences.length === 0, afterwards: undefined, message: undefined } };
+}
+
+/**
+ * Names of the Linux signal numbers every Linux architecture shares, as NT_PRSTATUS gives them; the
+ * others (SIGBUS is 7 on most, 10 on MIPS and SPARC) stay numbers.
+ */
+const LINUX_SIGNALS: Readonly<Record<number, string>> = { 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV' };
+
 /**
  * The base the program ran at, from the auxv: AT_ENTRY less e_entry, checked against AT_PHDR less
  * the program headers' link-time address. A program started through a loader of its own has the
  * loader's auxv in its core; the two then disagree with the file, or its memory is not there.
  */
 export function coreBase(core: CoreMemory, elf: ElfFile, path: string, file: string): bigint {
-  const mask = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
+  const mask = elf.reader.wordMask;
   const entry = core.auxv.get(BigInt(AT_ENTRY));
   const phdr = core.auxv.get(BigInt(AT_PHDR));
   const phdrVaddr = programHeadersVaddr(elf);

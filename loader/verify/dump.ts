@@ -1,5 +1,36 @@
-import { ElfError, type Endian } from '../../elf/index.js';
-import type { Plan } from '../model/index.js';
+/**
+ * The dump method: a piekit sample (startup/dump.c) writes its memory to fd 3 right after relocating
+ * (docs/dump-format.md); every word of its writable segments is compared with the plan, and its
+ * own pointer checks count too.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
+import { type Engine, relocate } from '../engines/index.js';
+import { EnvironmentError } from '../environment.js';
+import { comparedWords, compareSegments, type Plan } from '../model/index.js';
+import { packageRoot } from '../package-root.js';
+import { emulatorFor, loaderCommand } from '../userland/index.js';
+import type { VerifyRun } from './report.js';
+
+let marker: Buffer | undefined;
+
+/** PIEKIT_DUMP_MARKER, as startup/piekit.h defines it for startup/dump.c: the string is said once, there. */
+function dumpMarker(): Buffer {
+  if (marker !== undefined) return marker;
+  const header = readFileSync(join(packageRoot(), 'startup', 'piekit.h'), 'latin1');
+  const text = /#define PIEKIT_DUMP_MARKER "([^"\\]+)"/.exec(header)?.[1];
+  if (text === undefined) throw new Error('startup/piekit.h defines no PIEKIT_DUMP_MARKER');
+  marker = Buffer.from(text, 'latin1');
+  return marker;
+}
+
+/** Whether the file carries piekit's dump hook, which writes its relocated memory to fd 3. */
+export function hasDumpHook(elf: ElfFile): boolean {
+  const bytes = elf.reader.allBytes();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(dumpMarker());
+}
 
 /** A sample's memory after its own relocation, as written to fd 3 (docs/dump-format.md). */
 export interface Dump {
@@ -59,4 +90,115 @@ export function checkDumpFits(plan: Plan, dump: Dump): void {
   if (dump.wordSize !== wordSize || dump.endian !== endian) {
     throw new ElfError('BAD_DUMP', `Invalid dump: ${dump.wordSize * 8}-bit ${dump.endian}-endian, the file is ${wordSize * 8}-bit ${endian}-endian`);
   }
+}
+
+export interface SampleRun {
+  readonly dump: Dump | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+}
+
+/**
+ * Runs a program with a pipe on fd 3, where piekit samples write their dump, and stdio captured.
+ * `prefix` is the emulator command (empty to run natively). A program that writes no dump yields
+ * `dump: undefined`; one that dies still yields what it printed.
+ */
+export async function runSample(file: string, prefix: readonly string[], args: readonly string[] = [], timeoutMs = 60_000): Promise<SampleRun> {
+  const [command, ...rest] = [...prefix, file, ...args];
+  const result = await execa(command as string, rest, {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    encoding: 'buffer',
+    reject: false,
+    timeout: timeoutMs,
+  });
+  const dumpBytes = result.stdio[3];
+  const decoder = new TextDecoder();
+  return {
+    dump: dumpBytes instanceof Uint8Array && dumpBytes.length > 0 ? parseDump(dumpBytes) : undefined,
+    stdout: decoder.decode(result.stdout),
+    stderr: decoder.decode(result.stderr),
+    exitCode: result.exitCode,
+    signal: result.signal,
+  };
+}
+
+export interface DumpRunRequest {
+  readonly elf: ElfFile;
+  readonly file: string;
+  /** The TypeScript plan, shared by every run; undefined with the native engine, which relocates at each run's base. */
+  readonly plan: Plan | undefined;
+  readonly engine: Engine;
+  /** With a base, the sample runs through piekit's loader; else as the kernel (or `runner`) loads it. */
+  readonly base: bigint | 'random' | undefined;
+  readonly runner: readonly string[] | undefined;
+  readonly args: readonly string[];
+  readonly timeoutMs: number;
+}
+
+/**
+ * One run of a sample that writes its own memory to fd 3 right after relocating (startup/dump.c):
+ * every word of its writable segments compared with the plan, and its own pointer checks.
+ */
+export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
+  const { elf, file } = request;
+  const [command, ...rest] = await commandFor(request);
+  let run: Awaited<ReturnType<typeof runSample>>;
+  try {
+    run = await runSample(command as string, [], rest, request.timeoutMs);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new EnvironmentError(`cannot run ${file}: '${command}' is not installed (Debian package qemu-user)`);
+    throw error;
+  }
+  const ended = { exitStatus: run.exitCode, signal: run.signal };
+  const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
+  const end = { reason: 'dump' as const, ...ended, selfCheck };
+  if (run.dump === undefined) {
+    const how = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
+    return {
+      base: undefined,
+      end,
+      compared: undefined,
+      verified: false,
+      afterwards: undefined,
+      message: `wrote no dump on fd 3 (${how})${tail(run.stderr)}`,
+    };
+  }
+  if (typeof request.base === 'bigint' && run.dump.base !== request.base) {
+    return {
+      base: run.dump.base,
+      end,
+      compared: undefined,
+      verified: false,
+      afterwards: undefined,
+      message: `asked for base ${hex(request.base)}, it ran at ${hex(run.dump.base)}`,
+    };
+  }
+  const { plan: used, image } = request.plan === undefined ? relocate(elf, run.dump.base, 'native') : { plan: request.plan, image: undefined };
+  checkDumpFits(used, run.dump);
+  const compared = comparedWords(compareSegments(used, run.dump, image));
+  return {
+    base: run.dump.base,
+    end,
+    compared,
+    verified: compared.differences.length === 0 && selfCheck,
+    afterwards: undefined,
+    message: selfCheck ? undefined : `its own checks failed: ${`${run.stdout.trim()} ${run.stderr.trim()}`.trim()}`,
+  };
+}
+
+/** The kernel loads the file (natively or under qemu-user) unless a base is asked for: then piekit's loader does. */
+async function commandFor(request: DumpRunRequest): Promise<string[]> {
+  const { elf, file, base, args } = request;
+  if (base !== undefined) return loaderCommand(elf, file, base, args);
+  const prefix = request.runner ?? emulatorFor(elf);
+  if (prefix === undefined) throw new EnvironmentError(`qemu-user 7.2 has no emulator for ${elf.arch.name}; pass --runner CMD to choose one`);
+  return [...prefix, file, ...args];
+}
+
+function tail(stderr: string): string {
+  const text = stderr.trim();
+  return text === '' ? '' : `: ${text}`;
 }

@@ -1,7 +1,7 @@
-import { hex, type SymbolName } from '../../elf/index.js';
-import type { Difference } from './compare.js';
+import { hex, type SymbolName, wordMask } from '../../elf/index.js';
+import type { Difference } from '../model/index.js';
+import type { StopPoint } from './gdbstub/stop-points.js';
 import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
-import { describeChoice, describeStop } from './stop-point.js';
 
 /** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
 export function renderVerify(report: VerifyReport): string {
@@ -42,8 +42,7 @@ function describeEnd(report: VerifyReport, end: RunEnd, base: bigint | undefined
     case 'stop point': {
       if (stopPoint === undefined) return `stopped at ${stop}`;
       // The call made, as a link-time address: where it lies in the file.
-      const mask = (1n << BigInt(report.wordSize * 8)) - 1n;
-      const at = end.address === undefined || base === undefined ? undefined : (end.address - base) & mask;
+      const at = end.address === undefined || base === undefined ? undefined : (end.address - base) & wordMask(report.wordSize);
       return `stopped at ${describeStop(stopPoint, at)}, ${describeChoice(stopPoint)}`;
     }
     case 'signal':
@@ -60,6 +59,30 @@ function describeEnd(report: VerifyReport, end: RunEnd, base: bigint | undefined
     }
     case 'core':
       return `read from a core (${end.signal === undefined ? 'no signal recorded' : (end.signalName ?? `signal ${end.signal}`)})`;
+  }
+}
+
+/** `symbol (0x…)`, the address alone, or the first system call and where it was made. */
+function describeStop(stop: StopPoint, at: bigint | undefined = undefined): string {
+  if (stop.kind === 'system call') {
+    const sites = `${stop.vaddrs.length} system-call instruction${stop.vaddrs.length === 1 ? '' : 's'} in the code`;
+    return `the first system call (${at === undefined ? '' : `${hex(at)}, `}one of ${sites})`;
+  }
+  const vaddr = stop.vaddrs[0] ?? 0n;
+  return stop.symbol === undefined ? hex(vaddr) : `${stop.symbol} (${hex(vaddr)})`;
+}
+
+/** How the stop was chosen, in a report's words. */
+function describeChoice(stop: StopPoint): string {
+  switch (stop.chosenBy) {
+    case 'requested':
+      return 'chosen by --stop-at';
+    case 'main':
+      return 'at main: no relocator recognised and no system call to stop at';
+    case 'system call':
+      return 'chosen as no symbol names the relocator';
+    default:
+      return `chosen by ${stop.chosenBy}`;
   }
 }
 

@@ -1,7 +1,6 @@
 import type { ArchName, SymbolName } from '../../elf/index.js';
-import type { SkippedRelocation } from '../model/index.js';
-import { type Comparison, countByKind, type Difference, type DifferenceKind } from './compare.js';
-import type { StopPoint } from './stop-point.js';
+import type { ComparedWords, SkippedRelocation } from '../model/index.js';
+import type { StopPoint } from './gdbstub/stop-points.js';
 
 /** Where the memory compared came from. */
 export type VerifyMethod = 'dump' | 'gdbstub' | 'core';
@@ -36,14 +35,6 @@ export type RunEnd =
 /** How a program ended that was let run on from its stop point because its memory differed. */
 export type Afterwards = Extract<RunEnd, { readonly reason: 'signal' | 'exited' | 'terminated' | 'timeout' }>;
 
-export interface ComparedWords {
-  readonly comparedWords: number;
-  readonly matchingWords: number;
-  readonly counts: Readonly<Record<DifferenceKind, number>>;
-  /** In address order. */
-  readonly differences: readonly Difference[];
-}
-
 export interface VerifyRun {
   /** The load base the program ran at; undefined when it never got that far. */
   readonly base: bigint | undefined;
@@ -73,9 +64,4 @@ export interface VerifyReport {
   readonly runs: readonly VerifyRun[];
   /** Every run verified. */
   readonly verified: boolean;
-}
-
-export function comparedWords(comparison: Comparison): ComparedWords {
-  const { comparedWords: compared, differences } = comparison;
-  return { comparedWords: compared, matchingWords: compared - differences.length, counts: countByKind(differences), differences };
 }

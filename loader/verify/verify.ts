@@ -1,11 +1,17 @@
+/**
+ * Verifying a static-PIE's own relocation by one of three methods, each in its own home: a
+ * sample's dump (dump.ts), a core file (core.ts), or the program stopped under qemu-user's GDB
+ * stub (gdbstub/). Each method returns its runs; the report is assembled here.
+ */
+import { type ElfFile, readElfFile, requireStaticPie } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
-import { plan } from '../model/index.js';
-import { buildReport, openStaticPie } from './compare-run.js';
-import { hasDumpHook } from './dump-marker.js';
-import { verifyDumpRun } from './dump-verify.js';
+import { finalWriteIndexes, type Plan, plan } from '../model/index.js';
+import { coreRun } from './core.js';
+import { dumpRun, hasDumpHook } from './dump.js';
 import { VerifyInputError } from './errors.js';
-import type { VerifyReport, VerifyRun } from './report.js';
-import { verifyStopped } from './verify-stopped.js';
+import { stoppedRuns } from './gdbstub/run.js';
+import type { StopPoint } from './gdbstub/stop-points.js';
+import type { VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 
 export interface VerifyOptions {
   /** Stop here (a symbol name, or a link-time address) instead of right after the relocator the symbols reveal. */
@@ -35,23 +41,40 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export async function verifyFile(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const elf = openStaticPie(file);
   const count = runCount(options);
-  if (options.stopAt === undefined && hasDumpHook(elf)) {
-    const engine = options.engine ?? 'ts';
-    // The TypeScript plan does not depend on the base: one serves every run.
-    const planned = engine === 'ts' ? plan(elf) : undefined;
-    const runs: VerifyRun[] = [];
-    for (let n = 0; n < count; n++) {
-      const request = { elf, file, plan: planned, engine, base: options.base, runner: options.runner, args: options.args ?? [] };
-      runs.push(await verifyDumpRun({ ...request, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
-    }
-    return buildReport(file, elf, 'dump', undefined, planned ?? plan(elf), runs);
+  if (options.stopAt !== undefined || !hasDumpHook(elf)) return verifyStopped(file, elf, options, count);
+  const engine = options.engine ?? 'ts';
+  // The TypeScript plan does not depend on the base: one serves every run.
+  const planned = engine === 'ts' ? plan(elf) : undefined;
+  const runs: VerifyRun[] = [];
+  for (let n = 0; n < count; n++) {
+    const request = { elf, file, plan: planned, engine, base: options.base, runner: options.runner, args: options.args ?? [] };
+    runs.push(await dumpRun({ ...request, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
   }
-  return verifyStopped(file, elf, { ...options, runs: count, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  return report(file, elf, 'dump', undefined, planned ?? plan(elf), runs);
 }
 
 /** Runs FILE under qemu-user's GDB stub, stops it when its relocator is done, and compares every planned word. */
 export async function verifyRunning(file: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  return verifyStopped(file, openStaticPie(file), { ...options, runs: runCount(options), timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  return verifyStopped(file, openStaticPie(file), options, runCount(options));
+}
+
+/** Compares the memory in a core file of FILE (from Linux or qemu-user) with the plan. */
+export async function verifyCore(file: string, core: string, options: { readonly engine?: Engine } = {}): Promise<VerifyReport> {
+  const elf = openStaticPie(file);
+  const { plan: planned, run } = await coreRun(file, elf, core, options.engine ?? 'ts');
+  return report(file, elf, 'core', undefined, planned, [run]);
+}
+
+async function verifyStopped(file: string, elf: ElfFile, options: VerifyOptions, runs: number): Promise<VerifyReport> {
+  const stopped = await stoppedRuns(file, elf, { ...options, runs, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  return report(file, elf, 'gdbstub', stopped.stop, stopped.plan, stopped.runs);
+}
+
+/** The file, refused unless it is a static-PIE (ET_DYN, PT_DYNAMIC, no PT_INTERP). */
+function openStaticPie(file: string): ElfFile {
+  const elf = readElfFile(file);
+  requireStaticPie(elf);
+  return elf;
 }
 
 function runCount(options: VerifyOptions): number {
@@ -61,4 +84,18 @@ function runCount(options: VerifyOptions): number {
     throw new VerifyInputError("more than one run needs a base: without the loader every run is the emulator's choice");
   }
   return runs;
+}
+
+function report(file: string, elf: ElfFile, method: VerifyMethod, stopPoint: StopPoint | undefined, planned: Plan, runs: VerifyRun[]): VerifyReport {
+  return {
+    file,
+    arch: elf.arch.name,
+    wordSize: elf.reader.wordSize,
+    method,
+    stopPoint,
+    plannedWords: finalWriteIndexes(planned).length,
+    notChecked: planned.skipped,
+    runs,
+    verified: runs.every((run) => run.verified),
+  };
 }

@@ -1,5 +1,9 @@
-import { AddressNames, ElfError, type ElfFile, hex, type SymbolName } from '../../elf/index.js';
-import { apply, describeSource, finalWriteIndexes, type Image, imageFor, joinWord, type Plan, readImageWord } from '../model/index.js';
+import { AddressNames, ElfError, type ElfFile, hex, type SymbolName, wordMask } from '../../elf/index.js';
+import { apply } from './apply.js';
+import { finalWriteIndexes } from './final-writes.js';
+import { type Image, imageFor, readImageWord } from './image.js';
+import { describeSource, type Plan } from './plan.js';
+import { joinWord } from './words.js';
 
 /**
  * Memory of a relocated program: byte ranges at link-time addresses, as read from it at `base`
@@ -45,6 +49,15 @@ export interface Comparison {
   readonly base: bigint;
   /** Words compared: the planned ones, or every word of the writable segments. */
   readonly comparedWords: number;
+  readonly differences: readonly Difference[];
+}
+
+/** A comparison as reports give it: the words compared, those matching, and the differences counted by kind. */
+export interface ComparedWords {
+  readonly comparedWords: number;
+  readonly matchingWords: number;
+  readonly counts: Readonly<Record<DifferenceKind, number>>;
+  /** In address order. */
   readonly differences: readonly Difference[];
 }
 
@@ -115,6 +128,11 @@ export function countByKind(differences: readonly Difference[]): Record<Differen
   return counts;
 }
 
+export function comparedWords(comparison: Comparison): ComparedWords {
+  const { comparedWords: compared, differences } = comparison;
+  return { comparedWords: compared, matchingWords: compared - differences.length, counts: countByKind(differences), differences };
+}
+
 const namesOfFiles = new WeakMap<ElfFile, AddressNames>();
 
 /** A file's symbol and section names, read once however many comparisons name its words. */
@@ -144,7 +162,7 @@ class ComparisonContext {
     private readonly snapshot: MemorySnapshot,
     private readonly expected: Image,
   ) {
-    this.mask = (1n << BigInt(plan.layout.wordSize * 8)) - 1n;
+    this.mask = wordMask(plan.layout.wordSize);
     const { start, size } = plan.layout;
     this.ranges = snapshot.segments
       .filter((segment) => segment.vaddr + BigInt(segment.bytes.length) > start && segment.vaddr < start + BigInt(size))

@@ -1,4 +1,4 @@
-import { type ElfFile, EM_ARM, hex, PF_X, PT_LOAD } from '../../elf/index.js';
+import { type ElfFile, EM_ARM, hex, PF_X, PT_LOAD } from '../../../elf/index.js';
 
 /** ARM ELF ABI: code of a big-endian file linked for BE8 is little-endian, its data big-endian. */
 const EF_ARM_BE8 = 0x00800000;

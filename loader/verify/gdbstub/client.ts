@@ -1,53 +1,26 @@
 /**
  * A client for the GDB remote serial protocol, enough to stop a program under a stub (qemu-user's
- * `-g`), read its memory and registers, and let it run on or kill it.
+ * `-g`), read its memory and registers, and let it run on or kill it: one queue of commands, each
+ * answered in order. Framing is packet.ts's, the meaning of replies replies.ts's.
  *
- * Reference: the "Remote Protocol" appendix of the GDB manual. Packets are `$payload#cs`; replies
- * may be run-length encoded and binary ones escape `#$}*` with `}`.
+ * Reference: the "Remote Protocol" appendix of the GDB manual.
  */
 import net from 'node:net';
-
-export type GdbRemoteErrorCode =
-  /** No acknowledgement or reply within the time allowed. The connection is closed afterwards. */
-  | 'TIMEOUT'
-  /** The connection ended (or was closed) while the call was pending, or before it was made. */
-  | 'CLOSED'
-  /** The stub broke the protocol: a reply that cannot be parsed, repeated bad checksums. */
-  | 'PROTOCOL'
-  /** The stub answered `Exx` to a command. */
-  | 'ERROR_REPLY'
-  /** The stub answered `Exx` to a memory read; `address` names the first byte of the failed read. */
-  | 'MEMORY'
-  /** The stub answered with the empty packet: it does not know the command. */
-  | 'UNSUPPORTED'
-  /** A packet to send is larger than the stub's PacketSize. */
-  | 'PACKET_TOO_LARGE'
-  /** Something the client needs was not given: a byte order, a program counter location. */
-  | 'NOT_CONFIGURED';
-
-export class GdbRemoteError extends Error {
-  override readonly name = 'GdbRemoteError';
-  readonly code: GdbRemoteErrorCode;
-  readonly address: bigint | undefined;
-
-  constructor(code: GdbRemoteErrorCode, message: string, address?: bigint) {
-    super(message);
-    this.code = code;
-    this.address = address;
-  }
-}
+import { encodePacket, PacketScanner, type WireEvent, wireAction } from './packet.js';
+import {
+  findProgramCounter,
+  GdbRemoteError,
+  hexBytes,
+  parseAttributes,
+  parseHexBigInt,
+  parseStopReply,
+  parseTargetDescription,
+  type RegisterLocation,
+  type StopReply,
+  type TargetDescription,
+} from './replies.js';
 
 export type ByteOrder = 'little' | 'big';
-
-/** Where a register is found, by `p` or in the reply to `g`. */
-export interface RegisterLocation {
-  /** The register number for `p`. */
-  readonly regnum: number;
-  /** Its size in bytes. */
-  readonly size: number;
-  /** Its byte offset in the reply to `g`. */
-  readonly offset: number;
-}
 
 export interface GdbRemoteOptions {
   /** Default limit for every wait, in milliseconds (10 s when omitted). */
@@ -62,35 +35,6 @@ export interface CallOptions {
   readonly timeoutMs?: number;
 }
 
-export type StopReply =
-  | {
-      readonly kind: 'signal';
-      /** GDB's signal number (5 is SIGTRAP, 11 SIGSEGV). */
-      readonly signal: number;
-      readonly thread: string | undefined;
-      /** Register values carried by a `T` packet, by register number, in target byte order. */
-      readonly registers: ReadonlyMap<number, Uint8Array>;
-      /** The other `name:value` pairs of a `T` packet. */
-      readonly info: ReadonlyMap<string, string>;
-    }
-  | { readonly kind: 'exited'; readonly status: number; readonly pid: number | undefined }
-  | { readonly kind: 'terminated'; readonly signal: number; readonly pid: number | undefined };
-
-export interface TargetRegister {
-  readonly name: string;
-  readonly regnum: number;
-  readonly bitsize: number;
-  readonly type: string | undefined;
-}
-
-export interface TargetDescription {
-  readonly architecture: string | undefined;
-  /** Every register of the description, sub-documents included, in document order. */
-  readonly registers: readonly TargetRegister[];
-  /** Included documents the stub would not send: register numbers after them are unknown. */
-  readonly missing: readonly string[];
-}
-
 export interface TrafficStats {
   packetsSent: number;
   packetsReceived: number;
@@ -99,254 +43,6 @@ export interface TrafficStats {
   largestReceived: number;
   badChecksums: number;
   retransmissions: number;
-}
-
-/** The checksum of a packet: the sum of its payload bytes (as sent, escapes included) modulo 256. */
-export function packetChecksum(bytes: Uint8Array): number {
-  let sum = 0;
-  for (const byte of bytes) sum = (sum + byte) & 0xff;
-  return sum;
-}
-
-const DOLLAR = 0x24;
-const HASH = 0x23;
-const ESCAPE = 0x7d;
-const STAR = 0x2a;
-const PERCENT = 0x25;
-
-/** `$payload#cs`, with `$`, `#`, `}` and `*` escaped so that any bytes travel intact. */
-export function encodePacket(payload: string | Uint8Array): Buffer {
-  if (typeof payload === 'string' && !/[$#}*]/.test(payload)) {
-    // Commands are plain text: one string, one buffer.
-    let sum = 0;
-    for (let i = 0; i < payload.length; i++) sum = (sum + payload.charCodeAt(i)) & 0xff;
-    return Buffer.from(`$${payload}#${sum.toString(16).padStart(2, '0')}`, 'latin1');
-  }
-  const data = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
-  const escaped: number[] = [];
-  for (const byte of data) {
-    if (byte === DOLLAR || byte === HASH || byte === ESCAPE || byte === STAR) escaped.push(ESCAPE, byte ^ 0x20);
-    else escaped.push(byte);
-  }
-  const body = Buffer.from(escaped);
-  const checksum = packetChecksum(body).toString(16).padStart(2, '0');
-  return Buffer.concat([Buffer.from('$', 'latin1'), body, Buffer.from(`#${checksum}`, 'latin1')]);
-}
-
-/**
- * The data of a received packet: run-length encoding expanded first, then `}` escapes undone,
- * the order in which GDB reads them (`X*n` repeats the byte before `*` n-29 more times).
- */
-export function decodePayload(raw: Buffer): Buffer {
-  if (!raw.includes(STAR) && !raw.includes(ESCAPE)) return raw;
-  const expanded: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const byte = raw[i] as number;
-    if (byte === STAR && expanded.length > 0 && i + 1 < raw.length) {
-      const previous = expanded[expanded.length - 1] as number;
-      const count = (raw[i + 1] as number) - 29;
-      for (let k = 0; k < count; k++) expanded.push(previous);
-      i++;
-    } else {
-      expanded.push(byte);
-    }
-  }
-  const out: number[] = [];
-  for (let i = 0; i < expanded.length; i++) {
-    const byte = expanded[i] as number;
-    if (byte === ESCAPE && i + 1 < expanded.length) out.push((expanded[++i] as number) ^ 0x20);
-    else out.push(byte);
-  }
-  return Buffer.from(out);
-}
-
-export type WireEvent =
-  | { readonly type: 'ack' }
-  | { readonly type: 'nak' }
-  | {
-      readonly type: 'packet';
-      /** The payload as received, between `$` (or `%`) and `#`: still escaped and run-length encoded. */
-      readonly raw: Buffer;
-      /** The two checksum characters as received. */
-      readonly checksum: string;
-      readonly valid: boolean;
-      readonly notification: boolean;
-    };
-
-/**
- * Splits the incoming byte stream into acknowledgements and packets, checking checksums. Payloads
- * are views of the chunks fed, which must not change afterwards.
- */
-export class PacketScanner {
-  private state: 'idle' | 'body' | 'sum1' | 'sum2' = 'idle';
-  private parts: Buffer[] = [];
-  private sum = 0;
-  private sumText = '';
-  private notification = false;
-
-  feed(chunk: Buffer, emit: (event: WireEvent) => void): void {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.state === 'body') {
-        // Payloads are long and `#` ends them (it is escaped inside), so search rather than step.
-        const end = chunk.indexOf(HASH, i);
-        const stop = end < 0 ? chunk.length : end;
-        let sum = this.sum;
-        for (let k = i; k < stop; k++) sum += chunk[k] as number;
-        this.sum = sum & 0xff;
-        this.parts.push(chunk.subarray(i, stop));
-        i = stop;
-        if (end >= 0) {
-          this.state = 'sum1';
-          i++;
-        }
-        continue;
-      }
-      const byte = chunk[i++] as number;
-      if (this.state === 'idle') {
-        if (byte === 0x2b) emit({ type: 'ack' });
-        else if (byte === 0x2d) emit({ type: 'nak' });
-        else if (byte === DOLLAR || byte === PERCENT) {
-          this.state = 'body';
-          this.notification = byte === PERCENT;
-          this.parts = [];
-          this.sum = 0;
-        }
-        // Anything else between packets is line noise; the protocol says to ignore it.
-      } else if (this.state === 'sum1') {
-        this.sumText = String.fromCharCode(byte);
-        this.state = 'sum2';
-      } else {
-        this.sumText += String.fromCharCode(byte);
-        this.state = 'idle';
-        // Socket chunks are fresh buffers, never reused, so a view of one can be kept.
-        const raw = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts);
-        this.parts = [];
-        const valid = /^[0-9a-fA-F]{2}$/.test(this.sumText) && parseInt(this.sumText, 16) === this.sum;
-        emit({ type: 'packet', raw, checksum: this.sumText, valid, notification: this.notification });
-      }
-    }
-  }
-}
-
-/** Parses `W`, `X`, `S` and `T` stop replies. */
-export function parseStopReply(text: string): StopReply {
-  const kind = text[0];
-  if (kind === 'W' || kind === 'X') {
-    const [head = '', ...rest] = text.slice(1).split(';');
-    const value = parseHexNumber(head, text);
-    const process = rest.find((part) => part.startsWith('process:'));
-    const pid = process === undefined ? undefined : parseHexNumber(process.slice('process:'.length), text);
-    return kind === 'W' ? { kind: 'exited', status: value, pid } : { kind: 'terminated', signal: value, pid };
-  }
-  if (kind === 'S' || kind === 'T') {
-    const signal = parseHexNumber(text.slice(1, 3), text);
-    const registers = new Map<number, Uint8Array>();
-    const info = new Map<string, string>();
-    if (kind === 'T') {
-      for (const pair of text.slice(3).split(';')) {
-        if (pair === '') continue;
-        const colon = pair.indexOf(':');
-        const name = colon < 0 ? pair : pair.slice(0, colon);
-        const value = colon < 0 ? '' : pair.slice(colon + 1);
-        // A pair whose name is hex digits is a register (`n:r`); others are keywords such as thread.
-        if (/^[0-9a-fA-F]+$/.test(name) && /^[0-9a-fA-F]*$/.test(value)) registers.set(parseInt(name, 16), hexBytes(value));
-        else info.set(name, value);
-      }
-    }
-    return { kind: 'signal', signal, thread: info.get('thread'), registers, info };
-  }
-  throw new GdbRemoteError('PROTOCOL', `not a stop reply: ${JSON.stringify(text.slice(0, 80))}`);
-}
-
-/** Reads a target description (`target.xml` and the documents it includes). */
-export function parseTargetDescription(documents: ReadonlyMap<string, string>, root = 'target.xml'): TargetDescription {
-  const registers: TargetRegister[] = [];
-  const missing: string[] = [];
-  let architecture: string | undefined;
-  let next = 0;
-  const visit = (name: string, depth: number): void => {
-    const text = documents.get(name);
-    if (text === undefined || depth > 8) {
-      missing.push(name);
-      return;
-    }
-    const body = text.replace(/<!--[\s\S]*?-->/g, '');
-    architecture ??= /<architecture>\s*([^<]*?)\s*<\/architecture>/.exec(body)?.[1];
-    for (const match of body.matchAll(/<(xi:include|reg)\b([^>]*?)\/?>/g)) {
-      const attributes = parseAttributes(match[2] ?? '');
-      if (match[1] === 'xi:include') {
-        const href = attributes.get('href');
-        if (href !== undefined) visit(href, depth + 1);
-        continue;
-      }
-      // Registers are numbered in document order, includes expanded in place; `regnum` restarts
-      // the count (GDB manual, "Target Description Format", Registers).
-      const regnum = attributes.has('regnum') ? Number(attributes.get('regnum')) : next;
-      next = regnum + 1;
-      registers.push({
-        name: attributes.get('name') ?? '',
-        regnum,
-        bitsize: Number(attributes.get('bitsize') ?? '0'),
-        type: attributes.get('type'),
-      });
-    }
-  };
-  visit(root, 0);
-  return { architecture, registers, missing };
-}
-
-const PC_NAMES = ['pc', 'rip', 'eip', 'pswa'];
-
-/** The register a description marks as the program counter, with its offset in a `g` reply. */
-export function findProgramCounter(description: TargetDescription): RegisterLocation | undefined {
-  const { registers } = description;
-  if (description.missing.length > 0) return undefined;
-  const named = PC_NAMES.map((name) => registers.find((r) => r.name === name)).find((r) => r !== undefined);
-  const codePointers = registers.filter((r) => r.type === 'code_ptr' && /pc|ip/.test(r.name));
-  const pc = named ?? (codePointers.length === 1 ? codePointers[0] : undefined);
-  if (pc === undefined || pc.bitsize % 8 !== 0) return undefined;
-  // `g` holds the registers in number order, so the pc follows every lower-numbered one.
-  const offset = registers.filter((r) => r.regnum < pc.regnum).reduce((sum, r) => sum + r.bitsize / 8, 0);
-  return { regnum: pc.regnum, size: pc.bitsize / 8, offset };
-}
-
-/** What the client does about one event from the wire. */
-export type WireAction =
-  | { readonly kind: 'none' }
-  /** Send the packet in flight again: the stub refused it with `-`. */
-  | { readonly kind: 'retransmit' }
-  /** Answer `-`: the packet arrived with a bad checksum, the stub is to send it again. */
-  | { readonly kind: 'ask again' }
-  /** The stream cannot be trusted any more. */
-  | { readonly kind: 'fail'; readonly message: string }
-  /** A packet whose checksum holds: its decoded payload. Notifications (`%`) answer nothing and need no acknowledgement. */
-  | { readonly kind: 'reply'; readonly payload: Buffer; readonly notification: boolean };
-
-export interface WireState {
-  /** QStartNoAckMode is on: neither side acknowledges, so nothing can be sent again. */
-  readonly noAck: boolean;
-  /** A command waits for its reply. */
-  readonly waiting: boolean;
-  /** How often the stub has refused the command in flight already. */
-  readonly naks: number;
-}
-
-/** How often one packet is sent again before the connection is given up. */
-export const MAX_RETRANSMISSIONS = 5;
-
-/** The GDB manual's "Packet Acknowledgment" rules, as the client follows them. */
-export function wireAction(event: WireEvent, state: WireState): WireAction {
-  if (event.type === 'ack') return { kind: 'none' };
-  if (event.type === 'nak') {
-    if (!state.waiting || state.noAck) return { kind: 'none' };
-    if (state.naks >= MAX_RETRANSMISSIONS) return { kind: 'fail', message: `refused ${state.naks + 1} times` };
-    return { kind: 'retransmit' };
-  }
-  if (!event.valid) {
-    return state.noAck ? { kind: 'fail', message: 'a packet with a bad checksum and no way to ask again' } : { kind: 'ask again' };
-  }
-  return { kind: 'reply', payload: decodePayload(event.raw), notification: event.notification };
 }
 
 interface Handlers {
@@ -842,31 +538,4 @@ function decodeHexInto(text: Buffer, out: Uint8Array, offset: number): boolean {
   const target = Buffer.from(out.buffer, out.byteOffset + offset, text.length >> 1);
   // Buffer#write stops at the first pair that is not hex and says how many bytes it wrote.
   return target.write(text.toString('latin1'), 'hex') * 2 === text.length;
-}
-
-function hexBytes(text: string): Buffer {
-  // Buffer.from stops at the first character that is not a hex pair; a short result means one.
-  const bytes = Buffer.from(text, 'hex');
-  if (bytes.length * 2 !== text.length) {
-    throw new GdbRemoteError('PROTOCOL', `expected hexadecimal bytes: ${JSON.stringify(text.slice(0, 40))}`);
-  }
-  return bytes;
-}
-
-function parseHexNumber(text: string, context: string): number {
-  if (!/^[0-9a-fA-F]{1,8}$/.test(text)) throw new GdbRemoteError('PROTOCOL', `bad number in ${JSON.stringify(context)}`);
-  return parseInt(text, 16);
-}
-
-function parseHexBigInt(text: string, context: string): bigint {
-  if (!/^[0-9a-fA-F]{1,16}$/.test(text)) throw new GdbRemoteError('PROTOCOL', `bad address in ${JSON.stringify(context)}`);
-  return BigInt(`0x${text}`);
-}
-
-function parseAttributes(text: string): Map<string, string> {
-  const attributes = new Map<string, string>();
-  for (const match of text.matchAll(/([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    attributes.set(match[1] as string, match[2] ?? match[3] ?? '');
-  }
-  return attributes;
 }

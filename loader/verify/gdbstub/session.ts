@@ -8,7 +8,8 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { type ByteOrder, GdbRemoteClient, type RegisterLocation } from './gdb-remote.js';
+import { type ByteOrder, GdbRemoteClient } from './client.js';
+import type { RegisterLocation } from './replies.js';
 
 export type QemuSessionErrorCode =
   /** The emulator is not installed (the spawn failed with ENOENT). */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { Arch } from '../../elf/index.js';
-import type { ImageLayout } from '../model/index.js';
+import type { Arch } from '../../../elf/index.js';
+import type { ImageLayout } from '../../model/index.js';
 
 /**
  * Where random bases are drawn from: the ranges native/loader/map.c's loader_random_base uses,
