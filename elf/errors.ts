@@ -21,6 +21,8 @@ export type ElfErrorCode =
   | 'WRITE_OUTSIDE_SEGMENTS'
   | 'IMAGE_TOO_LARGE'
   | 'BAD_DUMP'
+  /** A load base a command was given: not page-aligned for the architecture, or the image would leave the address space. */
+  | 'BAD_BASE'
   /** pack/unpack: no free dynamic entries for the new tags, or no place fits a table. */
   | 'NO_ROOM'
   /** pack: a RELA addend would have to be stored in a word past p_filesz. */

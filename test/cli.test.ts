@@ -189,7 +189,7 @@ describe.concurrent('invalid input: exit status 2, one line on stderr, nothing o
       /^piekit: Invalid ELF program headers \(e_phoff = 0x40, \d+ entries\): \d+ bytes at offset 0x40 run past the end of the 100-byte file \[TRUNCATED\]\n$/,
     ],
     ['an empty file', () => new Uint8Array(), /^piekit: Invalid ELF header: e_ident needs 16 bytes, the file has 0 \[TRUNCATED\]\n$/],
-    ['a missing file', () => undefined, /^piekit: open \/nonexistent\/libc\.so\.6: ENOENT\n$/],
+    ['a missing file', () => undefined, /^piekit: \/nonexistent\/libc\.so\.6: no such file or directory \(ENOENT\)\n$/],
     ['an ET_EXEC file', () => patched().header('e_type', 2).bytes, /^piekit: Invalid ELF type: e_type = ET_EXEC \(2\).* \[NOT_PIE\]\n$/],
     [
       'a file without PT_DYNAMIC',
@@ -239,11 +239,6 @@ describe.concurrent('wrong usage: exit status 64, nothing on stdout', () => {
     ],
     ['a --base with a bad hex digit', ['plan', file, '--base', '0x7f000000000g'], /^piekit: --base takes an address .*'0x7f000000000g'/],
     ['a negative --base', ['plan', file, '--base=-4096'], /^piekit: --base takes an address .*'-4096'/],
-    [
-      'a --base beyond 64 bits',
-      ['plan', file, '--base', '0x10000000000000000'],
-      /^piekit: --base 0x10000000000000000 does not fit a 64-bit address\n/,
-    ],
     ['an unknown option to plan', ['plan', file, '--base', '0x7f0000000000', '--frobnicate'], /^piekit: .*--frobnicate.*\nusage: piekit plan /],
     ['an unknown option to inspect', ['inspect', file, '--bogus'], /^piekit: .*--bogus.*\nusage: piekit inspect /],
     ['inspect without a file', ['inspect'], /^piekit: .*\nusage: piekit inspect /],

@@ -1,3 +1,5 @@
+export { count } from '../wording.js';
+
 /** How much a hazard matters: `error` makes `piekit audit` exit 1, the others are reported. */
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
@@ -45,11 +47,4 @@ export class HazardItems {
 /** A hazard about headers or tags rather than entries. */
 export function simpleHazard(id: string, severity: Severity, message: string, addresses: readonly string[] = []): Hazard {
   return { id, severity, message, count: 1, entries: [], addresses, symbols: [] };
-}
-
-/** `1,234`: thousands grouped as en-US prints them (Intl is slow to start, and reports call this often). */
-export function count(value: number): string {
-  const digits = String(Math.abs(value));
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return value < 0 ? `-${grouped}` : grouped;
 }

@@ -1,5 +1,6 @@
 import { DF_TEXTREL, DT_FLAGS, DT_TEXTREL, hex, PT_GNU_RELRO } from '../../elf/index.js';
 import { ADD_BASE, type LoadSegment } from '../model/index.js';
+import { quantity } from '../wording.js';
 import type { FileContext } from './file-context.js';
 import { sortedTags } from './file-tables.js';
 import { count, type Hazard, HazardItems, simpleHazard } from './hazard.js';
@@ -122,9 +123,9 @@ function twiceHazard(
     ? items.hazard(
         'written-twice',
         'error',
-        `${count(items.count)} words are relocated more than once, and a later write adds the base again: they hold the base twice, or once, depending on the order a runtime applies the tables in`,
+        `${quantity(items.count, 'word is', 'words are')} relocated more than once, and a later write adds the base again: they hold the base twice, or once, depending on the order a runtime applies the tables in`,
       )
-    : items.hazard('written-twice', 'warning', `${count(items.count)} words are set by more than one RELA entry: the last one wins`);
+    : items.hazard('written-twice', 'warning', `${quantity(items.count, 'word is', 'words are')} set by more than one RELA entry: the last one wins`);
 }
 
 /** The segment holding an image offset, by binary search over the sorted segments. */

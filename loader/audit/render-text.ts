@@ -1,4 +1,5 @@
 import { DIFFERENCE_KINDS } from '../model/index.js';
+import { quantity } from '../wording.js';
 import type { CostReport } from './cost.js';
 import { count, type Hazard, SEVERITIES } from './hazard.js';
 import type { AuditReport, RuntimeReport } from './report.js';
@@ -81,9 +82,9 @@ function costLines(cost: CostReport | null): string[] {
   if (cost === null) return ['cost: not counted (the PT_LOADs cannot be laid out)'];
   const tables = cost.tables.map(
     (table) =>
-      `${table.table === 'jmprel' ? 'DT_JMPREL' : table.table.toUpperCase()} ${count(table.bytes)} bytes (${count(table.entries)} entries, ${count(table.relative)} relative words)`,
+      `${table.table === 'jmprel' ? 'DT_JMPREL' : table.table.toUpperCase()} ${quantity(table.bytes, 'byte')} (${quantity(table.entries, 'entry', 'entries')}, ${quantity(table.relative, 'relative word')})`,
   );
-  if (cost.localGotWords > 0) tables.push(`local GOT ${count(cost.localGotWords)} words`);
+  if (cost.localGotWords > 0) tables.push(`local GOT ${quantity(cost.localGotWords, 'word')}`);
   const { packed, pages } = cost;
   const kept =
     packed.otherBytes > 0
@@ -96,7 +97,7 @@ function costLines(cost: CostReport | null): string[] {
   return [
     'cost:',
     `  tables: ${tables.length === 0 ? 'none' : tables.join('; ')}; ${count(cost.totalBytes)} bytes in all`,
-    `  as RELR (lld's encoding): ${count(packed.relrBytes)} bytes (${count(packed.relrEntries)} entries) for ${count(packed.relative)} words${kept}: ${count(packed.totalBytes)} bytes in all`,
+    `  as RELR (lld's encoding): ${quantity(packed.relrBytes, 'byte')} (${quantity(packed.relrEntries, 'entry', 'entries')}) for ${quantity(packed.relative, 'word')}${kept}: ${quantity(packed.totalBytes, 'byte')} in all`,
     `  pages dirtied: ${count(pages.dirtied)} of ${count(pages.pageSize)} bytes, ${count(pages.inRelro)} in PT_GNU_RELRO${segments.length > 0 ? ` (${segments.join('; ')})` : ''}`,
   ];
 }

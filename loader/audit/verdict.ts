@@ -1,4 +1,4 @@
-import { count } from './hazard.js';
+import { quantity } from '../wording.js';
 import type { RuntimeReport } from './report.js';
 
 /**
@@ -33,18 +33,18 @@ export function verdictOf(arch: string, runtimes: readonly RuntimeReport[]): str
 export function breakReason(report: Pick<RuntimeReport, 'differingWords' | 'differences' | 'leftAlone' | 'ignoredTables'>): string {
   const parts: string[] = [];
   const d = report.differences;
-  if (d === null && (report.differingWords ?? 0) > 0) parts.push(`${count(report.differingWords ?? 0)} words differ`);
+  if (d === null && (report.differingWords ?? 0) > 0) parts.push(`${quantity(report.differingWords ?? 0, 'word')} differ`);
   if (d !== null) {
-    if (d.unrelocated > 0) parts.push(`${count(d.unrelocated)} words left unrelocated`);
-    if (d['relocated twice'] > 0) parts.push(`${count(d['relocated twice'])} words relocated twice`);
-    if (d.shifted > 0) parts.push(`${count(d.shifted)} words shifted`);
-    if (d.other > 0) parts.push(`${count(d.other)} other words`);
+    if (d.unrelocated > 0) parts.push(`${quantity(d.unrelocated, 'word')} left unrelocated`);
+    if (d['relocated twice'] > 0) parts.push(`${quantity(d['relocated twice'], 'word')} relocated twice`);
+    if (d.shifted > 0) parts.push(`${quantity(d.shifted, 'word')} shifted`);
+    if (d.other > 0) parts.push(`${quantity(d.other, 'other word')}`);
   }
   const left = report.leftAlone;
   if (left !== null) {
     const names = { symbolic: 'symbolic', tls: 'TLS', irelative: 'IRELATIVE', relative: 'DT_JMPREL relative' } as const;
     for (const key of ['symbolic', 'tls', 'irelative', 'relative'] as const) {
-      if (left[key] > 0) parts.push(`${count(left[key])} ${names[key]} entries left alone`);
+      if (left[key] > 0) parts.push(`${quantity(left[key], `${names[key]} entry`, `${names[key]} entries`)} left alone`);
     }
   }
   const tables = report.ignoredTables.filter((table) => table === 'RELR').map(() => 'no RELR');

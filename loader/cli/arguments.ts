@@ -1,6 +1,8 @@
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ENGINES, type Engine } from '../engines/index.js';
-import { usageError } from './exit-codes.js';
+import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
 /** Where a command writes its report: the process's stdout, or a buffer in tests. */
 export interface Output {
@@ -41,4 +43,54 @@ export function parseEngine(text: string | undefined): Engine {
   const engine = ENGINES.find((candidate) => candidate === (text ?? 'ts'));
   if (engine === undefined) throw usageError(`--engine takes ${ENGINES.join(' or ')}, not '${text}'`);
   return engine;
+}
+
+/**
+ * FILE as a command needs it: an existing regular file, and executable when the command runs it.
+ * Refused up front with the path and what is wrong, so that no command meets a directory or a
+ * missing file halfway (`read : EISDIR`) or fails to start a program it may not execute.
+ */
+export function inputFile(path: string, use: 'read' | 'execute' = 'read'): string {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    throw new CliError(EXIT_INVALID_INPUT, `${path}: ${describeSystemError(error)}`);
+  }
+  if (stat.isDirectory()) throw new CliError(EXIT_INVALID_INPUT, `${path}: is a directory, not an ELF file`);
+  if (!stat.isFile()) throw new CliError(EXIT_INVALID_INPUT, `${path}: not a regular file`);
+  if (use === 'execute') {
+    try {
+      accessSync(path, constants.X_OK);
+    } catch {
+      const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+      throw new CliError(EXIT_INVALID_INPUT, `${path}: not executable (mode ${mode}): it must run; chmod +x it`);
+    }
+  }
+  return path;
+}
+
+/** OUT of a conversion: its directory must exist, or the command would fail after all its work. */
+export function outputFile(path: string, option: string): string {
+  const directory = dirname(path);
+  let stat: Stats;
+  try {
+    stat = statSync(directory);
+  } catch (error) {
+    throw new CliError(EXIT_INVALID_INPUT, `${option} ${path}: its directory ${directory}: ${describeSystemError(error)}`);
+  }
+  if (!stat.isDirectory()) throw new CliError(EXIT_INVALID_INPUT, `${option} ${path}: ${directory} is not a directory`);
+  return path;
+}
+
+const SYSTEM_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  ENOTDIR: 'a component of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+};
+
+function describeSystemError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return SYSTEM_ERRORS[code] === undefined ? code || String(error) : `${SYSTEM_ERRORS[code]} (${code})`;
 }

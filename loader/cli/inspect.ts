@@ -19,11 +19,12 @@ import {
   rowSource,
   writeInspectionJson,
 } from '../model/index.js';
-import { type Output, oneFile, parseCommand } from './arguments.js';
+import { noun } from '../wording.js';
+import { inputFile, type Output, oneFile, parseCommand } from './arguments.js';
 
 export async function inspectCommand(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
-  const file = oneFile(positionals);
+  const file = inputFile(oneFile(positionals));
   const planned = plan(readElfFile(file));
   const out = new AsciiWriter((chunk) => output.write(chunk));
   if (values.json === true) writeInspectionJson(planned, out);
@@ -69,16 +70,20 @@ function headLines(file: string, inspection: Omit<Inspection, 'relocations'>): s
     '',
     'Tables:',
   ];
-  if (inspection.localGot !== null) lines.push(`  local GOT at ${inspection.localGot.vaddr}: ${inspection.localGot.count} words relocated first`);
+  if (inspection.localGot !== null)
+    lines.push(
+      `  local GOT at ${inspection.localGot.vaddr}: ${inspection.localGot.count} ${noun(inspection.localGot.count, 'word')} relocated first`,
+    );
   for (const t of inspection.tables) {
     const skipped = Object.entries(t.skipped).map(([name, count]) => `${name} ${count}`);
     lines.push(
-      `  ${t.table} at ${t.vaddr}: ${t.size} bytes, ${t.entries} entries of ${t.entrySize} bytes, ` +
-        `${t.relative} relative${t.table === 'relr' ? ' words' : ''}${skipped.length > 0 ? `, skipped: ${skipped.join(', ')}` : ''}`,
+      `  ${t.table} at ${t.vaddr}: ${t.size} ${noun(t.size, 'byte')}, ${t.entries} ${noun(t.entries, 'entry', 'entries')} of ${t.entrySize} bytes, ` +
+        `${t.relative} relative${t.table === 'relr' ? ` ${noun(t.relative, 'word')}` : ''}${skipped.length > 0 ? `, skipped: ${skipped.join(', ')}` : ''}`,
     );
   }
   if (inspection.tables.length === 0 && inspection.localGot === null) lines.push('  none: nothing to relocate');
-  if (inspection.textRelocations > 0) lines.push(`  ${inspection.textRelocations} writes land in non-writable segments (text relocations)`);
+  if (inspection.textRelocations > 0)
+    lines.push(`  ${inspection.textRelocations} ${noun(inspection.textRelocations, 'write')} land in non-writable segments (text relocations)`);
   lines.push('');
   return lines;
 }

@@ -1,12 +1,12 @@
 import { convertFile, pack, renderConversion, SameFileError } from '../convert/index.js';
-import { type Output, oneFile, parseCommand } from './arguments.js';
+import { inputFile, type Output, oneFile, outputFile, parseCommand } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
 export const CONVERSION_OPTIONS = { output: { type: 'string', short: 'o' }, 'dry-run': { type: 'boolean' } } as const;
 
 export async function packCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, CONVERSION_OPTIONS);
-  const file = oneFile(positionals);
+  const file = inputFile(oneFile(positionals));
   const target = outputOf(values.output, values['dry-run'] === true);
   out.write(report(file, target, () => convertFile(file, target, pack)));
   return 0;
@@ -16,7 +16,7 @@ export async function packCommand(args: string[], out: Output): Promise<number> 
 export function outputOf(output: string | undefined, dryRun: boolean): string | undefined {
   if (dryRun) return undefined;
   if (output === undefined) throw usageError('-o OUT is missing');
-  return output;
+  return outputFile(output, '-o');
 }
 
 /** The report, and where OUT went; OUT being FILE is a usage error. */

@@ -9,12 +9,14 @@ import {
   putBytes,
   putDecimal,
   putHex64,
+  requireLoadBase,
   SOURCES,
   splitWord,
   TWO_32,
   writePlanJson,
 } from '../model/index.js';
-import { type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
+import { noun } from '../wording.js';
+import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
 export async function planCommand(args: string[], output: Output): Promise<number> {
@@ -23,11 +25,11 @@ export async function planCommand(args: string[], output: Output): Promise<numbe
     json: { type: 'boolean' },
     engine: { type: 'string', default: 'ts' },
   });
-  const file = oneFile(positionals);
+  const file = inputFile(oneFile(positionals));
   if (values.base === undefined) throw usageError('--base ADDR is required: the plan gives absolute addresses');
   const base = parseAddress(values.base, '--base');
   const elf = readElfFile(file);
-  if (base >= 1n << BigInt(elf.reader.wordSize * 8)) throw usageError(`--base ${hex(base)} does not fit a ${elf.reader.wordSize * 8}-bit address`);
+  requireLoadBase(elf, base);
   const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
   const out = new AsciiWriter((chunk) => output.write(chunk));
   if (values.json === true) writePlanJson(planned, image, base, out);
@@ -48,7 +50,9 @@ function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out
   const size = plan.layout.wordSize;
   const indexes = finalWriteIndexes(plan);
   const skipped = plan.skipped;
-  out.text(`${file}: ${indexes.length} words relocated at base ${hex(base)}, ${skipped.length} relocations skipped\n`);
+  out.text(
+    `${file}: ${indexes.length} ${noun(indexes.length, 'word')} relocated at base ${hex(base)}, ${skipped.length} ${noun(skipped.length, 'relocation')} skipped\n`,
+  );
   const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
   const { targets, sources, entries } = plan.writes;
   const { view, little, origin } = image;

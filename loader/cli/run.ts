@@ -1,6 +1,7 @@
 import { readElfFile } from '../../elf/index.js';
+import { requireLoadBase } from '../model/index.js';
 import { describeModel, LoaderRefusalError, modelLoad, runThroughLoader } from '../userland/index.js';
-import { type Output, parseAddress, parseCommand } from './arguments.js';
+import { inputFile, type Output, parseAddress, parseCommand } from './arguments.js';
 import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
 
 /** `piekit run`: the program's own stdio and exit status, as if the kernel had run it at that base. */
@@ -10,7 +11,8 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   const [path, ...programArgs] = [...positionals, ...rest];
   if (path === undefined) throw usageError('FILE is missing');
   const base = values.base === undefined || values.base === 'random' ? 'random' : parseAddress(values.base, '--base');
-  const elf = readElfFile(path);
+  const elf = readElfFile(inputFile(path, values['dry-run'] === true ? 'read' : 'execute'));
+  if (base !== 'random') requireLoadBase(elf, base);
   if (values['dry-run'] === true) {
     if (base === 'random') throw usageError('--dry-run needs a --base ADDR: a random base is chosen by the loader when it runs');
     try {

@@ -1,5 +1,7 @@
+import { readElfFile } from '../../elf/index.js';
+import { requireLoadBase } from '../model/index.js';
 import { renderVerify, reportJson, VerifyInputError, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
-import { type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
+import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
 import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, EXIT_OK, usageError } from './exit-codes.js';
 
 /**
@@ -26,9 +28,12 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
       const others = (['stop-at', 'base', 'runs', 'timeout', 'run-on', 'runner'] as const).filter((name) => values[name] !== undefined);
       if (others.length > 0 || rest.length > 0)
         throw usageError(`--core reads memory from a core file: --${others[0] ?? 'the program arguments'} does not apply`);
-      report = await verifyCore(file, values.core, { engine });
+      report = await verifyCore(inputFile(file), inputFile(values.core), { engine });
     } else {
-      report = await verifyFile(file, runOptions(values, rest, engine));
+      const options = runOptions(values, rest, engine);
+      const elf = readElfFile(inputFile(file, 'execute'));
+      if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
+      report = await verifyFile(file, options);
     }
   } catch (error) {
     // What was asked for cannot be done with this file or here: one line, the invalid-input status.

@@ -1,9 +1,15 @@
 import { hex } from '../../elf/index.js';
+import { noun } from '../wording.js';
 import { type Conversion, type TableSize, totalBytes } from './conversion.js';
 
 function describeTables(tables: readonly TableSize[]): string {
   if (tables.length === 0) return 'no relocation table';
-  return tables.map((table) => `${table.kind.toUpperCase()} ${table.bytes} bytes (${table.entries} entries)`).join(' + ');
+  return tables
+    .map(
+      (table) =>
+        `${table.kind.toUpperCase()} ${table.bytes} ${noun(table.bytes, 'byte')} (${table.entries} ${noun(table.entries, 'entry', 'entries')})`,
+    )
+    .join(' + ');
 }
 
 function listBases(bases: readonly bigint[]): string {

@@ -44,6 +44,7 @@ export {
 } from './inspection.js';
 export { writeInspectionJson } from './inspection-json.js';
 export { IMAGE_LIMIT, type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
+export { requireLoadBase } from './load-base.js';
 export { describeSource, localGotOf, type Plan, plan, type TableSummary } from './plan.js';
 export { planJson, writePlanJson } from './plan-json.js';
 export { RowNames } from './row-names.js';
