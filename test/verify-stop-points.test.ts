@@ -3,7 +3,7 @@
  * piekit's stub), else at its first system call, else where --stop-at says; what is refused, with the message that
  * says what to do; and the evidence for glibc's stop, read from real glibc 2.36 static-PIEs.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,7 +26,10 @@ afterAll(async () => {
 
 /** hello.c with piekit's stub and no dump hook, for an architecture. */
 async function sample(arch: string, name = `hello-${arch}`): Promise<string> {
-  return builtProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false }, name);
+  const output = join(directory, name);
+  // A copy: some tests strip it, and the build is shared with every file that asks for it.
+  await copyFile(await builtProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false }, `hello-${arch}`), output);
+  return output;
 }
 
 describe('the default stop', () => {
