@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   plan: async () => (await import('./plan.js')).planCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
+  trace: async () => (await import('./trace.js')).traceCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   pack: async () => (await import('./pack.js')).packCommand,
   unpack: async () => (await import('./unpack.js')).unpackCommand,

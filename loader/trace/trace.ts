@@ -1,0 +1,157 @@
+import { AddressNames, type ElfFile, hex } from '../../elf/index.js';
+import { EnvironmentError } from '../environment.js';
+import { plan } from '../model/index.js';
+import { loaderFor, requireEmulator } from '../userland/index.js';
+import { chooseStopPoint, randomBase, SymbolTable, VerifyInputError } from '../verify/index.js';
+import { RANDOM_BASE_TRIES } from '../verify/load-bases.js';
+import { openStaticPie } from '../verify/compare-run.js';
+import { judgeTrace } from './judge.js';
+import { tracePlugin } from './plugin.js';
+import {
+  addressAt,
+  countAt,
+  kindAt,
+  pcAt,
+  RECORD_EXIT,
+  RECORD_FULL,
+  RECORD_START,
+  RECORD_STOP,
+  RECORD_SYSCALL,
+  type TraceRecord,
+} from './record.js';
+import type { TraceEnd, TraceReport, TraceSite, TraceStop } from './report.js';
+import { type QemuEnd, runTraced } from './run-traced.js';
+
+export interface TraceOptions {
+  /** A symbol, a link-time address, or `syscall`; else right after the relocator the symbols reveal (as verify stops). */
+  readonly stopAt?: string | bigint;
+  /** Run through piekit's loader at this base, or at a random one. */
+  readonly base?: bigint | 'random';
+  readonly args?: readonly string[];
+  readonly timeoutMs?: number;
+}
+
+export const DEFAULT_TRACE_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs FILE under qemu-user with piekit's trace plugin until its relocator is done and judges
+ * every load and store of its startup against the plan at the base it ran at.
+ */
+export async function traceFile(file: string, options: TraceOptions = {}): Promise<TraceReport> {
+  const elf = openStaticPie(file);
+  const qemu = await requireEmulator(elf);
+  const plugin = tracePlugin();
+  const planned = plan(elf);
+  const symbols = new SymbolTable(elf);
+  // A file without symbols has nothing to name its relocator's end by: its first system call.
+  const stop =
+    options.stopAt === 'syscall' || (options.stopAt === undefined && symbols.size === 0)
+      ? undefined
+      : chooseStopPoint(elf.arch, symbols, options.stopAt, file);
+  const loader = options.base === undefined ? undefined : await loaderFor(elf.arch.name);
+  const tries = options.base === 'random' ? RANDOM_BASE_TRIES : 1;
+  for (let attempt = 0; attempt < tries; attempt++) {
+    const base = options.base === 'random' ? randomBase(elf.arch, planned.layout) : options.base;
+    const run = await runTraced({
+      elf,
+      file,
+      qemu,
+      plugin,
+      stop: stop === undefined ? 'syscall' : stop.vaddr,
+      base,
+      loader,
+      args: options.args ?? [],
+      timeoutMs: options.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS,
+    });
+    if (run.kind === 'base taken') {
+      if (options.base === 'random') continue;
+      throw new VerifyInputError(`base ${hex(base ?? 0n)} is taken under ${qemu}: choose another`);
+    }
+    const stopDescription = { symbol: stop?.symbol, vaddr: stop?.vaddr, chosenBy: stop?.chosenBy ?? ('system call' as const) };
+    return judged(file, elf, planned, run.record, run.exit, stopDescription);
+  }
+  throw new EnvironmentError(`${tries} random bases in a row were taken under ${qemu}`);
+}
+
+function judged(
+  file: string,
+  elf: ElfFile,
+  planned: ReturnType<typeof plan>,
+  record: TraceRecord,
+  exit: QemuEnd,
+  stop: Omit<TraceStop, 'reached' | 'end'>,
+): TraceReport {
+  let start = -1;
+  for (let index = 0; index < record.count && start < 0; index++) if (kindAt(record, index) === RECORD_START) start = index;
+  if (start < 0) throw new VerifyInputError(`${file} never reached its entry point under qemu (${describeExit(exit)})`);
+  const entry = elf.arch.emulator?.gdb.thumbBit === true ? elf.header.entry & ~1n : elf.header.entry;
+  const mask = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
+  // The entry's run-time pc against e_entry: where the program really ran.
+  const base = (pcAt(record, start) - entry) & mask;
+  const entryCount = countAt(record, start);
+  const names = new AddressNames(elf.reader, elf.sectionHeaders);
+  const site = (pc: bigint, count: bigint): TraceSite => {
+    const vaddr = (pc - base) & mask;
+    const inside = vaddr >= planned.layout.start && vaddr < planned.layout.start + BigInt(planned.layout.size);
+    return { pc, vaddr: inside ? vaddr : undefined, symbol: inside ? names.symbol(vaddr) : undefined, count };
+  };
+  const judgement = judgeTrace(elf, planned, record, base, start, entryCount);
+  let end: TraceEnd | undefined;
+  let firstSystemCall: TraceReport['firstSystemCall'];
+  for (let index = start; index < record.count; index++) {
+    const kind = kindAt(record, index);
+    if (kind === RECORD_SYSCALL) {
+      firstSystemCall ??= { number: addressAt(record, index), count: countAt(record, index) - entryCount };
+      if (stop.chosenBy === 'system call') end = { reason: 'system call', number: addressAt(record, index) };
+    } else if (kind === RECORD_STOP) end = { reason: 'stop point', address: pcAt(record, index) };
+    else if (kind === RECORD_FULL) end = { reason: 'record full', records: record.count };
+    else if (kind === RECORD_EXIT && exit.reason === 'exited') end = exit;
+  }
+  end ??= exit;
+  const reached = end.reason === 'stop point' || end.reason === 'system call';
+  const relocator = judgement.relocator;
+  return {
+    file,
+    arch: elf.arch.name,
+    base,
+    stop: { ...stop, reached, end },
+    plannedWords: judgement.plannedWords,
+    words: judgement.words,
+    findings: judgement.findings.map((finding) => {
+      const vaddr = planned.layout.start + BigInt(finding.word);
+      return {
+        kind: finding.kind,
+        word: { address: (base + vaddr) & mask, vaddr, section: names.section(vaddr), symbol: names.symbol(vaddr) },
+        by: finding.by === undefined ? undefined : site(finding.by.pc, finding.by.count),
+        relocatedBy: finding.relocatedBy === undefined ? undefined : site(finding.relocatedBy.pc, finding.relocatedBy.count),
+        stores: finding.stores,
+        planned: finding.planned,
+      };
+    }),
+    relocator:
+      relocator === undefined
+        ? undefined
+        : {
+            low: site(relocator.low, relocator.first.count),
+            high: site(relocator.high, relocator.last.count),
+            firstRelocation: relocator.first.count,
+            instructions: relocator.last.count + 1n,
+            relocations: planned.writes.count,
+            instructionsPerRelocation: planned.writes.count === 0 ? 0 : Number(relocator.last.count + 1n) / planned.writes.count,
+            pagesDirtied: relocator.pagesDirtied,
+          },
+    firstSystemCall,
+    clean: reached && judgement.findings.length === 0,
+  };
+}
+
+function describeExit(exit: QemuEnd): string {
+  switch (exit.reason) {
+    case 'exited':
+      return `qemu exited with status ${exit.status}`;
+    case 'terminated':
+      return `qemu ended by ${exit.signalName}`;
+    case 'timeout':
+      return `no end within ${exit.seconds} s`;
+  }
+}
