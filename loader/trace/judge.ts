@@ -119,8 +119,8 @@ export function judgeTrace(elf: ElfFile, planned: Plan, record: TraceRecord, bas
   const flagged = new Map<FindingKind, Set<number>>();
   const raised: { kind: FindingKind; word: number; by: Access | undefined }[] = [];
   const flag = (kind: FindingKind, word: number, by: Access | undefined): void => {
-    let set = flagged.get(kind);
-    if (set === undefined) flagged.set(kind, (set = new Set()));
+    const set = flagged.get(kind) ?? new Set<number>();
+    flagged.set(kind, set);
     if (set.has(word)) return;
     set.add(word);
     raised.push({ kind, word, by });
@@ -134,7 +134,6 @@ export function judgeTrace(elf: ElfFile, planned: Plan, record: TraceRecord, bas
   for (const access of accesses) {
     const at = instruction(access.index);
     const word = access.word;
-    const inRelocator = relocatorPcs.has(at.pc);
     if (!access.store) {
       if (relocatedBy.has(word)) continue;
       const earlier = pending.get(word);
@@ -143,7 +142,7 @@ export function judgeTrace(elf: ElfFile, planned: Plan, record: TraceRecord, bas
       pending.set(word, at);
       continue;
     }
-    if (!inRelocator) {
+    if (!relocatorPcs.has(at.pc)) {
       flag('written by other code', word, at);
       continue;
     }

@@ -1,6 +1,20 @@
 import { hex, type SymbolName } from '../../elf/index.js';
 import type { TraceEnd, TraceFinding, TraceReport, TraceSite } from './report.js';
 
+/** Findings printed per kind: a relocator that skipped a table leaves thousands of words never written. */
+const TEXT_PER_KIND = 10;
+const JSON_PER_KIND = 100;
+
+function byKind(findings: readonly TraceFinding[]): Map<string, TraceFinding[]> {
+  const groups = new Map<string, TraceFinding[]>();
+  for (const finding of findings) {
+    const group = groups.get(finding.kind);
+    if (group === undefined) groups.set(finding.kind, [finding]);
+    else group.push(finding);
+  }
+  return groups;
+}
+
 /** The text `piekit trace` prints: a summary, the relocator, then each finding with its word and instruction. */
 export function renderTrace(report: TraceReport): string {
   const { words } = report;
@@ -18,13 +32,16 @@ export function renderTrace(report: TraceReport): string {
   }
   const call = report.firstSystemCall;
   if (call !== undefined) lines.push(`  first system call: number ${call.number}, after ${call.count} instructions`);
-  for (const finding of report.findings) lines.push(`  ${findingText(finding)}`);
+  for (const [kind, findings] of byKind(report.findings)) {
+    for (const finding of findings.slice(0, TEXT_PER_KIND)) lines.push(`  ${findingText(finding)}`);
+    if (findings.length > TEXT_PER_KIND) lines.push(`  ... and ${findings.length - TEXT_PER_KIND} more ${kind} (--json lists ${JSON_PER_KIND})`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
 function describeEnd(report: TraceReport): string {
   const { stop } = report;
-  const where = stop.chosenBy === 'system call' ? 'the first system call' : `${stop.symbol ?? ''}${stop.symbol === undefined ? '' : ' '}(${hex(stop.vaddr ?? 0n)}), chosen by ${stop.chosenBy}`;
+  const where = `${stop.kind === 'system call' ? 'the first system call' : stop.symbol === undefined ? hex(stop.vaddr ?? 0n) : `${stop.symbol} (${hex(stop.vaddr ?? 0n)})`}, chosen by ${stop.chosenBy}`;
   return stop.reached ? `stopped at ${where}` : `did not reach ${where}: ${endText(stop.end)}`;
 }
 
@@ -49,7 +66,8 @@ function findingText(finding: TraceFinding): string {
   const { word } = finding;
   const where = [word.section, word.symbol === undefined ? undefined : symbolText(word.symbol)].filter((part) => part !== undefined).join(' ');
   const wordText = `${hex(word.address)} (vaddr ${hex(word.vaddr)}${where === '' ? '' : `, ${where}`})`;
-  const relocated = finding.relocatedBy === undefined ? 'never relocated' : `relocated by ${siteText(finding.relocatedBy)} at ${finding.relocatedBy.count}`;
+  const relocated =
+    finding.relocatedBy === undefined ? 'never relocated' : `relocated by ${siteText(finding.relocatedBy)} at ${finding.relocatedBy.count}`;
   const by = finding.by;
   switch (finding.kind) {
     case 'read before relocation':
@@ -76,13 +94,19 @@ export function traceJson(report: TraceReport): string {
   const site = (value: TraceSite | undefined) =>
     value === undefined
       ? null
-      : { pc: hex(value.pc), vaddr: value.vaddr === undefined ? null : hex(value.vaddr), symbol: value.symbol === undefined ? null : symbolText(value.symbol), instructions: Number(value.count) };
+      : {
+          pc: hex(value.pc),
+          vaddr: value.vaddr === undefined ? null : hex(value.vaddr),
+          symbol: value.symbol === undefined ? null : symbolText(value.symbol),
+          instructions: Number(value.count),
+        };
   const { relocator, stop, firstSystemCall } = report;
   return `${JSON.stringify({
     file: report.file,
     arch: report.arch,
     base: hex(report.base),
     stop: {
+      kind: stop.kind,
       symbol: stop.symbol ?? null,
       vaddr: stop.vaddr === undefined ? null : hex(stop.vaddr),
       chosenBy: stop.chosenBy,
@@ -91,19 +115,21 @@ export function traceJson(report: TraceReport): string {
     },
     plannedWords: report.plannedWords,
     words: report.words,
-    findings: report.findings.map((finding) => ({
-      kind: finding.kind,
-      word: {
-        address: hex(finding.word.address),
-        vaddr: hex(finding.word.vaddr),
-        section: finding.word.section ?? null,
-        symbol: finding.word.symbol === undefined ? null : symbolText(finding.word.symbol),
-      },
-      by: site(finding.by),
-      relocatedBy: site(finding.relocatedBy),
-      stores: finding.stores,
-      planned: finding.planned,
-    })),
+    findings: [...byKind(report.findings).values()]
+      .flatMap((findings) => findings.slice(0, JSON_PER_KIND))
+      .map((finding) => ({
+        kind: finding.kind,
+        word: {
+          address: hex(finding.word.address),
+          vaddr: hex(finding.word.vaddr),
+          section: finding.word.section ?? null,
+          symbol: finding.word.symbol === undefined ? null : symbolText(finding.word.symbol),
+        },
+        by: site(finding.by),
+        relocatedBy: site(finding.relocatedBy),
+        stores: finding.stores,
+        planned: finding.planned,
+      })),
     relocator:
       relocator === undefined
         ? null

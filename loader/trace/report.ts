@@ -32,10 +32,11 @@ export type TraceEnd =
   | { readonly reason: 'record full'; readonly records: number };
 
 export interface TraceStop {
+  readonly kind: StopPoint['kind'];
   readonly symbol: string | undefined;
   /** Link-time address; undefined for the first system call. */
   readonly vaddr: bigint | undefined;
-  readonly chosenBy: StopPoint['chosenBy'] | 'system call';
+  readonly chosenBy: StopPoint['chosenBy'];
   readonly reached: boolean;
   readonly end: TraceEnd;
 }

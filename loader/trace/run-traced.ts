@@ -22,9 +22,7 @@ export interface TracedRunRequest {
   readonly timeoutMs: number;
 }
 
-export type TracedRun =
-  | { readonly kind: 'recorded'; readonly record: TraceRecord; readonly exit: QemuEnd }
-  | { readonly kind: 'base taken' };
+export type TracedRun = { readonly kind: 'recorded'; readonly record: TraceRecord; readonly exit: QemuEnd } | { readonly kind: 'base taken' };
 
 /** How qemu ended: the plugin ends it at the stop; otherwise the program's own end. */
 export type QemuEnd =

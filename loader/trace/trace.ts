@@ -2,23 +2,13 @@ import { AddressNames, type ElfFile, hex } from '../../elf/index.js';
 import { EnvironmentError } from '../environment.js';
 import { plan } from '../model/index.js';
 import { loaderFor, requireEmulator } from '../userland/index.js';
-import { chooseStopPoint, randomBase, SymbolTable, VerifyInputError } from '../verify/index.js';
-import { RANDOM_BASE_TRIES } from '../verify/load-bases.js';
 import { openStaticPie } from '../verify/compare-run.js';
+import { chooseStopPoint, randomBase, type StopPoint, SymbolTable, VerifyInputError } from '../verify/index.js';
+import { RANDOM_BASE_TRIES } from '../verify/load-bases.js';
+import { SYSTEM_CALL_REQUEST } from '../verify/stop-point.js';
 import { judgeTrace } from './judge.js';
 import { tracePlugin } from './plugin.js';
-import {
-  addressAt,
-  countAt,
-  kindAt,
-  pcAt,
-  RECORD_EXIT,
-  RECORD_FULL,
-  RECORD_START,
-  RECORD_STOP,
-  RECORD_SYSCALL,
-  type TraceRecord,
-} from './record.js';
+import { addressAt, countAt, kindAt, pcAt, RECORD_EXIT, RECORD_FULL, RECORD_START, RECORD_STOP, RECORD_SYSCALL, type TraceRecord } from './record.js';
 import type { TraceEnd, TraceReport, TraceSite, TraceStop } from './report.js';
 import { type QemuEnd, runTraced } from './run-traced.js';
 
@@ -43,11 +33,11 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
   const plugin = tracePlugin();
   const planned = plan(elf);
   const symbols = new SymbolTable(elf);
-  // A file without symbols has nothing to name its relocator's end by: its first system call.
-  const stop =
-    options.stopAt === 'syscall' || (options.stopAt === undefined && symbols.size === 0)
-      ? undefined
-      : chooseStopPoint(elf.arch, symbols, options.stopAt, file);
+  // The plugin sees the first system call itself: no breakpoint on each system-call instruction.
+  const stop: StopPoint =
+    options.stopAt === SYSTEM_CALL_REQUEST
+      ? { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'requested' }
+      : chooseStopPoint(elf, symbols, options.stopAt, file);
   const loader = options.base === undefined ? undefined : await loaderFor(elf.arch.name);
   const tries = options.base === 'random' ? RANDOM_BASE_TRIES : 1;
   for (let attempt = 0; attempt < tries; attempt++) {
@@ -57,7 +47,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
       file,
       qemu,
       plugin,
-      stop: stop === undefined ? 'syscall' : stop.vaddr,
+      stop: stop.kind === 'system call' ? 'syscall' : stop.vaddrs[0],
       base,
       loader,
       args: options.args ?? [],
@@ -67,7 +57,12 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
       if (options.base === 'random') continue;
       throw new VerifyInputError(`base ${hex(base ?? 0n)} is taken under ${qemu}: choose another`);
     }
-    const stopDescription = { symbol: stop?.symbol, vaddr: stop?.vaddr, chosenBy: stop?.chosenBy ?? ('system call' as const) };
+    const stopDescription = {
+      kind: stop.kind,
+      symbol: stop.symbol,
+      vaddr: stop.kind === 'system call' ? undefined : stop.vaddrs[0],
+      chosenBy: stop.chosenBy,
+    };
     return judged(file, elf, planned, run.record, run.exit, stopDescription);
   }
   throw new EnvironmentError(`${tries} random bases in a row were taken under ${qemu}`);
@@ -102,7 +97,7 @@ function judged(
     const kind = kindAt(record, index);
     if (kind === RECORD_SYSCALL) {
       firstSystemCall ??= { number: addressAt(record, index), count: countAt(record, index) - entryCount };
-      if (stop.chosenBy === 'system call') end = { reason: 'system call', number: addressAt(record, index) };
+      if (stop.kind === 'system call') end = { reason: 'system call', number: addressAt(record, index) };
     } else if (kind === RECORD_STOP) end = { reason: 'stop point', address: pcAt(record, index) };
     else if (kind === RECORD_FULL) end = { reason: 'record full', records: record.count };
     else if (kind === RECORD_EXIT && exit.reason === 'exited') end = exit;
