@@ -27,7 +27,8 @@ export function renderTrace(report: TraceReport): string {
   else {
     lines.push(
       `  relocator: ${siteText(relocator.low)} .. ${siteText(relocator.high)}; ${relocator.instructions} instructions from the entry to its last relocating store ` +
-        `(first at ${relocator.firstRelocation}), ${relocator.instructionsPerRelocation.toFixed(2)} per relocation (${relocator.relocations}), ${relocator.pagesDirtied} pages dirtied`,
+        `(the first at ${relocator.firstRelocation}): ${relocator.instructionsPerRelocation.toFixed(2)} per relocation (${relocator.relocations}), ` +
+        `${relocator.loopInstructionsPerRelocation.toFixed(2)} from the first relocating store; ${relocator.pagesDirtied} pages dirtied`,
     );
   }
   const call = report.firstSystemCall;
@@ -140,6 +141,7 @@ export function traceJson(report: TraceReport): string {
             instructions: Number(relocator.instructions),
             relocations: relocator.relocations,
             instructionsPerRelocation: Number(relocator.instructionsPerRelocation.toFixed(3)),
+            loopInstructionsPerRelocation: Number(relocator.loopInstructionsPerRelocation.toFixed(3)),
             pagesDirtied: relocator.pagesDirtied,
           },
     firstSystemCall: firstSystemCall === undefined ? null : { number: Number(firstSystemCall.number), instructions: Number(firstSystemCall.count) },

@@ -52,6 +52,8 @@ export interface TraceRelocator {
   /** The plan's writes: what one relocation is. */
   readonly relocations: number;
   readonly instructionsPerRelocation: number;
+  /** Instructions from the first relocating store to the last, both included: the loops alone, per relocation. */
+  readonly loopInstructionsPerRelocation: number;
   readonly pagesDirtied: number;
 }
 
