@@ -42,9 +42,13 @@ export const COMMAND_HELP = {
   },
   trace: {
     synopsis: 'piekit trace FILE [--stop-at SYMBOL|ADDR|syscall] [--base ADDR|random] [--json] [-- ARGS...]',
-    summary: "every load and store of a program's startup under qemu-user until its relocator is done: reads before relocation, words written twice, by other code or never",
+    summary:
+      "every load and store of a program's startup under qemu-user until its relocator is done: reads before relocation, words written twice, by other code or never",
     options: [
-      ['--stop-at SYMBOL|ADDR|syscall', 'where recording ends (default: where verify stops: after the relocator its symbols name, else the first system call)'],
+      [
+        '--stop-at SYMBOL|ADDR|syscall',
+        'where recording ends (default: where verify stops: after the relocator its symbols name, else the first system call)',
+      ],
       ['--base ADDR|random', "run it through piekit's loader at that base (page-aligned) or at a random one"],
       JSON_OPTION,
       ['-- ARGS...', 'arguments given to the program'],

@@ -1,11 +1,9 @@
-import { AddressNames, type ElfFile, hex } from '../../elf/index.js';
+import { AddressNames, type ElfFile, hex, readElfFile, requireStaticPie } from '../../elf/index.js';
 import { EnvironmentError } from '../environment.js';
 import { plan } from '../model/index.js';
 import { loaderFor, requireEmulator } from '../userland/index.js';
-import { openStaticPie } from '../verify/compare-run.js';
-import { chooseStopPoint, randomBase, type StopPoint, SymbolTable, VerifyInputError } from '../verify/index.js';
-import { RANDOM_BASE_TRIES } from '../verify/load-bases.js';
-import { SYSTEM_CALL_REQUEST } from '../verify/stop-point.js';
+import { RANDOM_BASE_TRIES } from '../verify/gdbstub/load-bases.js';
+import { chooseStopPoint, randomBase, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable, VerifyInputError } from '../verify/index.js';
 import { judgeTrace } from './judge.js';
 import { tracePlugin } from './plugin.js';
 import { addressAt, countAt, kindAt, pcAt, RECORD_EXIT, RECORD_FULL, RECORD_START, RECORD_STOP, RECORD_SYSCALL, type TraceRecord } from './record.js';
@@ -28,7 +26,8 @@ export const DEFAULT_TRACE_TIMEOUT_MS = 30_000;
  * every load and store of its startup against the plan at the base it ran at.
  */
 export async function traceFile(file: string, options: TraceOptions = {}): Promise<TraceReport> {
-  const elf = openStaticPie(file);
+  const elf = readElfFile(file);
+  requireStaticPie(elf);
   const qemu = await requireEmulator(elf);
   const plugin = tracePlugin();
   const planned = plan(elf);
