@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { countByKind, type Difference, expectedImage, type Image, type Plan, plan } from '../model/index.js';
+import { type Difference, expectedImage, type Image, type Plan, plan } from '../model/index.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
 import { findHazards } from './hazards.js';
-import { countDifferingWords, differencesFromPlan } from './memory-diff.js';
+import { countDifferingWords, tallyFromPlan } from './memory-diff.js';
 import { Names } from './names.js';
 import { type ModelRun, runModel } from './relocator.js';
 import type { AuditReport, DifferingWord, RuntimeReport } from './report.js';
@@ -120,12 +120,8 @@ function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSet
   let compared = memo.get(key);
   if (compared === undefined) {
     if (classify) {
-      const differences = differencesFromPlan(context, planned, expected, run, base);
-      compared = {
-        differingWords: differences.length,
-        differences: countByKind(differences),
-        words: differences.slice(0, wordLimit).map(differingWord),
-      };
+      const tally = tallyFromPlan(context, planned, expected, run, base, wordLimit);
+      compared = { differingWords: tally.count, differences: tally.byKind, words: tally.first.map(differingWord) };
     } else {
       compared = { differingWords: countDifferingWords(context, planned, expected, run, base), differences: null, words: [] };
     }

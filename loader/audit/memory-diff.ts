@@ -1,36 +1,43 @@
 import { ElfError } from '../../elf/index.js';
-import { type Comparison, comparePlannedWords, compareSegments, type Difference, type Image, type Plan } from '../model/index.js';
+import { countByKind, DIFFERENCE_KINDS, type DifferenceTally, type Image, type Plan, tallyDifferences } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { modelImage, snapshotOf } from './model-memory.js';
 import type { ModelRun } from './relocator.js';
 
 type Runs = Extract<ModelRun, { status: 'runs' }>;
 
+const NONE: DifferenceTally = { count: 0, byKind: countByKind([]), first: [] };
+
 /**
- * Every word where the memory a run leaves differs from the plan's, classified by piekit's
+ * The words where the memory a run leaves differs from the plan's, classified by piekit's
  * comparison (loader/model/compare.ts) as `verify` classifies a real program's memory: every word
- * of the writable segments, and the plan's words in read-only ones (text relocations).
+ * of the writable segments, and the plan's words in read-only ones (text relocations). Counted by
+ * kind; only the `limit` of lowest address are described.
  */
-export function differencesFromPlan(context: FileContext, plan: Plan, expected: Image, run: Runs, base: bigint): readonly Difference[] {
-  if (sameWrites(plan, run)) return [];
+export function tallyFromPlan(context: FileContext, plan: Plan, expected: Image, run: Runs, base: bigint, limit: number): DifferenceTally {
+  if (sameWrites(plan, run)) return NONE;
   const image = modelImage(context, run, base, plan.relocatedSegments);
   const writable = plan.layout.segments.filter((segment) => segment.writable);
-  if (writable.every((segment) => sameBytes(image, expected, segment.offset, segment.memorySize)) && plan.textRelocations.length === 0) return [];
+  if (writable.every((segment) => sameBytes(image, expected, segment.offset, segment.memorySize)) && plan.textRelocations.length === 0) return NONE;
   const readOnly = plan.relocatedSegments.filter((segment) => !segment.writable);
-  let comparison: Comparison;
+  const planned = snapshotOf(image, plan.relocatedSegments, base);
+  let inSegments: DifferenceTally;
   try {
-    comparison = compareSegments(plan, snapshotOf(image, writable, base), expected);
+    inSegments = tallyDifferences(plan, snapshotOf(image, writable, base), expected, 'segments', limit);
   } catch (error) {
     // A segment whose start is not word-aligned cannot be compared word by word from its start:
     // fall back to the plan's own words.
     if (!(error instanceof ElfError)) throw error;
-    return comparePlannedWords(plan, snapshotOf(image, plan.relocatedSegments, base), expected).differences;
+    return tallyDifferences(plan, planned, expected, 'planned', limit);
   }
-  if (readOnly.length === 0) return comparison.differences;
-  const inReadOnly = (difference: Difference): boolean =>
-    readOnly.some((segment) => difference.vaddr >= segment.header.vaddr && difference.vaddr - segment.header.vaddr < BigInt(segment.memorySize));
-  const text = comparePlannedWords(plan, snapshotOf(image, plan.relocatedSegments, base), expected).differences.filter(inReadOnly);
-  return [...comparison.differences, ...text].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+  if (readOnly.length === 0) return inSegments;
+  const inReadOnly = (offset: number): boolean =>
+    readOnly.some((segment) => offset >= segment.offset && offset - segment.offset < segment.memorySize);
+  const text = tallyDifferences(plan, planned, expected, 'planned', limit, inReadOnly);
+  const byKind = countByKind([]);
+  for (const kind of DIFFERENCE_KINDS) byKind[kind] = inSegments.byKind[kind] + text.byKind[kind];
+  const first = [...inSegments.first, ...text.first].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0)).slice(0, limit);
+  return { count: inSegments.count + text.count, byKind, first };
 }
 
 /**

@@ -76,13 +76,11 @@ export function expectedImage(plan: Plan, base: bigint): Image {
 export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
   const context = new ComparisonContext(plan, snapshot, expected);
   const differences: Difference[] = [];
-  const indexes = finalWriteIndexes(plan);
-  for (let n = 0; n < indexes.length; n++) {
-    const offset = plan.writes.targets[indexes[n] as number] as number;
+  const comparedWords = forEachPlannedWord(plan, (offset) => {
     const difference = context.differenceAt(offset);
     if (difference !== undefined) differences.push(difference);
-  }
-  return { base: snapshot.base, comparedWords: indexes.length, differences: differences.sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1)) };
+  });
+  return { base: snapshot.base, comparedWords, differences: differences.sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1)) };
 }
 
 /**
@@ -90,13 +88,84 @@ export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expect
  * for samples that write their memory out right after relocation, before anything else runs.
  */
 export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
+  const context = new ComparisonContext(plan, snapshot, expected);
+  const differences: Difference[] = [];
+  const comparedWords = forEachSegmentWord(plan, snapshot, (offset) => {
+    const difference = context.differenceAt(offset);
+    if (difference !== undefined) differences.push(difference);
+  });
+  return { base: snapshot.base, comparedWords, differences };
+}
+
+/** What a comparison finds, counted: only the differing words of lowest address are described. */
+export interface DifferenceTally {
+  readonly count: number;
+  readonly byKind: Record<DifferenceKind, number>;
+  /** At most the limit asked for, by address. */
+  readonly first: readonly Difference[];
+}
+
+/**
+ * `compareSegments` (`words: 'segments'`) or `comparePlannedWords` (`'planned'`), restricted to
+ * the layout offsets `within` accepts, as counts: a runtime that misses every word of a library
+ * must not cost an object per word.
+ */
+export function tallyDifferences(
+  plan: Plan,
+  snapshot: MemorySnapshot,
+  expected: Image,
+  words: 'segments' | 'planned',
+  limit: number,
+  within: (offset: number) => boolean = () => true,
+): DifferenceTally {
+  const context = new ComparisonContext(plan, snapshot, expected);
+  const byKind = countByKind([]);
+  let offsets = new Uint32Array(1024);
+  let kinds = new Uint8Array(1024);
+  let count = 0;
+  const visit = (offset: number): void => {
+    if (!within(offset)) return;
+    const kind = context.kindAt(offset);
+    if (kind === undefined) return;
+    byKind[kind]++;
+    if (count === offsets.length) {
+      const wider = new Uint32Array(count * 2);
+      wider.set(offsets);
+      offsets = wider;
+      const widerKinds = new Uint8Array(count * 2);
+      widerKinds.set(kinds);
+      kinds = widerKinds;
+    }
+    offsets[count] = offset;
+    kinds[count++] = DIFFERENCE_KINDS.indexOf(kind);
+  };
+  if (words === 'segments') forEachSegmentWord(plan, snapshot, visit);
+  else forEachPlannedWord(plan, visit);
+  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number));
+  const chosen = order.slice(0, limit);
+  // One pass over the writes for the few words described, rather than an index of them all.
+  const writers = writersAt(plan, new Set(chosen.map((i) => offsets[i] as number)));
+  const first = chosen.map((i) => {
+    const offset = offsets[i] as number;
+    return context.describe(offset, DIFFERENCE_KINDS[kinds[i] as number] as DifferenceKind, writers.get(offset) ?? []);
+  });
+  return { count, byKind, first };
+}
+
+/** Visits the layout offset of every word the plan writes, once each; returns how many. */
+function forEachPlannedWord(plan: Plan, visit: (offset: number) => void): number {
+  const indexes = finalWriteIndexes(plan);
+  for (let n = 0; n < indexes.length; n++) visit(plan.writes.targets[indexes[n] as number] as number);
+  return indexes.length;
+}
+
+/** Visits the layout offset of every whole word of the writable segments, which the snapshot must hold exactly; returns how many. */
+function forEachSegmentWord(plan: Plan, snapshot: MemorySnapshot, visit: (offset: number) => void): number {
   const layout = plan.layout;
   const writable = layout.segments.filter((segment) => segment.writable);
   if (writable.length !== snapshot.segments.length) {
     throw new ElfError('BAD_DUMP', `Invalid dump: ${snapshot.segments.length} segments, the file has ${writable.length} writable PT_LOADs`);
   }
-  const context = new ComparisonContext(plan, snapshot, expected);
-  const differences: Difference[] = [];
   const w = layout.wordSize;
   let comparedWords = 0;
   writable.forEach((segment, position) => {
@@ -114,11 +183,10 @@ export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: 
     const first = segment.offset + (misalignment === 0 ? 0 : w - misalignment);
     for (let offset = first; offset + w <= segment.offset + segment.memorySize; offset += w) {
       comparedWords++;
-      const difference = context.differenceAt(offset);
-      if (difference !== undefined) differences.push(difference);
+      visit(offset);
     }
   });
-  return { base: snapshot.base, comparedWords, differences };
+  return comparedWords;
 }
 
 /** Counts of the differences by kind, every kind present. */
@@ -145,13 +213,63 @@ function addressNamesOf(plan: Plan): AddressNames {
   return names;
 }
 
+const writersOfPlans = new WeakMap<Plan, Map<number, string[]>>();
+
+/** The planned writes of each word, as `table#index`: built once per plan, when a differing word is first named. */
+function writersOf(plan: Plan): Map<number, string[]> {
+  let writers = writersOfPlans.get(plan);
+  if (writers === undefined) {
+    writers = new Map<number, string[]>();
+    const { count, targets, sources, entries } = plan.writes;
+    for (let i = 0; i < count; i++) {
+      const target = targets[i] as number;
+      const description = describeSource(sources[i] as number, entries[i] as number);
+      const list = writers.get(target);
+      if (list === undefined) writers.set(target, [description]);
+      else list.push(description);
+    }
+    writersOfPlans.set(plan, writers);
+  }
+  return writers;
+}
+
+/** The planned writes of the given words only. */
+function writersAt(plan: Plan, offsets: ReadonlySet<number>): Map<number, string[]> {
+  const writers = new Map<number, string[]>();
+  const { count, targets, sources, entries } = plan.writes;
+  for (let i = 0; i < count; i++) {
+    const target = targets[i] as number;
+    if (!offsets.has(target)) continue;
+    const description = describeSource(sources[i] as number, entries[i] as number);
+    const list = writers.get(target);
+    if (list === undefined) writers.set(target, [description]);
+    else list.push(description);
+  }
+  return writers;
+}
+
+const plannedOfPlans = new WeakMap<Plan, Uint8Array>();
+
+/** One bit per layout offset, set where a planned write lands: built once per plan. */
+function plannedOffsetsOf(plan: Plan): Uint8Array {
+  let planned = plannedOfPlans.get(plan);
+  if (planned === undefined) {
+    planned = new Uint8Array((plan.layout.size >>> 3) + 1);
+    const { count, targets } = plan.writes;
+    for (let i = 0; i < count; i++) {
+      const at = targets[i] as number;
+      planned[at >>> 3] = (planned[at >>> 3] as number) | (1 << (at & 7));
+    }
+    plannedOfPlans.set(plan, planned);
+  }
+  return planned;
+}
+
 /** Words of the plan, the file and the snapshot at one layout offset, and their classification. */
 class ComparisonContext {
-  // Built only once a word differs: most comparisons find none, and a big plan's writer map and
-  // symbol names cost more than comparing its words.
-  private namesCache: AddressNames | undefined;
+  // Built only once a word differs: most comparisons find none.
   private originalCache: Image | undefined;
-  private writersCache: Map<number, string[]> | undefined;
+  private plannedCache: Uint8Array | undefined;
   private readonly mask: bigint;
   /** The snapshot's ranges placed at layout offsets; the one that answered last is tried first. */
   private readonly ranges: { readonly start: number; readonly bytes: Uint8Array }[];
@@ -173,36 +291,22 @@ class ComparisonContext {
       });
   }
 
-  private get names(): AddressNames {
-    this.namesCache ??= addressNamesOf(this.plan);
-    return this.namesCache;
-  }
-
   private get original(): Image {
     this.originalCache ??= imageFor(this.plan);
     return this.originalCache;
   }
 
-  private get writers(): Map<number, string[]> {
-    if (this.writersCache === undefined) {
-      const writers = new Map<number, string[]>();
-      const { count, targets, sources, entries } = this.plan.writes;
-      for (let i = 0; i < count; i++) {
-        const target = targets[i] as number;
-        const list = writers.get(target) ?? [];
-        list.push(describeSource(sources[i] as number, entries[i] as number));
-        writers.set(target, list);
-      }
-      this.writersCache = writers;
-    }
-    return this.writersCache;
+  differenceAt(offset: number): Difference | undefined {
+    const kind = this.kindAt(offset);
+    return kind === undefined ? undefined : this.describe(offset, kind);
   }
 
-  differenceAt(offset: number): Difference | undefined {
+  /** How the word at a layout offset differs, or undefined when it is as planned. */
+  kindAt(offset: number): DifferenceKind | undefined {
     const w = this.plan.layout.wordSize;
     const actualBytes = this.bytesAt(offset);
-    const vaddr = this.plan.layout.start + BigInt(offset);
     if (actualBytes === undefined) {
+      const vaddr = this.plan.layout.start + BigInt(offset);
       throw new ElfError('BAD_DUMP', `Invalid memory snapshot: the word at ${hex(vaddr)} (run-time ${hex(this.runTime(vaddr))}) was not read`);
     }
     // Bytes first: millions of words match, and only a difference is worth a bigint.
@@ -214,15 +318,22 @@ class ComparisonContext {
     const actual = this.actualAt(offset) as bigint;
     const expected = this.wordOf(this.expected, offset);
     if (actual === expected) return undefined;
+    return this.classify(offset, actual, expected);
+  }
+
+  /** The differing word at a layout offset, named. */
+  describe(offset: number, kind: DifferenceKind, writers: readonly string[] = writersOf(this.plan).get(offset) ?? []): Difference {
+    const vaddr = this.plan.layout.start + BigInt(offset);
+    const names = addressNamesOf(this.plan);
     return {
       address: this.runTime(vaddr),
       vaddr,
-      section: this.names.section(vaddr),
-      symbol: this.names.symbol(vaddr),
-      expected,
-      actual,
-      kind: this.classify(offset, actual, expected),
-      writers: this.writers.get(offset) ?? [],
+      section: names.section(vaddr),
+      symbol: names.symbol(vaddr),
+      expected: this.wordOf(this.expected, offset),
+      actual: this.actualAt(offset) as bigint,
+      kind,
+      writers,
     };
   }
 
@@ -243,7 +354,8 @@ class ComparisonContext {
   }
 
   private inPlan(offset: number): boolean {
-    return this.writers.has(offset);
+    this.plannedCache ??= plannedOffsetsOf(this.plan);
+    return offset >= 0 && ((this.plannedCache[offset >>> 3] as number) & (1 << (offset & 7))) !== 0;
   }
 
   private leftUnrelocated(offset: number): boolean {

@@ -21,9 +21,11 @@ export {
   DIFFERENCE_KINDS,
   type Difference,
   type DifferenceKind,
+  type DifferenceTally,
   expectedImage,
   type MemorySegment,
   type MemorySnapshot,
+  tallyDifferences,
 } from './compare.js';
 export { type FinalWrite, finalWriteIndexes, finalWrites } from './final-writes.js';
 export { createImage, type Image, imageFor, readImageWord } from './image.js';
