@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ElfFile } from '../../elf/index.js';
 import { apply, imageFor, plan, readElfFile, relocate } from '../../loader/index.js';
 import { benchAudit } from './audit.js';
+import { reportCommands } from './commands.js';
 import { reportConversions } from './convert.js';
 import { relrFixture } from './relr-fixture.js';
 import { reportCoreSizes, reportInstructions } from './stub.js';
@@ -23,7 +24,6 @@ interface Row {
   readonly fromDiskMs: number;
   readonly nativeMs: number;
   readonly readelfMs: number;
-  readonly cliMs: number;
 }
 
 function measure(file: string): Row {
@@ -51,13 +51,12 @@ function measure(file: string): Row {
     fromDiskMs,
     nativeMs,
     readelfMs: commandMs(RUNS, 'readelf', ['-r', '-W', file]),
-    cliMs: commandMs(RUNS, process.execPath, [cli, 'plan', file, '--base', '0x7f0000000000', '--json']),
   };
 }
 
 function report(rows: readonly Row[]): void {
   console.log('piekit plan + apply, in-process, against readelf -r -W on the same file (median of %d runs)', RUNS);
-  console.log('targets: in-process >= 10x faster than readelf, >= 20 M relocations/s; `piekit plan --json` no slower than readelf\n');
+  console.log('targets: >= 50 M relocations/s in TypeScript; the native engine within 4x of C (23 ms to apply libLLVM cold, 0.23 ms warm)\n');
   for (const row of rows) {
     const rate = row.relocations / (row.planApplyMs / 1000) / 1e6;
     console.log(`${row.file}`);
@@ -67,20 +66,24 @@ function report(rows: readonly Row[]): void {
       `  read + plan + apply         ${row.fromDiskMs.toFixed(1)} ms  -> ${(row.readelfMs / row.fromDiskMs).toFixed(1)}x faster than readelf`,
     );
     console.log(
-      `  native engine (in-process)  ${row.nativeMs.toFixed(1)} ms  -> TypeScript takes ${(row.planApplyMs / row.nativeMs).toFixed(2)}x the native time (target <= 3x)`,
+      `  native engine (in-process)  ${row.nativeMs.toFixed(1)} ms  -> TypeScript takes ${(row.planApplyMs / row.nativeMs).toFixed(2)}x the native time`,
     );
     console.log(
       `  readelf -r -W               ${row.readelfMs.toFixed(1)} ms  -> in-process is ${(row.readelfMs / row.planApplyMs).toFixed(1)}x faster`,
     );
-    console.log(`  piekit plan --json (shell)  ${row.cliMs.toFixed(1)} ms  -> ${(row.cliMs / row.readelfMs).toFixed(2)}x readelf's time\n`);
+    console.log('');
   }
 }
 
-const files = [existsSync(LIBLLVM) ? LIBLLVM : undefined, relrFixture(`${root}.cache/bench`, 1_000_000)].filter(
-  (file): file is string => file !== undefined,
-);
+const relr = relrFixture(`${root}.cache/bench`, 1_000_000);
+const files = [existsSync(LIBLLVM) ? LIBLLVM : undefined, relr].filter((file): file is string => file !== undefined);
 if (!existsSync(LIBLLVM)) console.log(`${LIBLLVM} is missing (Debian package libllvm19; bash scripts/setup installs it)\n`);
 report(files.map(measure));
+await reportCommands(
+  cli,
+  files.map((path) => ({ path, targets: path === LIBLLVM })),
+  `${root}.cache/bench`,
+);
 reportInstructions();
 reportCoreSizes();
 reportConversions(root, cli);
