@@ -3,7 +3,7 @@ import { EnvironmentError } from '../environment.js';
 import { plan } from '../model/index.js';
 import { loaderFor, requireEmulator } from '../userland/index.js';
 import { RANDOM_BASE_TRIES } from '../verify/gdbstub/load-bases.js';
-import { chooseStopPoint, randomBase, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable, VerifyInputError } from '../verify/index.js';
+import { chooseStopPoint, randomBase, STOP_STRATEGIES, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable, VerifyInputError } from '../verify/index.js';
 import { judgeTrace } from './judge.js';
 import { tracePlugin } from './plugin.js';
 import { addressAt, countAt, kindAt, pcAt, RECORD_EXIT, RECORD_FULL, RECORD_START, RECORD_STOP, RECORD_SYSCALL, type TraceRecord } from './record.js';
@@ -32,11 +32,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
   const plugin = tracePlugin();
   const planned = plan(elf);
   const symbols = new SymbolTable(elf);
-  // The plugin sees the first system call itself: no breakpoint on each system-call instruction.
-  const stop: StopPoint =
-    options.stopAt === SYSTEM_CALL_REQUEST
-      ? { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'requested' }
-      : chooseStopPoint(elf, symbols, options.stopAt, file);
+  const stop = traceStop(elf, symbols, options.stopAt, file);
   const loader = options.base === undefined ? undefined : await loaderFor(elf.arch.name);
   const tries = options.base === 'random' ? RANDOM_BASE_TRIES : 1;
   for (let attempt = 0; attempt < tries; attempt++) {
@@ -65,6 +61,18 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
     return judged(file, elf, planned, run.record, run.exit, stopDescription);
   }
   throw new EnvironmentError(`${tries} random bases in a row were taken under ${qemu}`);
+}
+
+/**
+ * Where verify would stop, but the plugin sees the first system call itself: no system-call
+ * instruction is searched for, and verify's last resort, main, is never needed.
+ */
+function traceStop(elf: ElfFile, symbols: SymbolTable, request: string | bigint | undefined, file: string): StopPoint {
+  if (request === SYSTEM_CALL_REQUEST) return { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'requested' };
+  if (request !== undefined) return chooseStopPoint(elf, symbols, request, file);
+  const [afterRelocator] = STOP_STRATEGIES;
+  const stop = afterRelocator?.({ elf, symbols });
+  return stop === undefined || 'refused' in stop ? { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'system call' } : stop;
 }
 
 function judged(

@@ -8,6 +8,7 @@ import { reportConversions } from './convert.js';
 import { relrFixture } from './relr-fixture.js';
 import { reportCoreSizes, reportInstructions } from './stub.js';
 import { commandMs, medianMs } from './timing.js';
+import { reportTraceInstructions, reportTraceTime } from './trace.js';
 import { reportVerify } from './verify.js';
 
 // Compiled to build/ts/test/bench/: the package root is four levels up, and the command line the
@@ -88,4 +89,6 @@ reportInstructions();
 reportCoreSizes();
 reportConversions(root, cli);
 await reportVerify();
+await reportTraceTime();
+await reportTraceInstructions();
 await benchAudit();
