@@ -187,8 +187,11 @@ export interface Arch {
   readonly abiTable: 'rel' | 'rela';
   /** undefined: Debian 12 has no compiler for it. */
   readonly toolchain: Toolchain | undefined;
-  /** The folder under startup/arch/ with the entry, syscalls and relative type. */
-  readonly stub: string;
+  /**
+   * The folder under startup/arch/ with what C alone can say: the entry, the system calls, how
+   * _DYNAMIC is reached. undefined where there is no compiler to build a stub with.
+   */
+  readonly stub: string | undefined;
   /** undefined: qemu-user 7.2 has no emulator for it, so its programs are built and planned only. */
   readonly emulator: Emulator | undefined;
   /** The page size qemu-user reports in AT_PAGESZ here (the loader aligns to it). */
@@ -719,7 +722,7 @@ const RECORDS: readonly ArchRecord[] = [
     abiTable: 'rela',
     // LLVM 19 in Debian 12 has no C-SKY target and Debian has no cross gcc for it.
     toolchain: undefined,
-    stub: 'csky',
+    stub: undefined,
     systemCalls: [],
     emulator: undefined,
     loaderBases: BASES_32,

@@ -26,11 +26,13 @@ export { PHDR_SIZE, type ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves, wordMask } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
 export {
+  encodeInfo,
   type InfoDecoder,
   infoDecoder,
   type Relocation,
   type RelocationTable,
   readRelocation,
+  relativeInfo,
   TABLE_TAGS,
   type TableKind,
   type TableTags,

@@ -36,7 +36,7 @@ export {
   type UnpackOptions,
   unpack,
 } from './convert/index.js';
-export { ENGINES, type Engine, type Relocated, relocate } from './engines/index.js';
+export { ENGINES, type Engine, NativeStatus, type Relocated, relocate } from './engines/index.js';
 export { EnvironmentError } from './environment.js';
 export {
   apply,
@@ -53,6 +53,7 @@ export {
   plan,
   planJson,
   type SkippedRelocation,
+  SOURCES,
   type TableSummary,
 } from './model/index.js';
 export {

@@ -62,7 +62,7 @@ struct pk_request {
 
 struct pk_result {
 	enum pk_engine_status status;
-	int source;         /* of the failing access: 0 got, 1 rel, 2 rela, 3 relr, -1 none */
+	int source;         /* of the failing access: a PK_SOURCE_* of startup/relocate.c, -1 none */
 	uint64_t index;     /* its entry */
 	uint64_t address;   /* its link-time address */
 };

@@ -13,13 +13,12 @@
 #define PK_RELATIVE_INFO(c) PK_ARCH_RELATIVE_INFO
 #define PK_OK(c) 1
 
-/* ELF32_R_TYPE keeps 8 bits and ELF64_R_TYPE 32; the symbol of a relative relocation is ignored,
- * as glibc and musl ignore it. MIPS (whole r_info) and SPARC64 (8-bit type) define their own. */
-#ifndef PK_ARCH_RELATIVE_MASK
-#define PK_ARCH_RELATIVE_MASK ((uintptr_t)(UINTPTR_MAX > 0xffffffff ? 0xffffffffu : 0xffu))
-#endif
-#ifndef PK_ARCH_RELATIVE_INFO
-#define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE)
+/* The architecture's relocation facts come from its record (elf/architectures.ts), passed by
+ * `piekit build` as -D flags (loader/toolchain/flags.ts relocationDefines): r_info & MASK == INFO
+ * marks a relative relocation; PK_ARCH_LOCAL_GOT (MIPS) and PK_ARCH_RELA_ADDS_TO_WORD (ARC) when
+ * the record says so. arch.h states none of them. */
+#if !defined(PK_ARCH_RELATIVE_MASK) || !defined(PK_ARCH_RELATIVE_INFO)
+#error "PK_ARCH_RELATIVE_MASK and PK_ARCH_RELATIVE_INFO come from the architecture record: build through piekit build"
 #endif
 
 #ifdef PK_ARCH_RELA_ADDS_TO_WORD

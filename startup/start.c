@@ -10,7 +10,7 @@
 #if __has_include("arch.h")
 #include "arch.h"
 #else
-#error "piekit has no startup/arch/ header for this target: add one (entry, syscalls, relative type)"
+#error "piekit has no startup/arch/ header for this target: add one (entry, system calls, reaching _DYNAMIC)"
 #endif
 #include "in-place.h"
 #include "relocate.c"

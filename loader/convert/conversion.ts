@@ -86,8 +86,3 @@ export function refuseTextRelocations(planned: Plan): void {
       `in a segment without PF_W (${planned.textRelocations.length} such writes): text relocations are not converted`,
   );
 }
-
-/** Plan write sources by name (model/write-list.ts numbers them in SOURCES' order). */
-export const SOURCE_REL = SOURCES.indexOf('rel');
-export const SOURCE_RELA = SOURCES.indexOf('rela');
-export const SOURCE_RELR = SOURCES.indexOf('relr');

@@ -2,6 +2,8 @@
  * Converting relative relocations between REL/RELA and RELR after linking: pack, unpack, the
  * equivalence proof both run on their result, and the pieces they share.
  */
+
+export { encodeInfo, relativeInfo } from '../../elf/index.js';
 export { type Conversion, type TableSize, tableSizes, totalBytes } from './conversion.js';
 export { NotEquivalent, PROOF_BASES, type Proof, proveEquivalent } from './equivalence.js';
 export type { ConvertErrorCode } from './errors.js';
@@ -9,6 +11,5 @@ export { convertFile, SameFileError } from './files.js';
 export { modeOf, writeAtomically } from './output.js';
 export { pack } from './pack.js';
 export { PatchedFile } from './patched-file.js';
-export { encodeInfo, relativeInfo } from './relocation-info.js';
 export { renderConversion } from './report.js';
 export { type UnpackOptions, unpack } from './unpack.js';

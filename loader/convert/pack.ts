@@ -1,6 +1,6 @@
 import { type ElfFile, encodeRelrOffsets, hex, type RelocationTable, SHF_ALLOC, SHT_REL, SHT_RELA, SHT_RELR, TABLE_TAGS } from '../../elf/index.js';
-import { joinWord, type LoadSegment, type Plan, plan, SET_BASE_PLUS_ADDEND } from '../model/index.js';
-import { type Conversion, converted, refuseTextRelocations, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, tableSizes, unchanged } from './conversion.js';
+import { joinWord, type LoadSegment, type Plan, plan, SET_BASE_PLUS_ADDEND, SOURCE_REL, SOURCE_RELA, SOURCE_RELR } from '../model/index.js';
+import { type Conversion, converted, refuseTextRelocations, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
 import { refuse } from './errors.js';

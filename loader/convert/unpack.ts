@@ -2,6 +2,7 @@ import {
   type ElfFile,
   hex,
   type RelocationTable,
+  relativeInfo,
   SHF_ALLOC,
   SHT_DYNSYM,
   SHT_NULL,
@@ -10,15 +11,14 @@ import {
   SHT_RELR,
   TABLE_TAGS,
 } from '../../elf/index.js';
-import { type Plan, plan } from '../model/index.js';
-import { type Conversion, converted, refuseTextRelocations, SOURCE_RELR, tableSizes, unchanged } from './conversion.js';
+import { type Plan, plan, SOURCE_RELR } from '../model/index.js';
+import { type Conversion, converted, refuseTextRelocations, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
 import { refuse } from './errors.js';
 import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { type NewSegment, placeNewSegment, writeNewSegment } from './new-segment.js';
 import { PatchedFile } from './patched-file.js';
-import { relativeInfo } from './relocation-info.js';
 import { SectionEdits, sectionAt } from './sections.js';
 import { entryIsRelative, refuseWritesIntoRewritten, tableOf } from './tables.js';
 import { allTags, tagName } from './tags.js';

@@ -52,4 +52,4 @@ export { planJson, writePlanJson } from './plan-json.js';
 export { RowNames } from './row-names.js';
 export { lazySkipped, type SkipLog, type SkippedRelocation, skippedByType } from './skipped.js';
 export { joinWord, splitWord, TWO_32 } from './words.js';
-export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCES, type Source, WriteList } from './write-list.js';
+export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES, type Source, WriteList } from './write-list.js';

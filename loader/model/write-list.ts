@@ -1,10 +1,14 @@
-/** Where a planned write comes from, in the order the startup code applies the tables. */
+/**
+ * Where a planned write comes from, in the order the startup code applies the tables; a write's
+ * source is its index here, as startup/relocate.c's PK_SOURCE_* number them (the native engine
+ * logs those numbers: test/c-declarations.test.ts holds the two together).
+ */
 export const SOURCES = ['got', 'rel', 'rela', 'relr'] as const;
 export type Source = (typeof SOURCES)[number];
-export const SOURCE_GOT = 0;
-export const SOURCE_REL = 1;
-export const SOURCE_RELA = 2;
-export const SOURCE_RELR = 3;
+export const SOURCE_GOT = SOURCES.indexOf('got');
+export const SOURCE_REL = SOURCES.indexOf('rel');
+export const SOURCE_RELA = SOURCES.indexOf('rela');
+export const SOURCE_RELR = SOURCES.indexOf('relr');
 
 /** `word += base` (REL, RELR, MIPS local GOT) or `word = base + addend` (RELA). */
 export const ADD_BASE = 0;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { architectures } from '../../elf/index.js';
 import { plan, readElfFile } from '../../loader/index.js';
 import { packageRoot } from '../../loader/package-root.js';
-import { COMMON_FLAGS } from '../../loader/toolchain/flags.js';
+import { COMMON_FLAGS, relocationDefines } from '../../loader/toolchain/flags.js';
 
 /** Reference figures of glibc 2.36's static-PIE relocator on the same kind of program (NOTES.md). */
 const GLIBC_PER_RELOCATION = { rela: 13.0, relr: 6.2 } as const;
@@ -67,14 +67,15 @@ export function reportCoreSizes(): void {
       (flag) => !flag.startsWith('-Wl,') && !flag.startsWith('-fuse-ld') && flag !== '-static-pie' && flag !== '-pie' && flag !== '-nostdlib',
     );
     const [compiler, ...prefix] = toolchain.compiler;
-    const stub = join(root, 'startup', 'arch', arch.stub);
-    if (compiler === undefined || !existsSync(stub)) {
+    const stub = join(root, 'startup', 'arch', arch.stub ?? '-');
+    if (compiler === undefined || arch.stub === undefined || !existsSync(stub)) {
       console.log(`  | ${arch.name} | no stub |`);
       continue;
     }
     const args = [
       ...prefix,
       ...compileFlags,
+      ...relocationDefines(arch),
       `-I${join(root, 'startup')}`,
       `-I${stub}`,
       '-c',

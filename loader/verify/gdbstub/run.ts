@@ -18,7 +18,7 @@ import { type QemuSessionOptions, withQemuSession } from './session.js';
 import { chooseStopPoint, type StopPoint } from './stop-points.js';
 
 /** The loader's exit statuses for what it refuses before the program runs (native/loader/status.h). */
-const LOADER_REFUSALS = { first: 100, last: 108 };
+const LOADER_REFUSALS = { first: Math.min(...Object.values(LOADER_STATUS)), last: Math.max(...Object.values(LOADER_STATUS)) };
 
 export interface StoppedRunOptions {
   readonly stopAt?: string | bigint;

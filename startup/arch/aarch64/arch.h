@@ -1,6 +1,5 @@
 /* AArch64 (either byte order): what C cannot say. AAPCS64 / ELF for the Arm 64-bit Architecture;
  * Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 1027 /* R_AARCH64_RELATIVE */
 
 #include "../generic-syscalls.h"
 

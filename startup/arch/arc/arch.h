@@ -1,16 +1,7 @@
 /* ARC (ARCompact / ARCv2), 32-bit: what C cannot say. ARC ABI as Linux uses it; Linux syscall ABI
  * (the generic syscall table). */
-#define PK_ARCH_RELATIVE_TYPE 56 /* R_ARC_RELATIVE */
 
 #include "../generic-syscalls.h"
-
-/*
- * GNU ld (2.40, the only ARC linker) writes the link-time address into the relocated word but
- * gives R_ARC_RELATIVE an addend relative to the symbol's input section, so base + r_addend would
- * be wrong (a constructor at .text + 0 would become base + 0). glibc's ARC loader ignores r_addend
- * for relative relocations and adds the base to the word in place; so does this stub.
- */
-#define PK_ARCH_RELA_ADDS_TO_WORD
 
 #ifdef PK_START
 /*

@@ -1,6 +1,5 @@
 /* 32-bit Arm, either byte order, A32 or T32 code: what C cannot say. AAPCS / ELF for the Arm
  * Architecture; Linux EABI syscalls. */
-#define PK_ARCH_RELATIVE_TYPE 23 /* R_ARM_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248

@@ -1,6 +1,5 @@
 /* Hexagon (32-bit, little-endian): what C cannot say. Hexagon Application Binary Interface; Linux
  * syscall ABI (asm-generic numbers). */
-#define PK_ARCH_RELATIVE_TYPE 35 /* R_HEXAGON_RELATIVE */
 
 #include "../generic-syscalls.h"
 

@@ -1,6 +1,5 @@
 /* LoongArch, LA64 and LA32: what C cannot say. LoongArch ELF psABI; Linux syscall ABI
  * (asm-generic numbers on both widths). */
-#define PK_ARCH_RELATIVE_TYPE 3 /* R_LARCH_RELATIVE */
 
 #include "../generic-syscalls.h"
 

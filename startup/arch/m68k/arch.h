@@ -1,5 +1,4 @@
 /* m68k (68020 and later): what C cannot say. m68k SVR4 ABI as Linux uses it; Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 22 /* R_68K_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 247

@@ -1,12 +1,5 @@
 /* 32-bit MIPS, o32 ABI, either byte order: what C cannot say. MIPS System V ABI supplement;
  * Linux o32 syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 3 /* R_MIPS_REL32 */
-/* A relative relocation is R_MIPS_REL32 against symbol 0: any other symbol index names a real
- * symbol whose value must be added, so the whole r_info is compared. */
-#define PK_ARCH_RELATIVE_MASK ((uintptr_t)0xffffffffu)
-#define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE)
-/* The local GOT (DT_MIPS_LOCAL_GOTNO entries from DT_PLTGOT) has no relocation entries. */
-#define PK_ARCH_LOCAL_GOT 1
 
 /* o32 numbers are offset by 4000. */
 #define PK_SYS_WRITE 4004

@@ -1,21 +1,5 @@
 /* 64-bit MIPS, n64 ABI, either byte order: what C cannot say. MIPS64 ELF supplement (n64);
  * Linux n64 syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 3 /* R_MIPS_REL32 */
-/* n64 r_info is not sym << 32 | type: it is r_sym (32 bits), then the bytes r_ssym, r_type3,
- * r_type2 and r_type, stored in the file's byte order. A relative relocation composes
- * R_MIPS_REL32 with R_MIPS_64 (18) as type2, symbol 0 and nothing else, so the whole 64-bit word
- * is compared, as the CPU loads it: big-endian puts r_type in the low byte, little-endian in the
- * high byte (r_sym, in the low half there, is 0 either way). */
-#define PK_ARCH_RELATIVE_MASK UINT64_MAX
-#if defined(__MIPSEB__)
-#define PK_ARCH_RELATIVE_INFO ((uintptr_t)18 << 8 | (uintptr_t)PK_ARCH_RELATIVE_TYPE)
-#elif defined(__MIPSEL__)
-#define PK_ARCH_RELATIVE_INFO ((uintptr_t)PK_ARCH_RELATIVE_TYPE << 56 | (uintptr_t)18 << 48)
-#else
-#error "mips64: neither __MIPSEB__ nor __MIPSEL__ is defined"
-#endif
-/* The local GOT (DT_MIPS_LOCAL_GOTNO entries from DT_PLTGOT) has no relocation entries. */
-#define PK_ARCH_LOCAL_GOT 1
 
 /* n64 numbers are offset by 5000. */
 #define PK_SYS_WRITE 5001

@@ -1,5 +1,4 @@
 /* 32-bit PowerPC (big- and little-endian): what C cannot say. SVR4 PowerPC ABI; Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 22 /* R_PPC_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 234

@@ -1,5 +1,4 @@
 /* 64-bit PowerPC, ELFv2 ABI (big- and little-endian): what C cannot say. Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 22 /* R_PPC64_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 234

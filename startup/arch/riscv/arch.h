@@ -1,6 +1,5 @@
 /* RISC-V, RV32 and RV64: what C cannot say. RISC-V ELF psABI; Linux syscall ABI (asm-generic
  * numbers on both widths). */
-#define PK_ARCH_RELATIVE_TYPE 3 /* R_RISCV_RELATIVE */
 
 #include "../generic-syscalls.h"
 

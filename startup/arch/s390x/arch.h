@@ -1,6 +1,5 @@
 /* s390x (z/Architecture, 64-bit, big-endian): what C cannot say. s390x ELF ABI supplement; Linux
  * syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 12 /* R_390_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 248

@@ -1,5 +1,4 @@
 /* SPARC V8, 32-bit: what C cannot say. SPARC SVR4 ABI as Linux uses it; Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 22 /* R_SPARC_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 188

@@ -1,8 +1,4 @@
 /* SPARC V9, 64-bit: what C cannot say. SPARC V9 psABI as Linux uses it; Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 22 /* R_SPARC_RELATIVE */
-/* ELF64 SPARC splits r_info's low 32 bits: the type is the low 8, the 24 above are an addend
- * that only R_SPARC_OLO10 uses. */
-#define PK_ARCH_RELATIVE_MASK ((uintptr_t)0xff)
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 188

@@ -1,5 +1,4 @@
 /* i386: what C cannot say. System V i386 psABI (Intel386 supplement); Linux `int $0x80` ABI. */
-#define PK_ARCH_RELATIVE_TYPE 8 /* R_386_RELATIVE */
 
 #define PK_SYS_WRITE 4
 #define PK_SYS_EXIT_GROUP 252

@@ -1,5 +1,4 @@
 /* x86_64: what C cannot say. System V AMD64 psABI; Linux syscall ABI. */
-#define PK_ARCH_RELATIVE_TYPE 8 /* R_X86_64_RELATIVE */
 
 #define PK_SYS_WRITE 1
 #define PK_SYS_EXIT_GROUP 231
@@ -59,8 +58,11 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 
 /* The RELA table two entries per turn: 7 instructions per relative relocation instead of the
  * compiler's 9 or 10 (it keeps two induction variables). An odd entry goes first, in C. A test
- * variant (test/variants/, force-included) defines its own first and wins, here as below. */
+ * variant (test/variants/, force-included) defines its own first and wins, here as below. `cmpl`
+ * compares r_info's low 32 bits with the record's relative info (the type, symbol ignored), which
+ * is what the record's mask asks for. */
 #ifndef PK_RELA_TABLE
+_Static_assert(PK_ARCH_RELATIVE_MASK == 0xffffffffu, "the RELA loop compares the low 32 bits of r_info");
 #define PK_RELA_TABLE(c, end, size, delta)                                               \
 	do {                                                                             \
 		uintptr_t pk_offset = -(size), pk_value, pk_target;                       \
@@ -70,13 +72,13 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 		}                                                                         \
 		__asm__ volatile("	test %[i], %[i]\n"                                 \
 				 "	jns 3f\n"                                         \
-				 "1:	cmpl $8, 8(%[end], %[i])\n"                       \
+				 "1:	cmpl %[type], 8(%[end], %[i])\n"                       \
 				 "	jne 2f\n"                                         \
 				 "	mov 16(%[end], %[i]), %[value]\n"                 \
 				 "	add %[base], %[value]\n"                          \
 				 "	mov (%[end], %[i]), %[target]\n"                  \
 				 "	mov %[value], (%[target], %[base])\n"             \
-				 "2:	cmpl $8, 32(%[end], %[i])\n"                      \
+				 "2:	cmpl %[type], 32(%[end], %[i])\n"                      \
 				 "	jne 4f\n"                                         \
 				 "	mov 40(%[end], %[i]), %[value]\n"                 \
 				 "	add %[base], %[value]\n"                          \
@@ -86,7 +88,8 @@ static inline long pk_syscall6(long number, long a, long b, long c, long d, long
 				 "	js 1b\n"                                          \
 				 "3:\n"                                                   \
 				 : [i] "+r"(pk_offset), [value] "=&r"(pk_value), [target] "=&r"(pk_target) \
-				 : [end] "r"(end), [base] "r"(delta)                       \
+				 : [end] "r"(end), [base] "r"(delta),                     \
+				   [type] "i"((uint32_t)PK_ARCH_RELATIVE_INFO)             \
 				 : "cc", "memory");                                        \
 	} while (0)
 #endif
