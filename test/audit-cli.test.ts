@@ -75,15 +75,17 @@ afterAll(async () => {
 });
 
 describe('one file', () => {
-  it('prints the verdict first, then the runtimes, hazards and costs, and exits 1 when a runtime breaks', async () => {
+  it('prints the runtime it carries and the verdict first, then the runtimes, hazards and costs; judged by its own runtime', async () => {
     const result = await piekit(TABLES_RELR);
     expect(result.stderr).toBe('');
-    expect(result.status).toBe(1);
+    // piekit's stub (its symbols say so) relocates as the spec does: safe, whatever the other models do.
+    expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
     const { words, relrBytes: bytes } = await readelfFacts(TABLES_RELR);
     expect(lines[0]).toBe(`${TABLES_RELR}: x86_64, ELF64 little-endian; runtimes modelled at base 0x123456789000`);
     const unrelocated = `no RELR: ${words} words left unrelocated`;
-    expect(lines[1]).toMatch(
+    expect(lines[1]).toMatch(/^runtime: it carries piekit \(symbol pk_start_c, symbol piekit_after_relocation, .*\): judged by spec: safe$/);
+    expect(lines[2]).toMatch(
       new RegExp(
         `^verdict: safe under spec, glibc-2\\.36, musl-1\\.2\\.4, origin, elfldltl, limine; breaks under glibc-2\\.35 \\(${unrelocated}\\), ` +
           `musl-1\\.2\\.3 \\(${unrelocated}\\), zig-0\\.11 \\(${unrelocated}\\), zig-pie \\([0-9]+ words left unrelocated, [0-9]+ words shifted, [0-9]+ other words\\)$`,
@@ -100,21 +102,37 @@ describe('one file', () => {
   it('exits 0 when every runtime asked for is safe and no hazard is an error', async () => {
     const result = await piekit(TABLES_RELR, '--runtime', 'spec', '--runtime', 'glibc-2.36', '--runtime', 'musl-1.2.4');
     expect(result.status).toBe(0);
-    expect(result.stdout.split('\n')[1]).toBe('verdict: safe under spec, glibc-2.36, musl-1.2.4');
+    expect(result.stdout.split('\n')[2]).toBe('verdict: safe under spec, glibc-2.36, musl-1.2.4');
   });
 
   it('--json prints the report as one object', async () => {
     const result = await piekit(TABLES_RELR, '--json');
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as AuditReport;
-    expect(Object.keys(report)).toEqual(['file', 'arch', 'class', 'endian', 'base', 'verdict', 'safe', 'runtimes', 'hazards', 'cost']);
+    expect(Object.keys(report)).toEqual([
+      'file',
+      'arch',
+      'class',
+      'endian',
+      'base',
+      'carried',
+      'judgedBy',
+      'judgement',
+      'verdict',
+      'safe',
+      'runtimes',
+      'hazards',
+      'cost',
+    ]);
+    expect(report.carried).toMatchObject({ family: 'piekit', version: null, judgedBy: ['spec'], otherReleases: [] });
+    expect(report.judgedBy).toEqual(['spec']);
     expect(report).toMatchObject({
       file: TABLES_RELR,
       arch: 'x86_64',
       class: 64,
       endian: 'little',
       base: '0x123456789000',
-      safe: false,
+      safe: true,
       hazards: [],
     });
     expect(report.runtimes.map((runtime) => runtime.runtime)).toEqual([
@@ -187,19 +205,21 @@ describe('a directory', () => {
     writeExec(join(tree, 'd-exec'));
     symlinkSync('a-tables-relr', join(tree, 'e-link'));
     const result = await piekit(tree);
-    expect(result.status).toBe(1);
+    // Both samples carry piekit's stub, judged by the spec: safe.
+    expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe(
-      `${join(tree, 'a-tables-relr')}: not safe (x86_64): safe under spec, glibc-2.36, musl-1.2.4, origin, elfldltl, limine; breaks under glibc-2.35, musl-1.2.3, zig-0.11, zig-pie`,
+      `${join(tree, 'a-tables-relr')}: safe (x86_64, carries piekit; judged by spec): safe under spec, glibc-2.36, musl-1.2.4, origin, elfldltl, limine; breaks under glibc-2.35, musl-1.2.3, zig-0.11, zig-pie`,
     );
-    expect(lines[1]).toMatch(new RegExp(`^${join(tree, 'd-exec')}: not auditable \\[NOT_PIE\\]: `));
-    // No RELR, no hazard: safe under every runtime that exists for x86 (Limine does not).
-    expect(lines[2]).toBe(
-      `${join(tree, 'sub', 'b-hello-rel')}: safe (x86): safe under spec, glibc-2.36, glibc-2.35, musl-1.2.4, musl-1.2.3, zig-0.11, zig-pie, origin, elfldltl`,
+    // No RELR, no hazard: safe under every runtime that exists for x86 (Limine does not). The ET_EXEC file is counted, not audited.
+    expect(lines[1]).toBe(
+      `${join(tree, 'sub', 'b-hello-rel')}: safe (x86, carries piekit; judged by spec): safe under spec, glibc-2.36, glibc-2.35, musl-1.2.4, musl-1.2.3, zig-0.11, zig-pie, origin, elfldltl`,
     );
     expect(result.stdout).toContain(
-      '\nfiles: 4 (3 ELF: 2 audited, 1 not auditable; 1 not ELF, skipped); 1 links not followed\nnot auditable: NOT_PIE 1\n',
+      '\nfiles: 4 (3 ELF: 2 audited, 1 not static-PIEs, 0 not auditable; 1 not ELF, skipped); 1 links not followed\nnot static-PIEs: 0 dynamically linked, 1 static non-PIE skipped (--all audits them)\n',
     );
+    const all = await piekit(tree, '--all');
+    expect(all.stdout.split('\n')[1]).toMatch(new RegExp(`^${join(tree, 'd-exec')}: not auditable \\[NOT_PIE\\]: `));
     expect(lines).toContain('  runtime     safe  breaks  refuses  undefined  unsupported  not compared');
     expect(lines).toContain('  musl-1.2.3  1     1       0        0          0            0');
     expect(lines).toContain('  limine      1     0       0        0          1            0');
@@ -209,10 +229,17 @@ describe('a directory', () => {
     const json = JSON.parse((await piekit(tree, '--json')).stdout) as { files: { kind: string; file: string }[]; summary: Record<string, unknown> };
     expect(json.files.map((file) => [file.kind, file.file])).toEqual([
       ['audited', join(tree, 'a-tables-relr')],
-      ['not auditable', join(tree, 'd-exec')],
       ['audited', join(tree, 'sub', 'b-hello-rel')],
     ]);
-    expect(json.summary).toMatchObject({ files: 4, audited: 2, safe: 1, notElf: 1, notAuditable: { NOT_PIE: 1 }, links: 1 });
+    expect(json.summary).toMatchObject({
+      files: 4,
+      audited: 2,
+      safe: 2,
+      notElf: 1,
+      skipped: { 'dynamically linked': 0, 'static non-PIE': 1 },
+      notAuditable: {},
+      links: 1,
+    });
   });
 
   it('exits 0 when every audited file is safe under the runtimes asked for', async () => {
@@ -227,7 +254,7 @@ describe('a directory', () => {
     writeFileSync(join(tree, 'synthetic'), bytes);
     writeFileSync(join(tree, 'readme'), 'hello\n');
     const result = await piekit(tree, '--runtime', 'spec', '--runtime', 'musl-1.2.3');
-    expect(result.stdout.split('\n')[0]).toBe(`${join(tree, 'synthetic')}: safe (x86_64): safe under spec, musl-1.2.3`);
+    expect(result.stdout.split('\n')[0]).toBe(`${join(tree, 'synthetic')}: safe (x86_64; judged by spec, musl-1.2.3): safe under spec, musl-1.2.3`);
     expect(result.status).toBe(0);
   });
 });

@@ -5,13 +5,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { AuditOptions } from './audit.js';
+import type { WalkOptions } from './path-audit.js';
 import { auditPath } from './path-audit.js';
 
 /** A path to audit, numbered so that answers find their question. */
 export interface WorkerRequest {
   readonly id: number;
   readonly file: string;
-  readonly options: AuditOptions;
+  readonly options: AuditOptions & WalkOptions;
 }
 
 parentPort?.on('message', (request: WorkerRequest) => {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
 import { type Difference, expectedImage, type Image, type Plan, plan } from '../model/index.js';
+import { type CarriedRuntime, carriedRuntime } from './carried-runtime.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
+import { type Hazard, SEVERITIES, simpleHazard } from './hazard.js';
 import { findHazards } from './hazards.js';
 import { countDifferingWords, tallyFromPlan } from './memory-diff.js';
 import { Names } from './names.js';
@@ -51,20 +53,72 @@ export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {})
   const comparison = { planned, expected, base, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
   const runtimes = models.map((model) => judge(context, model, comparison));
   const reading = runModel(context, runtime('spec'), { lenient: true });
-  const hazards = findHazards(context, reading, names);
-  const considered = options.runtimes === undefined ? runtimes.filter((report) => report.status !== 'unsupported') : runtimes;
+  const carried = carriedRuntime(elf);
+  const judgedBy = options.runtimes ?? judgedByDefault(carried, runtimes);
+  const judged = runtimes.filter((report) => judgedBy.includes(report.runtime));
+  const hazards = [
+    ...findHazards(context, reading, names, judgedBy.map(runtime)),
+    ...releaseHazards(carried, options.runtimes === undefined ? judged : [], runtimes),
+  ].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
+  const safe = judged.every((report) => report.status === 'safe') && !hazards.some((hazard) => hazard.severity === 'error');
   return {
     file,
     arch: context.arch.name,
     class: elf.header.class,
     endian: elf.reader.endian,
     base: hex(base),
+    carried,
+    judgedBy,
+    judgement: judgementOf(carried, judged, safe, options.runtimes !== undefined),
     verdict: verdictOf(context.arch.name, runtimes),
-    safe: considered.every((report) => report.status === 'safe') && !hazards.some((hazard) => hazard.severity === 'error'),
+    safe,
     runtimes,
     hazards,
     cost: reading.status === 'runs' ? costReport(context, reading) : null,
   };
+}
+
+/**
+ * The models a file is judged by when none is asked for: the runtime it carries (carried-runtime.ts);
+ * a file whose runtime is not recognised, by every model that exists for its architecture.
+ */
+function judgedByDefault(carried: CarriedRuntime, runtimes: readonly RuntimeReport[]): readonly RuntimeName[] {
+  if (carried.judgedBy.length > 0) return carried.judgedBy;
+  return runtimes.filter((report) => report.status !== 'unsupported').map((report) => report.runtime);
+}
+
+/**
+ * A file that names no release of its runtime may have been built with an older one piekit models
+ * too: where that one would not be safe while the judged one is, a warning says so.
+ */
+function releaseHazards(carried: CarriedRuntime, judged: readonly RuntimeReport[], runtimes: readonly RuntimeReport[]): Hazard[] {
+  if (!judged.every((report) => report.status === 'safe')) return [];
+  return carried.otherReleases.flatMap((name) => {
+    const report = runtimes.find((candidate) => candidate.runtime === name);
+    if (report === undefined || report.status === 'safe') return [];
+    return [
+      simpleHazard(
+        'runtime-release',
+        'warning',
+        `the file names no ${carried.family} release: judged by ${carried.judgedBy.join(', ')}; built with ${name} it ${report.status === 'breaks' ? 'breaks' : report.status}${report.reason === null ? '' : ` (${report.reason})`} (--runtime ${name} judges it by that one)`,
+      ),
+    ];
+  });
+}
+
+/** "judged by glibc-2.36, the runtime it carries (glibc 2.36: symbol …, note NT_GNU_ABI_TAG): safe". */
+function judgementOf(carried: CarriedRuntime, judged: readonly RuntimeReport[], safe: boolean, asked: boolean): string {
+  const names = judged.map((report) => report.runtime).join(', ');
+  const what =
+    carried.family === 'unknown'
+      ? 'its runtime is not recognised'
+      : `it carries ${carried.family}${carried.version === null ? '' : ` ${carried.version}`} (${carried.evidence.join(', ')})`;
+  const by = asked
+    ? `judged by ${names} (--runtime); ${what}`
+    : carried.family === 'unknown'
+      ? `${what}: judged by every model for its architecture`
+      : `${what}: judged by ${names}`;
+  return `${by}: ${safe ? 'safe' : 'not safe'}`;
 }
 
 /** A base the architecture's address space holds, aligned to its page (the records' loader bases). */

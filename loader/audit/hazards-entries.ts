@@ -20,7 +20,7 @@ const WHAT: Readonly<Record<EntryClass, string>> = {
  * Non-relative REL, RELA and DT_JMPREL entries, one hazard per class (relocation-classes.ts), naming
  * for each class which runtime models apply, leave or stop at such entries on this architecture.
  */
-export function entryHazards(context: FileContext, names: Names): Hazard[] {
+export function entryHazards(context: FileContext, names: Names, judgedBy: readonly RuntimeModel[] = []): Hazard[] {
   const tables = fileTables(context);
   const byClass = new Map<EntryClass, { items: HazardItems; types: Map<string, number>; tables: Set<FileTable['kind']> }>();
   for (const table of tables) {
@@ -50,8 +50,13 @@ export function entryHazards(context: FileContext, names: Names): Hazard[] {
     const group = byClass.get(entryClass);
     if (group === undefined) continue;
     const types = [...group.types].map(([name, n]) => `${name} \u00d7${count(n)}`).join(', ');
-    const message = `${count(group.items.count)} ${WHAT[entryClass]} (${types}); ${handlers(context, entryClass, group.tables)}`;
-    hazards.push(group.items.hazard(`entries-${entryClass}`, SEVERITY[entryClass], message));
+    const applied =
+      judgedBy.length > 0 &&
+      judgedBy.every(
+        (model) => model.nonRelative[entryClass] === 'applied' && [...group.tables].some((kind) => readsTable(model, kind, context.arch.name)),
+      );
+    const message = `${count(group.items.count)} ${WHAT[entryClass]} (${types}); ${handlers(context, entryClass, group.tables)}${applied ? `; the runtime the file carries (${judgedBy.map((model) => model.name).join(', ')}) applies them` : ''}`;
+    hazards.push(group.items.hazard(`entries-${entryClass}`, applied ? 'info' : SEVERITY[entryClass], message));
   }
   return hazards;
 }

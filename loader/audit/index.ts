@@ -1,11 +1,12 @@
 /** `piekit audit`: runtime models as data, their interpreter, hazards of the file, and what relocation costs. */
 export { type AuditOptions, auditBytes, auditElf, auditFile } from './audit.js';
+export { type CarriedRuntime, carriedRuntime, type RuntimeFamily } from './carried-runtime.js';
 export type { CostReport, PackedCost, PageCost, TableCost } from './cost.js';
 export { type FileContext, fileContext } from './file-context.js';
 export type { Hazard, Severity } from './hazard.js';
 export { modelImage, snapshotOf } from './model-memory.js';
 export { auditOutcome } from './outcome.js';
-export { auditPath, type FileOutcome } from './path-audit.js';
+export { auditPath, type FileOutcome, type SkipReason, type WalkOptions } from './path-audit.js';
 export { auditPaths, type PoolOptions, type PoolRun, workerScript } from './pool.js';
 export { type ModelRun, runModel } from './relocator.js';
 export { renderAudit } from './render-text.js';

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { AuditOptions } from './audit.js';
 // Type-only, but it makes the compiler emit the worker next to this module in every build.
 import type { WorkerRequest } from './audit-worker.js';
+import type { WalkOptions } from './path-audit.js';
 import { auditPath, type FileOutcome } from './path-audit.js';
 
 export interface PoolOptions {
@@ -30,7 +31,7 @@ export function workerScript(): URL | undefined {
  * Audits every path, spread over worker threads, and gives the outcomes in path order. The largest
  * files are sent first, so that a 100 MB library does not start last and leave the other threads idle.
  */
-export async function auditPaths(paths: readonly string[], options: AuditOptions, pool: PoolOptions = {}): Promise<PoolRun> {
+export async function auditPaths(paths: readonly string[], options: AuditOptions & WalkOptions, pool: PoolOptions = {}): Promise<PoolRun> {
   const script = workerScript();
   const jobs = Math.min(pool.jobs ?? availableParallelism(), paths.length);
   const outcomes = new Array<FileOutcome | undefined>(paths.length);

@@ -602,8 +602,10 @@ class Run {
           if (table.kind === 'jmprel') this.leftAlone.relative++;
           continue;
         }
-        const { entryClass } = this.context.classifier.of(this.context.decoder.type(low, high));
-        if (entryClass !== 'none') this.leftAlone[entryClass]++;
+        const { name, entryClass } = this.context.classifier.of(this.context.decoder.type(low, high));
+        if (entryClass === 'irelative' && this.model.resolvesIrelativeOfEveryTable === true)
+          this.applied.set(name, (this.applied.get(name) ?? 0) + 1);
+        else if (entryClass !== 'none') this.leftAlone[entryClass]++;
       }
     }
     return names;

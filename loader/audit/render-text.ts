@@ -13,6 +13,7 @@ const SHOWN_ITEMS = 8;
 export function renderAudit(report: AuditReport): string {
   const lines: string[] = [];
   lines.push(`${report.file}: ${report.arch}, ELF${report.class} ${report.endian}-endian; runtimes modelled at base ${report.base}`);
+  lines.push(`runtime: ${report.judgement}`);
   const [first, ...rest] = report.verdict.split('\n');
   lines.push(`verdict: ${first ?? ''}`, ...rest.map((line) => `         ${line}`), '');
   lines.push(...runtimeTable(report.runtimes), '');

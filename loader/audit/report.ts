@@ -1,4 +1,5 @@
 import type { DifferenceKind } from '../model/index.js';
+import type { CarriedRuntime } from './carried-runtime.js';
 import type { CostReport } from './cost.js';
 import type { Hazard } from './hazard.js';
 import type { EntryClass } from './relocation-classes.js';
@@ -62,8 +63,15 @@ export interface AuditReport {
   readonly endian: 'little' | 'big';
   /** The load base the models were run at. */
   readonly base: string;
+  /** The runtime the file carries, recognised from its symbols, notes and strings. */
+  readonly carried: CarriedRuntime;
+  /** The models the exit status follows: the --runtime ones, else the carried runtime's (every model when it is unknown). */
+  readonly judgedBy: readonly RuntimeName[];
+  /** One line: what the file carries, what it is judged by, and the outcome. */
+  readonly judgement: string;
+  /** Every model's outcome, the ones not judged by included (information). */
   readonly verdict: string;
-  /** Safe under every runtime considered and no hazard of severity error: what makes the exit status 0. */
+  /** Safe under every runtime judged by and no hazard of severity error: what makes the exit status 0. */
   readonly safe: boolean;
   readonly runtimes: readonly RuntimeReport[];
   readonly hazards: readonly Hazard[];

@@ -118,6 +118,11 @@ export interface RuntimeModel {
   readonly tableSize: 'refused' | 'floor' | 'runaway' | 'overrun';
   /** What it does with each class of non-relative entry it meets; a type without a name traps where `symbolic` is not `left`. */
   readonly nonRelative: Readonly<Record<EntryClass, Handling>>;
+  /**
+   * IRELATIVE entries are resolved at run time wherever they are, DT_JMPREL included, even where the
+   * relocation steps never walk that table (piekit's plan lists them so, and verify checks them).
+   */
+  readonly resolvesIrelativeOfEveryTable?: boolean;
   /** When only some symbolic types are applied (the rest trap), those types by architecture. */
   readonly symbolicTypes?: Partial<Record<ArchName, readonly string[]>>;
   /** A write into a PT_LOAD without PF_W: the page is read-only at run time (`fault`), or the loader writes a buffer. */

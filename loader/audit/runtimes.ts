@@ -13,6 +13,8 @@ const LOOSE_PAIRS = { addressWithoutSize: 'zero', sizeWithoutAddress: 'ignored' 
  * DT_MIPS_LOCAL_GOTNO words, the last such tag counting); REL, RELA, RELR in that order; a bitmap
  * before any address counts from address 0, as LLVM's decoder does. Anything piekit's reader
  * refuses (a wrong DT_*ENT, a partial table, a write outside every PT_LOAD) is a refusal here.
+ * IRELATIVE entries are in the plan as resolved at run time: their values come from resolvers, so
+ * they are counted as applied, not modelled word by word, as verify checks them (into code).
  */
 const SPEC: RuntimeModel = {
   name: 'spec',
@@ -32,7 +34,8 @@ const SPEC: RuntimeModel = {
   counts: 'ignored',
   entrySizes: { rel: 'equal-if-present', rela: 'equal-if-present', relr: 'equal-if-present' },
   tableSize: 'refused',
-  nonRelative: ALL_LEFT,
+  nonRelative: { ...ALL_LEFT, irelative: 'applied' },
+  resolvesIrelativeOfEveryTable: true,
   textRelocations: 'written',
   outsideSegments: 'fault',
   loads: LOADS_IGNORED,

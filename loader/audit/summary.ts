@@ -1,5 +1,5 @@
 import { count, SEVERITIES, type Severity } from './hazard.js';
-import type { FileOutcome } from './path-audit.js';
+import type { FileOutcome, SkipReason } from './path-audit.js';
 import { RUNTIME_STATUSES, type RuntimeStatus } from './report.js';
 import { RUNTIME_NAMES, type RuntimeName } from './runtime-model.js';
 import type { Walk } from './walk.js';
@@ -13,6 +13,8 @@ export interface AuditSummary {
   readonly safe: number;
   readonly notElf: number;
   readonly unreadable: number;
+  /** ELF files left out of the walk because they are not static-PIEs (piekit audit --all audits them). */
+  readonly skipped: Readonly<Record<SkipReason, number>>;
   /** ELF files that are not static-PIE candidates, by the reader's error code. */
   readonly notAuditable: Readonly<Record<string, number>>;
   readonly links: number;
@@ -53,6 +55,10 @@ export function summarize(walk: Walk, outcomes: readonly FileOutcome[]): AuditSu
     audited,
     safe,
     notElf: outcomes.filter((outcome) => outcome.kind === 'not ELF').length,
+    skipped: {
+      'dynamically linked': outcomes.filter((outcome) => outcome.kind === 'skipped' && outcome.reason === 'dynamically linked').length,
+      'static non-PIE': outcomes.filter((outcome) => outcome.kind === 'skipped' && outcome.reason === 'static non-PIE').length,
+    },
     unreadable: outcomes.filter((outcome) => outcome.kind === 'unreadable').length,
     notAuditable,
     links: walk.links,
@@ -66,6 +72,7 @@ export function summarize(walk: Walk, outcomes: readonly FileOutcome[]): AuditSu
 export function outcomeLine(outcome: FileOutcome): string | undefined {
   switch (outcome.kind) {
     case 'not ELF':
+    case 'skipped':
       return undefined;
     case 'unreadable':
       return `${outcome.file}: unreadable: ${outcome.message}`;
@@ -86,18 +93,29 @@ export function outcomeLine(outcome: FileOutcome): string | undefined {
       const hazards = SEVERITIES.map((severity) => [severity, report.hazards.filter((hazard) => hazard.severity === severity).length] as const)
         .filter(([, n]) => n > 0)
         .map(([severity, n]) => `${n} ${severity}${n === 1 || severity === 'info' ? '' : 's'}`);
-      return `${outcome.file}: ${report.safe ? 'safe' : 'not safe'} (${report.arch}): ${runtimes.join('; ')}${hazards.length > 0 ? `; hazards: ${hazards.join(', ')}` : ''}`;
+      const carried =
+        report.carried.family === 'unknown'
+          ? ''
+          : `, carries ${report.carried.family}${report.carried.version === null ? '' : ` ${report.carried.version}`}`;
+      return `${outcome.file}: ${report.safe ? 'safe' : 'not safe'} (${report.arch}${carried}; judged by ${report.judgedBy.join(', ')}): ${runtimes.join('; ')}${hazards.length > 0 ? `; hazards: ${hazards.join(', ')}` : ''}`;
     }
   }
 }
 
 /** The summary table that ends a multi-file audit. */
 export function renderSummary(summary: AuditSummary, seconds: number, workers: number): string {
-  const elf = summary.audited + Object.values(summary.notAuditable).reduce((sum, n) => sum + n, 0);
+  const notStaticPie = summary.skipped['dynamically linked'] + summary.skipped['static non-PIE'];
+  const elf = summary.audited + notStaticPie + Object.values(summary.notAuditable).reduce((sum, n) => sum + n, 0);
   const lines = [
     '',
-    `files: ${count(summary.files)} (${count(elf)} ELF: ${count(summary.audited)} audited, ${count(elf - summary.audited)} not auditable; ${count(summary.notElf)} not ELF, skipped${summary.unreadable > 0 ? `; ${count(summary.unreadable)} unreadable` : ''}); ${count(summary.links)} links not followed${summary.special > 0 ? `, ${count(summary.special)} special files` : ''}`,
+    `files: ${count(summary.files)} (${count(elf)} ELF: ${count(summary.audited)} audited, ${count(notStaticPie)} not static-PIEs, ${count(elf - summary.audited - notStaticPie)} not auditable; ${count(summary.notElf)} not ELF, skipped${summary.unreadable > 0 ? `; ${count(summary.unreadable)} unreadable` : ''}); ${count(summary.links)} links not followed${summary.special > 0 ? `, ${count(summary.special)} special files` : ''}`,
   ];
+  const { skipped } = summary;
+  if (skipped['dynamically linked'] + skipped['static non-PIE'] > 0) {
+    lines.push(
+      `not static-PIEs: ${count(skipped['dynamically linked'])} dynamically linked, ${count(skipped['static non-PIE'])} static non-PIE skipped (--all audits them)`,
+    );
+  }
   const codes = Object.entries(summary.notAuditable).map(([code, n]) => `${code} ${count(n)}`);
   if (codes.length > 0) lines.push(`not auditable: ${codes.join(', ')}`);
   const header = ['runtime', ...RUNTIME_STATUSES];

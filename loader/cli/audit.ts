@@ -20,7 +20,11 @@ import { EXIT_DIFFERENCE, EXIT_OK, usageError } from './exit-codes.js';
  * or a directory get a line each and a summary, spread over worker threads.
  */
 export async function auditCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommand(args, { runtime: { type: 'string', multiple: true }, json: { type: 'boolean' } });
+  const { values, positionals } = parseCommand(args, {
+    runtime: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   const [first] = positionals;
   if (first === undefined) throw usageError('FILE or DIR is missing');
   const runtimes = parseRuntimes(values.runtime);
@@ -39,10 +43,14 @@ export async function auditCommand(args: string[], out: Output): Promise<number>
           const line = outcomeLine(outcome);
           if (line !== undefined) out.write(`${line}\n`);
         };
-  const run = await auditPaths(walk.files, { ...options, classify: false }, onOutcome === undefined ? {} : { onOutcome });
+  const run = await auditPaths(
+    walk.files,
+    { ...options, classify: false, notStaticPie: values.all === true ? 'audit' : 'skip' },
+    onOutcome === undefined ? {} : { onOutcome },
+  );
   const summary = summarize(walk, run.outcomes);
   if (values.json === true) {
-    const files = run.outcomes.filter((outcome) => outcome.kind !== 'not ELF');
+    const files = run.outcomes.filter((outcome) => outcome.kind !== 'not ELF' && outcome.kind !== 'skipped');
     out.write(`${JSON.stringify({ files, summary }, null, 2)}\n`);
   } else {
     out.write(renderSummary(summary, (performance.now() - started) / 1000, run.workers));

@@ -64,23 +64,20 @@ export const COMMAND_HELP = {
     ],
   },
   pack: {
-    synopsis: 'piekit pack FILE -o OUT [--dry-run] [--force]',
-    summary: 'relative REL/RELA entries -> RELR, proved equivalent, then audited under the runtime FILE carries',
+    synopsis: 'piekit pack FILE -o OUT [--dry-run]',
+    summary: 'relative REL/RELA entries -> RELR, proved equivalent before OUT is written',
     options: [
       ['-o, --output OUT', 'where to write the converted file (its directory must exist)'],
       ['--dry-run', 'print the report, write nothing'],
-      ['--force', 'write OUT even when the runtime FILE carries would relocate it wrongly'],
     ],
   },
   unpack: {
-    synopsis: 'piekit unpack FILE -o OUT [--format rel|rela] [--keep-addends] [--dry-run] [--force]',
-    summary: 'RELR -> relative REL/RELA entries, proved equivalent, then audited under the runtime FILE carries',
+    synopsis: 'piekit unpack FILE -o OUT [--format rel|rela] [--dry-run]',
+    summary: 'RELR -> relative REL/RELA entries, proved equivalent before OUT is written',
     options: [
       ['-o, --output OUT', 'where to write the converted file (its directory must exist)'],
       ['--format rel|rela', "the table format (default: the psABI's)"],
-      ['--keep-addends', 'RELA: leave the addend in the relocated words too (default: zero them, as lld writes them)'],
       ['--dry-run', 'print the report, write nothing'],
-      ['--force', 'write OUT even when the runtime FILE carries would relocate it wrongly'],
     ],
   },
   run: {

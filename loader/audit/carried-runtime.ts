@@ -1,0 +1,181 @@
+import { type ElfFile, PF_X, PT_LOAD, PT_NOTE, SymbolTable } from '../../elf/index.js';
+import { hasDumpHook } from '../verify/index.js';
+import type { RuntimeName } from './runtime-model.js';
+import { runtime } from './runtimes.js';
+
+/** The startup code a static-PIE carries: it is the relocator that runs it, whatever piekit models. */
+export type RuntimeFamily = 'glibc' | 'musl' | 'zig' | 'piekit' | 'unknown';
+
+export interface CarriedRuntime {
+  readonly family: RuntimeFamily;
+  /** The release the file names (`2.36` from glibc's "GLIBC 2.36" banner), or null when it names none. */
+  readonly version: string | null;
+  /** What gave it away: `symbol _dl_relocate_static_pie`, `note NT_GNU_ABI_TAG`, `string "GLIBC_TUNABLES"`. */
+  readonly evidence: readonly string[];
+  /** The models the file is judged by (its exit status). */
+  readonly judgedBy: readonly RuntimeName[];
+  /**
+   * Releases of the same runtime the file may have been built with but is not judged by, because
+   * it names no version: their results are shown, and a difference is a warning.
+   */
+  readonly otherReleases: readonly RuntimeName[];
+}
+
+interface Signature {
+  readonly family: Exclude<RuntimeFamily, 'unknown'>;
+  /** Any one of these symbols (.symtab, else .dynsym). */
+  readonly symbols: readonly string[];
+  /** Symbol names containing one of these (Zig names functions by their module path). */
+  readonly symbolParts?: readonly string[];
+  /** Any one of these byte strings in the loaded, non-executable segments: what a stripped file keeps. */
+  readonly strings: readonly string[];
+  /** Other evidence, found by a check of its own. */
+  readonly marker?: { readonly found: (elf: ElfFile) => boolean; readonly evidence: string };
+  /** An ELF note (owner, type) the runtime's start files carry. */
+  readonly note?: { readonly owner: string; readonly type: number; readonly name: string };
+  /** Its releases that piekit models, newest first. */
+  readonly releases: readonly RuntimeName[];
+}
+
+const NT_GNU_ABI_TAG = 1;
+
+/**
+ * How each runtime shows in a file. piekit's stub first (it may be linked with anything), then the
+ * libcs. glibc: `_dl_relocate_static_pie` and `__libc_setup_tls` (csu/libc-start.c); its start files
+ * carry the NT_GNU_ABI_TAG note (csu/abi-note.S, linked into rcrt1.o), which musl's and Zig's do
+ * not; a stripped static libc keeps the tunables' environment variable and its fatal-error prefix
+ * (elf/dl-tunables.c, sysdeps/posix/libc_fatal.c). musl: rcrt1.o's `_dlstart_c`/`_start_c` and
+ * `__dls2` (ldso/dlstart.c, crt/rcrt1.c); stripped, the strings of its strerror table
+ * (src/errno/__strerror.h) and printf (src/stdio/vfprintf.c). Zig 0.11: lib/std/os/linux/start_pie.zig's
+ * `relocate` and lib/std/start.zig's `posixCallMainAndExit`, named by module path; no Zig compiler
+ * is packaged in Debian 12, so these names come from Zig's sources, not from a build.
+ */
+const SIGNATURES: readonly Signature[] = [
+  {
+    family: 'piekit',
+    symbols: ['pk_start_c', 'piekit_after_relocation'],
+    strings: [],
+    marker: { found: hasDumpHook, evidence: 'the dump hook marker (startup/piekit.h)' },
+    releases: ['spec'],
+  },
+  {
+    family: 'glibc',
+    symbols: ['_dl_relocate_static_pie', '__libc_setup_tls'],
+    strings: ['GLIBC_TUNABLES', 'Fatal glibc error'],
+    note: { owner: 'GNU', type: NT_GNU_ABI_TAG, name: 'NT_GNU_ABI_TAG' },
+    releases: ['glibc-2.36', 'glibc-2.35'],
+  },
+  {
+    family: 'musl',
+    symbols: ['_dlstart_c', '__dls2'],
+    strings: ['No error information', '-0X+0X 0X-0x+0x 0x'],
+    releases: ['musl-1.2.4', 'musl-1.2.3'],
+  },
+  { family: 'zig', symbols: [], symbolParts: ['start_pie.relocate', 'start.posixCallMainAndExit'], strings: [], releases: ['zig-0.11'] },
+];
+
+/**
+ * glibc's version banner ("ldconfig (Debian GLIBC 2.36-9+deb12u14) 2.36", csu/version.c's "GNU C
+ * Library ... release version 2.36"): the release is what the static libc's relocator is.
+ */
+const VERSION_PATTERNS: Partial<Record<RuntimeFamily, readonly RegExp[]>> = {
+  glibc: [/GLIBC (2\.\d+)/, /GNU C Library[^\n\0]*version (2\.\d+)/],
+};
+
+/** The runtime a file carries, from its symbols, its notes and the strings of its loaded data. */
+export function carriedRuntime(elf: ElfFile): CarriedRuntime {
+  const symbols = new SymbolTable(elf);
+  const data = loadedData(elf);
+  const notes = noteKeys(elf);
+  for (const signature of SIGNATURES) {
+    const evidence = [
+      ...signature.symbols.filter((name) => symbols.has(name)).map((name) => `symbol ${name}`),
+      ...(signature.symbolParts === undefined ? [] : partsFound(symbols, signature.symbolParts)),
+      ...(signature.note !== undefined && notes.has(`${signature.note.owner}/${signature.note.type}`) ? [`note ${signature.note.name}`] : []),
+      ...(signature.marker?.found(elf) === true ? [signature.marker.evidence] : []),
+      ...signature.strings.filter((text) => data.some((bytes) => bytes.includes(text))).map((text) => `string "${text}"`),
+    ];
+    if (evidence.length === 0) continue;
+    const version = versionOf(signature.family, data);
+    const supported = signature.releases.filter((name) => supports(name, elf));
+    const judgedBy = version === null ? supported.slice(0, 1) : [releaseFor(signature.family, version, supported)];
+    return {
+      family: signature.family,
+      version,
+      evidence: version === null ? evidence : [...evidence, `version string ${version}`],
+      judgedBy: judgedBy.filter((name): name is RuntimeName => name !== undefined),
+      otherReleases: version === null ? supported.slice(1) : [],
+    };
+  }
+  return { family: 'unknown', version: null, evidence: [], judgedBy: [], otherReleases: [] };
+}
+
+function supports(name: RuntimeName, elf: ElfFile): boolean {
+  const { architectures } = runtime(name);
+  return architectures === 'all' || architectures.includes(elf.arch.name);
+}
+
+function partsFound(symbols: SymbolTable, parts: readonly string[]): string[] {
+  for (const name of symbols.names()) {
+    if (parts.some((part) => name.includes(part))) return [`symbol ${name}`];
+  }
+  return [];
+}
+
+/** The newest modelled release not newer than the version the file names (releases are newest first). */
+function releaseFor(family: RuntimeFamily, version: string, releases: readonly RuntimeName[]): RuntimeName | undefined {
+  const asNumber = (text: string): number => {
+    const [major = 0, minor = 0, patch = 0] = text.split('.').map(Number);
+    return major * 1e6 + minor * 1e3 + patch;
+  };
+  const wanted = asNumber(version);
+  return releases.find((name) => asNumber(name.slice(family.length + 1)) <= wanted) ?? releases.at(-1);
+}
+
+function versionOf(family: RuntimeFamily, data: readonly Buffer[]): string | null {
+  for (const pattern of VERSION_PATTERNS[family] ?? []) {
+    for (const bytes of data) {
+      const match = pattern.exec(bytes.toString('latin1'));
+      if (match?.[1] !== undefined) return match[1];
+    }
+  }
+  return null;
+}
+
+/** The file bytes of the PT_LOADs without PF_X (read-only data and the initialised writable data); all of them when none is. */
+function loadedData(elf: ElfFile): Buffer[] {
+  const loads = elf.programHeaders.filter((header) => header.type === PT_LOAD && header.filesz > 0n);
+  const data = loads.filter((header) => (header.flags & PF_X) === 0);
+  return (data.length > 0 ? data : loads).flatMap((header) => {
+    const size = BigInt(elf.bytes.length) - header.offset < header.filesz ? BigInt(elf.bytes.length) - header.offset : header.filesz;
+    if (header.offset >= BigInt(elf.bytes.length) || size <= 0n) return [];
+    const start = elf.reader.range(header.offset, size, `PT_LOAD ${header.index} file bytes`);
+    return [Buffer.from(elf.bytes.buffer, elf.bytes.byteOffset + start, Number(size))];
+  });
+}
+
+/** `owner/type` of every note in the PT_NOTE segments (gABI "Note Section": namesz, descsz, type, name, desc, 4-byte aligned). */
+function noteKeys(elf: ElfFile): Set<string> {
+  const keys = new Set<string>();
+  const { reader } = elf;
+  for (const header of elf.programHeaders) {
+    if (header.type !== PT_NOTE || header.filesz === 0n || header.offset + header.filesz > BigInt(elf.bytes.length)) continue;
+    const start = reader.range(header.offset, header.filesz, `PT_NOTE ${header.index}`);
+    const end = start + Number(header.filesz);
+    const align = header.align === 8n ? 8 : 4;
+    const up = (value: number): number => Math.ceil(value / align) * align;
+    for (let at = start; at + 12 <= end; ) {
+      const nameSize = reader.u32(at);
+      const descSize = reader.u32(at + 4);
+      const type = reader.u32(at + 8);
+      const nameEnd = at + 12 + nameSize;
+      if (nameEnd > end) break;
+      const owner = Buffer.from(elf.bytes.subarray(at + 12, nameEnd))
+        .toString('latin1')
+        .replace(/\0+$/, '');
+      keys.add(`${owner}/${type}`);
+      at = up(nameEnd) + up(descSize);
+    }
+  }
+  return keys;
+}

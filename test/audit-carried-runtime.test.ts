@@ -1,0 +1,131 @@
+/**
+ * audit judges a static-PIE by the runtime it carries: real glibc and musl static-PIEs built here
+ * (RELA and RELR, with symbols and stripped by `strip`), and the host's own ldconfig (Debian's
+ * stripped glibc 2.36 static-PIE). The runtime each was built with is known from how the test
+ * built it; the glibc release from the program's own `--version`; the files a directory walk skips
+ * from GNU readelf.
+ */
+import { lstatSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { AuditReport } from 'piekit/audit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+
+const CLI = 'dist/loader/cli/main.js';
+const LDCONFIG = '/usr/sbin/ldconfig';
+const PROGRAM = '#include <stdio.h>\nint main(int argc, char **argv) { printf("%s %d\\n", argv[0], argc); return 0; }\n';
+
+async function audit(...args: string[]) {
+  const run = await execa('node', [CLI, 'audit', ...args], { reject: false });
+  return { status: run.exitCode, stdout: run.stdout, stderr: run.stderr };
+}
+
+async function auditJson(file: string, ...args: string[]): Promise<{ status: number | undefined; report: AuditReport }> {
+  const run = await audit(file, '--json', ...args);
+  return { status: run.status, report: JSON.parse(run.stdout) as AuditReport };
+}
+
+let work = '';
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'piekit-carried-'));
+  await writeFile(join(work, 'prog.c'), PROGRAM);
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function stripped(file: string): Promise<string> {
+  await execa('strip', ['-o', `${file}-stripped`, file]);
+  return `${file}-stripped`;
+}
+
+describe.concurrent('the runtime a file carries', () => {
+  it("the host's ldconfig: glibc, the release it prints itself, exit 0; IRELATIVE entries glibc applies are information", async (context) => {
+    requireX86_64Host(context);
+    requireFile(context, LDCONFIG, 'libc-bin');
+    const release = /\) (2\.\d+)$/m.exec((await execa(LDCONFIG, ['--version'])).stdout)?.[1];
+    const { status, report } = await auditJson(LDCONFIG);
+    expect(status).toBe(0);
+    expect(report.carried).toMatchObject({ family: 'glibc', version: release, judgedBy: ['glibc-2.36'] });
+    expect(report.judgedBy).toEqual(['glibc-2.36']);
+    expect(report.safe).toBe(true);
+    expect(report.hazards.find((hazard) => hazard.id === 'entries-irelative')?.severity).toBe('info');
+    expect(report.runtimes.find((runtime) => runtime.runtime === 'spec')?.status).toBe('safe');
+  });
+
+  for (const relr of [false, true]) {
+    it(`a glibc static-PIE (${relr ? 'RELR' : 'RELA'}), and its stripped copy: glibc, exit 0`, async (context) => {
+      requireX86_64Host(context);
+      await requireCommand(context, 'gcc', 'gcc');
+      requireFile(context, '/usr/lib/x86_64-linux-gnu/libc.a', 'libc6-dev');
+      const file = join(work, `glibc-${relr ? 'relr' : 'rela'}`);
+      await execa('gcc', ['-O2', '-static-pie', ...(relr ? ['-Wl,-z,pack-relative-relocs'] : []), '-o', file, join(work, 'prog.c')]);
+      for (const candidate of [file, await stripped(file)]) {
+        const { status, report } = await auditJson(candidate);
+        expect(status, candidate).toBe(0);
+        expect(report.carried.family).toBe('glibc');
+        expect(report.judgedBy).toEqual(['glibc-2.36']);
+        // No version string in a plain program: built against glibc 2.35, a RELR file would break, and a warning says so.
+        const release = report.hazards.find((hazard) => hazard.id === 'runtime-release');
+        if (relr) expect(release).toMatchObject({ severity: 'warning', message: expect.stringContaining('built with glibc-2.35 it breaks') });
+        else expect(release).toBeUndefined();
+      }
+      const { stdout } = await audit(await stripped(file));
+      expect(stdout.split('\n')[1]).toMatch(/^runtime: it carries glibc \(note NT_GNU_ABI_TAG, .*\): judged by glibc-2\.36: safe$/);
+    });
+
+    it(`a musl static-PIE (${relr ? 'RELR' : 'RELA'}), and its stripped copy: musl${relr ? "; Debian's musl 1.2.3 crashes on it, and --runtime musl-1.2.3 says so" : ', exit 0'}`, async (context) => {
+      requireX86_64Host(context);
+      await requireCommand(context, 'musl-gcc', 'musl-tools');
+      const file = await linkMuslStaticPie(
+        join(work, 'prog.c'),
+        join(work, `musl-${relr ? 'relr' : 'rela'}`),
+        relr ? ['-Wl,-z,pack-relative-relocs'] : [],
+      );
+      for (const candidate of [file, await stripped(file)]) {
+        const { status, report } = await auditJson(candidate);
+        expect(report.carried.family, candidate).toBe('musl');
+        expect(report.judgedBy).toEqual(['musl-1.2.4']);
+        expect(status).toBe(0);
+        const release = report.hazards.find((hazard) => hazard.id === 'runtime-release');
+        if (relr) expect(release?.message).toContain('built with musl-1.2.3 it breaks (no RELR');
+        else expect(release).toBeUndefined();
+      }
+      if (relr) {
+        const run = await execa(file, [], { reject: false });
+        expect(run.signal).toBe('SIGSEGV');
+        expect((await audit(await stripped(file), '--runtime', 'musl-1.2.3')).status).toBe(1);
+      }
+    });
+  }
+});
+
+describe('a directory walk', () => {
+  it('skips dynamically linked and ET_EXEC files with a count (GNU readelf agrees), and audits them with --all', async (context) => {
+    requireX86_64Host(context);
+    requireFile(context, LDCONFIG, 'libc-bin');
+    const directory = '/usr/sbin';
+    let dynamic = 0;
+    let exec = 0;
+    for (const name of readdirSync(directory)) {
+      const path = join(directory, name);
+      if (!lstatSync(path).isFile()) continue;
+      const headers = await execa('readelf', ['-h', '-l', '-W', path], { reject: false });
+      if (headers.exitCode !== 0 || !headers.stdout.includes('ELF Header')) continue;
+      if (/Type:\s+EXEC/.test(headers.stdout)) exec++;
+      else if (/^\s+INTERP\s/m.test(headers.stdout)) dynamic++;
+    }
+    const run = await audit(directory);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(`\nnot static-PIEs: ${dynamic} dynamically linked, ${exec} static non-PIE skipped (--all audits them)\n`);
+    expect(run.stdout.split('\n')[0]).toMatch(/^\/usr\/sbin\/ldconfig: safe \(x86_64, carries glibc 2\.36; judged by glibc-2\.36\): /);
+    const all = await audit(directory, '--all', '--json');
+    const summary = (JSON.parse(all.stdout) as { summary: { skipped: Record<string, number>; audited: number } }).summary;
+    expect(summary.skipped).toEqual({ 'dynamically linked': 0, 'static non-PIE': 0 });
+    expect(summary.audited).toBeGreaterThanOrEqual(dynamic);
+  }, 120_000);
+});
