@@ -9,7 +9,6 @@ export type ElfErrorCode =
   | 'BAD_BYTE_ORDER'
   | 'BAD_VERSION'
   | 'UNSUPPORTED_MACHINE'
-  | 'WRONG_MACHINE'
   | 'NOT_PIE'
   | 'BAD_ENTRY_SIZE'
   | 'BAD_TABLE_SIZE'
