@@ -96,7 +96,7 @@ describe('on real x86_64 files', () => {
     const dynamic = document.dynamic as Record<string, unknown>[];
     expect(dynamic.at(-1)).toMatchObject({ name: 'DT_NULL' });
     const tables = document.tables as Record<string, unknown>[];
-    expect(tables.map((table) => table.table)).toEqual(['rela', 'relr']);
+    expect(tables.map((table) => table.table)).toEqual(['rela', 'relr', 'jmprel']);
     const relocations = document.relocations as Record<string, unknown>[];
     expect(Object.keys(relocations[0] ?? {})).toEqual(['source', 'vaddr', 'type', 'typeName', 'symbol', 'addend', 'relative', 'section', 'name']);
     const relative = relocations.filter((relocation) => relocation.relative === true).length;
@@ -113,7 +113,7 @@ describe('on real x86_64 files', () => {
       const document = JSON.parse(result.stdout) as Record<string, unknown>;
 
       // The schema, exactly as README.md "piekit plan --json" shows it.
-      expect(Object.keys(document)).toEqual(['base', 'endian', 'wordSize', 'writes', 'skipped']);
+      expect(Object.keys(document)).toEqual(['base', 'endian', 'wordSize', 'writes', 'skipped', 'resolvedAtRunTime']);
       expect(document.base).toBe('0x7f0000000000');
       expect(document.endian).toBe('little');
       expect(document.wordSize).toBe(8);

@@ -248,6 +248,7 @@ interface PlanDocument {
   wordSize: number;
   writes: { address: string; size: number; value: string; source: string }[];
   skipped: { table: string; index: number; type: number; typeName: string }[];
+  resolvedAtRunTime: unknown[];
 }
 
 function documentOf(s: Scenario, base: bigint): PlanDocument {
@@ -258,6 +259,8 @@ function documentOf(s: Scenario, base: bigint): PlanDocument {
     wordSize: s.arch.wordSize,
     writes: writes.map((write) => ({ address: hex(write.address), size: write.size, value: hex(write.value), source: write.source })),
     skipped: skippedOf(s),
+    // The scenarios hold no IRELATIVE entry.
+    resolvedAtRunTime: [],
   };
 }
 

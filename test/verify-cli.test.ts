@@ -26,7 +26,7 @@ int main(int argc, char **argv, char **envp) {
 }
 `;
 const CRASHER = `#include "piekit.h"
-static const char *const message = "crash\\n";
+static const char *volatile message = "crash\\n";
 static int *volatile nowhere;
 int main(int argc, char **argv, char **envp) {
   (void)argc, (void)argv, (void)envp;
@@ -132,7 +132,17 @@ describe('the report', () => {
     const result = await piekit([file, '--json']);
     expect(result.exitCode).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(Object.keys(report)).toEqual(['file', 'arch', 'method', 'verified', 'stopPoint', 'plannedWords', 'notChecked', 'runs']);
+    expect(Object.keys(report)).toEqual([
+      'file',
+      'arch',
+      'method',
+      'verified',
+      'stopPoint',
+      'plannedWords',
+      'notChecked',
+      'resolvedAtRunTime',
+      'runs',
+    ]);
     expect(report).toMatchObject({ file, arch: 'x86_64', method: 'gdbstub', verified: false, notChecked: [] });
     expect(report.stopPoint).toEqual({
       kind: 'address',
@@ -142,7 +152,7 @@ describe('the report', () => {
       chosenBy: 'piekit',
     });
     const [run] = report.runs;
-    expect(Object.keys(run)).toEqual(['base', 'end', 'verified', 'afterwards', 'message', 'compared']);
+    expect(Object.keys(run)).toEqual(['base', 'end', 'verified', 'afterwards', 'message', 'resolved', 'compared']);
     expect(run.base).toBe('0x4000000000');
     expect(run.end).toEqual({ reason: 'stop point', address: expect.stringMatching(/^0x40000[0-9a-f]+$/) });
     expect(Object.keys(run.compared)).toEqual(['words', 'matching', 'counts', 'differences']);
@@ -165,17 +175,20 @@ describe('the report', () => {
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
-  it('compares the memory of a program that faults before the stop, naming the signal and where', async (context) => {
+  it('compares the memory of a program that faults before the stop, naming the signal and where, and does not call it verified', async (context) => {
     const file = await program(context, 'x86_64', 'crasher', [join(directory, 'crasher.c')]);
     const result = await piekit([file, '--stop-at', 'main']);
     // main is reached: relocation is over, and every word is as planned.
     expect(result.exitCode, result.stdout).toBe(0);
     const faulting = await program(context, 'x86_64', 'crasher-never', [join(directory, 'crasher.c'), join(directory, 'never.c')]);
     const crashed = await piekit([faulting, '--stop-at', 'never']);
-    expect(crashed.exitCode, crashed.stdout).toBe(0);
-    expect(crashed.stdout).toMatch(
-      /planned words as planned, verified; base 0x4000000000; stopped by SIGSEGV at 0x4000[0-9a-f]+ \(vaddr 0x[0-9a-f]+, \.text main\+0x[0-9a-f]+\) before reaching never \(0x[0-9a-f]+\)$/,
-    );
+    expect(crashed.exitCode, crashed.stdout).toBe(1);
+    expect(crashed.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^\S+: 1\/1 planned words as planned, not verified; base 0x4000000000; stopped by SIGSEGV at 0x4000[0-9a-f]+ \(vaddr 0x[0-9a-f]+, \.text main\+0x[0-9a-f]+\) before reaching never \(0x[0-9a-f]+\)$/,
+      ),
+      '  died by SIGSEGV before the stop: not verified',
+    ]);
   });
 
   it('--core reads a core qemu-user wrote', async (context) => {

@@ -45,13 +45,16 @@ const SOURCE_CLOSE = fragment(')\n');
 /** Two addresses, a source and an entry index at their longest. */
 const BYTES_PER_LINE = 2 + 18 + 3 + 18 + 8 + 10 + 2;
 
-/** One line per relocated word (`address = value  (source)`), then one per skipped entry. */
+/** One line per relocated word (`address = value  (source)`), then one per skipped entry, then one per entry resolved at run time. */
 function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out: AsciiWriter): void {
   const size = plan.layout.wordSize;
   const indexes = finalWriteIndexes(plan);
   const skipped = plan.skipped;
+  const resolved = plan.resolvedAtRunTime;
+  const resolvedCount = resolved.length === 0 ? '' : `, ${resolved.length} resolved at run time`;
   out.text(
-    `${file}: ${indexes.length} ${noun(indexes.length, 'word')} relocated at base ${hex(base)}, ${skipped.length} ${noun(skipped.length, 'relocation')} skipped\n`,
+    `${file}: ${indexes.length} ${noun(indexes.length, 'word')} relocated at base ${hex(base)}, ${skipped.length} ${noun(skipped.length, 'relocation')} skipped${resolvedCount}
+`,
   );
   const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
   const { targets, sources, entries } = plan.writes;
@@ -72,4 +75,5 @@ function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out
     out.at = putBytes(bytes, at, SOURCE_CLOSE);
   }
   for (const skip of skipped) out.text(`  skipped ${skip.table}#${skip.index}: ${skip.typeName} at ${hex(skip.offset)}\n`);
+  for (const entry of resolved) out.text(`  resolved at run time ${entry.table}#${entry.index}: ${entry.typeName} at ${hex(entry.offset)}\n`);
 }

@@ -241,11 +241,12 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return at;
 }
 
-/** The entries startup code skips, as (table, r_offset, r_info, r_addend) flattened. */
+/** The entries startup code skips or leaves to resolvers, as (table, r_offset, r_info, r_addend) flattened. */
 function otherRelocations(planned: Plan): bigint[] {
   const { elf, info } = planned;
   const flat: bigint[] = [];
-  for (const skipped of planned.skipped) {
+  const inTables = planned.resolvedAtRunTime.flatMap((entry) => (entry.table === 'jmprel' ? [] : [{ table: entry.table, index: entry.index }]));
+  for (const skipped of [...planned.skipped, ...inTables]) {
     const table = info.tables.find((candidate) => candidate.kind === skipped.table) as RelocationTable;
     const entry = readRelocation(elf.reader, info.decoder, table, skipped.index);
     flat.push(table.kind === 'rel' ? 0n : 1n, entry.offset, entry.info, entry.addend ?? 0n);

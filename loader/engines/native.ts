@@ -7,6 +7,7 @@ import {
   type ImageLayout,
   type LoadSegment,
   layoutOf,
+  lazyResolvedAtRunTime,
   lazySkipped,
   localGotOf,
   type SkipLog,
@@ -58,6 +59,7 @@ export function relocateNative(elf: ElfFile, base: bigint): Relocated {
   }
   const skips = result.skipped as NativeLog;
   const skipped = lazySkipped(elf, info, skips);
+  const resolved = lazyResolvedAtRunTime(elf, info);
   return {
     image,
     plan: {
@@ -67,6 +69,9 @@ export function relocateNative(elf: ElfFile, base: bigint): Relocated {
       writes,
       get skipped() {
         return skipped();
+      },
+      get resolvedAtRunTime() {
+        return resolved();
       },
       tables: summaries(elf, info, writes, skips),
       localGot: localGotOf(elf, info),

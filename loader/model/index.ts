@@ -38,6 +38,7 @@ export {
   inspect,
   inspectHead,
   putSignedHex64,
+  ROW_SOURCES,
   type RelocationRow,
   rowSource,
   segmentFlags,
@@ -50,6 +51,7 @@ export { requireLoadBase } from './load-base.js';
 export { describeSource, localGotOf, type Plan, plan, type TableSummary } from './plan.js';
 export { planJson, writePlanJson } from './plan-json.js';
 export { RowNames } from './row-names.js';
+export { isResolvedAtRunTime, jmprelTable, lazyResolvedAtRunTime, type RunTimeResolved, resolvedAtRunTime } from './run-time-resolved.js';
 export { lazySkipped, type SkipLog, type SkippedRelocation, skippedByType } from './skipped.js';
 export { joinWord, splitWord, TWO_32 } from './words.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES, type Source, WriteList } from './write-list.js';

@@ -1,11 +1,10 @@
 import { type AsciiWriter, fragment, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
-import { forEachRelocation, inspectHead, putSignedHex64 } from './inspection.js';
+import { forEachRelocation, inspectHead, putSignedHex64, ROW_SOURCES } from './inspection.js';
 import type { Plan } from './plan.js';
 import { RowNames } from './row-names.js';
-import { SOURCES } from './write-list.js';
 
-const FIRST = SOURCES.map((name) => fragment(`\n    {\n      "source": "${name}#`));
-const NEXT = SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
+const FIRST = ROW_SOURCES.map((name) => fragment(`\n    {\n      "source": "${name}#`));
+const NEXT = ROW_SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
 const VADDR = fragment('",\n      "vaddr": "');
 const TYPE = fragment('",\n      "type": ');
 const TYPE_NAME = fragment(',\n      "typeName": "');

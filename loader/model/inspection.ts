@@ -7,6 +7,8 @@ import {
   PF_R,
   PF_W,
   PF_X,
+  type RelocationTable,
+  readRelocation,
   PT_DYNAMIC,
   PT_GNU_EH_FRAME,
   PT_GNU_PROPERTY,
@@ -24,8 +26,13 @@ import {
 } from '../../elf/index.js';
 import { putHex64 } from './ascii-buffer.js';
 import type { Plan } from './plan.js';
+import { jmprelTable } from './run-time-resolved.js';
 import { joinWord, splitWord } from './words.js';
 import { SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES } from './write-list.js';
+
+/** The sources of inspected rows: a planned write's, and `jmprel` for DT_JMPREL entries, which the plan never applies. */
+export const ROW_SOURCES = [...SOURCES, 'jmprel'] as const;
+const SOURCE_JMPREL = ROW_SOURCES.indexOf('jmprel');
 
 /** What `piekit inspect --json` prints; README.md documents each field. */
 export interface Inspection {
@@ -56,7 +63,7 @@ export interface InspectedSegment {
 }
 
 export interface InspectedTable {
-  readonly table: 'rel' | 'rela' | 'relr';
+  readonly table: 'rel' | 'rela' | 'relr' | 'jmprel';
   readonly vaddr: string;
   readonly size: number;
   readonly entrySize: number;
@@ -166,8 +173,14 @@ export function forEachRelocation(plan: Plan, visit: (row: RelocationRow) => voi
       });
       continue;
     }
+    visitEntries(table, table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL);
+  }
+  const jmprel = jmprelTable(elf, plan.info);
+  if (jmprel !== undefined) visitEntries(jmprel, SOURCE_JMPREL);
+
+  function visitEntries(table: RelocationTable, source: number): void {
     const isRela = table.kind === 'rela';
-    row.source = isRela ? SOURCE_RELA : SOURCE_REL;
+    row.source = source;
     row.hasAddend = isRela;
     row.addendLow = 0;
     row.addendHigh = 0;
@@ -179,7 +192,8 @@ export function forEachRelocation(plan: Plan, visit: (row: RelocationRow) => voi
       row.vaddrHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
       row.type = decoder.type(infoLow, infoHigh);
       row.symbol = decoder.symbol(infoLow, infoHigh);
-      row.relative = decoder.isRelative(infoLow, infoHigh);
+      // The plan applies no DT_JMPREL entry.
+      row.relative = source !== SOURCE_JMPREL && decoder.isRelative(infoLow, infoHigh);
       if (isRela) {
         row.addendLow = view.getUint32(at + 2 * w + lowAt, little);
         row.addendHigh = w === 8 ? view.getUint32(at + 2 * w + highAt, little) : (row.addendLow & 0x80000000) !== 0 ? 0xffffffff : 0;
@@ -189,9 +203,9 @@ export function forEachRelocation(plan: Plan, visit: (row: RelocationRow) => voi
   }
 }
 
-/** The source name of a row (`got`, `rel`, `rela`, `relr`). */
+/** The source name of a row (`got`, `rel`, `rela`, `relr`, `jmprel`). */
 export function rowSource(row: RelocationRow): string {
-  return SOURCES[row.source] ?? 'unknown';
+  return ROW_SOURCES[row.source] ?? 'unknown';
 }
 
 /** Everything `inspect` gives but the relocations: small, whatever the file. */
@@ -214,15 +228,18 @@ export function inspectHead(plan: Plan): Omit<Inspection, 'relocations'> {
       name: dynamicTagNames.get(entry.tag) ?? 'unknown',
       value: hex(entry.value),
     })),
-    tables: plan.tables.map(({ table, relative, skipped }) => ({
-      table: table.kind,
-      vaddr: hex(table.vaddr),
-      size: Number(table.size),
-      entrySize: table.entrySize,
-      entries: table.count,
-      relative,
-      skipped: Object.fromEntries(skipped),
-    })),
+    tables: [
+      ...plan.tables.map(({ table, relative, skipped }) => ({
+        table: table.kind,
+        vaddr: hex(table.vaddr),
+        size: Number(table.size),
+        entrySize: table.entrySize,
+        entries: table.count,
+        relative,
+        skipped: Object.fromEntries(skipped),
+      })),
+      ...jmprelSummary(plan),
+    ],
     localGot: plan.localGot === undefined ? null : { vaddr: hex(plan.localGot.vaddr), count: plan.localGot.count },
     textRelocations: plan.textRelocations.length,
   };
@@ -249,6 +266,20 @@ export function inspect(plan: Plan): Inspection {
     });
   });
   return { ...inspectHead(plan), relocations };
+}
+
+/** DT_JMPREL, which the plan does not apply: every entry counts as left alone, by type. */
+function jmprelSummary(plan: Plan): InspectedTable[] {
+  const elf = plan.elf;
+  const table = jmprelTable(elf, plan.info);
+  if (table === undefined) return [];
+  const byType: Record<string, number> = {};
+  for (let index = 0; index < table.count; index++) {
+    const name = typeName(elf.arch, readRelocation(elf.reader, plan.info.decoder, table, index).type);
+    byType[name] = (byType[name] ?? 0) + 1;
+  }
+  const size = Number(table.size);
+  return [{ table: 'jmprel', vaddr: hex(table.vaddr), size, entrySize: table.entrySize, entries: table.count, relative: 0, skipped: byType }];
 }
 
 function summary(elf: ElfFile): Pick<Inspection, 'class' | 'endian' | 'machine' | 'arch' | 'type' | 'entry' | 'flags'> {

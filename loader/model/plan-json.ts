@@ -3,6 +3,7 @@ import { type AsciiWriter, collect, fragment, putBytes, putDecimal, putHex64 } f
 import { finalWriteIndexes } from './final-writes.js';
 import type { Image } from './image.js';
 import type { Plan } from './plan.js';
+import type { RunTimeResolved } from './run-time-resolved.js';
 import { splitWord, TWO_32 } from './words.js';
 import { SOURCES } from './write-list.js';
 
@@ -61,5 +62,14 @@ export function writePlanJson(plan: Plan, image: Image, base: bigint, out: Ascii
   plan.skipped.forEach((skip, n) => {
     out.text(`${n === 0 ? '' : ', '}{"table": "${skip.table}", "index": ${skip.index}, "type": ${skip.type}, "typeName": "${skip.typeName}"}`);
   });
+  out.text('], "resolvedAtRunTime": [');
+  plan.resolvedAtRunTime.forEach((entry, n) => {
+    out.text(`${n === 0 ? '' : ', '}${resolvedJson(entry)}`);
+  });
   out.text(']}\n');
+}
+
+function resolvedJson(entry: RunTimeResolved): string {
+  const resolver = entry.resolver === undefined ? 'null' : `"${hex(entry.resolver)}"`;
+  return `{"table": "${entry.table}", "index": ${entry.index}, "vaddr": "${hex(entry.offset)}", "type": ${entry.type}, "typeName": "${entry.typeName}", "resolver": ${resolver}}`;
 }

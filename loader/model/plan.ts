@@ -12,6 +12,7 @@ import {
   type TableKind,
 } from '../../elf/index.js';
 import { type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
+import { lazyResolvedAtRunTime, type RunTimeResolved } from './run-time-resolved.js';
 import { lazySkipped, type SkippedRelocation, skippedByType } from './skipped.js';
 import { joinWord, splitWord, TWO_32 } from './words.js';
 import { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES, WriteList } from './write-list.js';
@@ -34,6 +35,8 @@ export interface Plan {
   readonly layout: ImageLayout;
   readonly writes: WriteList;
   readonly skipped: readonly SkippedRelocation[];
+  /** IRELATIVE entries of REL, RELA and DT_JMPREL: a resolver in the program gives their value at run time. */
+  readonly resolvedAtRunTime: readonly RunTimeResolved[];
   readonly tables: readonly TableSummary[];
   /** The MIPS local GOT, when the file has one. */
   readonly localGot: { readonly vaddr: bigint; readonly count: number } | undefined;
@@ -56,6 +59,7 @@ export function plan(elf: ElfFile): Plan {
   const localGot = builder.addLocalGot(info);
   const tables = info.tables.map((table) => (table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table)));
   const skipped = lazySkipped(elf, info, builder.skips);
+  const resolved = lazyResolvedAtRunTime(elf, info);
   return {
     elf,
     info,
@@ -63,6 +67,9 @@ export function plan(elf: ElfFile): Plan {
     writes: builder.writes,
     get skipped() {
       return skipped();
+    },
+    get resolvedAtRunTime() {
+      return resolved();
     },
     tables,
     localGot,

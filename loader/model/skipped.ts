@@ -1,4 +1,5 @@
 import { type ElfFile, type RelocationInfo, type RelocationTable, readRelocation, typeName } from '../../elf/index.js';
+import { isResolvedAtRunTime } from './run-time-resolved.js';
 import { SOURCE_RELA } from './write-list.js';
 
 export interface SkippedRelocation {
@@ -28,13 +29,15 @@ function tableOf(info: RelocationInfo, kind: 'rel' | 'rela'): RelocationTable {
   return table;
 }
 
+/** The entries left alone, but for those a resolver gives a value at run time (the plan lists them apart). */
 export function skippedRelocations(elf: ElfFile, info: RelocationInfo, log: SkipLog): SkippedRelocation[] {
-  return Array.from({ length: log.entries.length }, (_, i) => {
+  const skipped = Array.from({ length: log.entries.length }, (_, i) => {
     const table = kindOf(log.sources[i] as number);
     const index = log.entries[i] as number;
     const { offset, symbol, type } = readRelocation(elf.reader, info.decoder, tableOf(info, table), index);
     return { table, index, offset, symbol, type, typeName: typeName(elf.arch, type) };
   });
+  return skipped.filter((skip) => !isResolvedAtRunTime(elf.arch, skip.type));
 }
 
 /** How many entries of one table were skipped, by type name. */

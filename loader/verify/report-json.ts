@@ -31,6 +31,17 @@ export function reportJson(report: VerifyReport): string {
       type: skip.type,
       typeName: skip.typeName,
     })),
+    resolvedAtRunTime: {
+      entries: report.resolvedAtRunTime.entries.map((entry) => ({
+        table: entry.table,
+        index: entry.index,
+        vaddr: hex(entry.offset),
+        type: entry.type,
+        typeName: entry.typeName,
+        resolver: optionalHex(entry.resolver),
+      })),
+      notCheckedBecause: report.resolvedAtRunTime.notCheckedBecause ?? null,
+    },
     runs: report.runs.map(runJson),
   })}\n`;
 }
@@ -43,6 +54,19 @@ function runJson(run: VerifyRun): unknown {
     verified: run.verified,
     afterwards: run.afterwards === undefined ? null : endJson(run.afterwards),
     message: run.message ?? null,
+    resolved:
+      run.resolved === undefined
+        ? null
+        : {
+            words: run.resolved.words,
+            intoCode: run.resolved.intoCode,
+            outside: run.resolved.outside.map((word) => ({
+              address: hex(word.address),
+              vaddr: hex(word.entry.offset),
+              actual: optionalHex(word.actual),
+              writer: `${word.entry.table}#${word.entry.index}`,
+            })),
+          },
     compared:
       compared === undefined
         ? null

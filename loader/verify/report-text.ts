@@ -2,6 +2,7 @@ import { hex, type SymbolName, wordMask } from '../../elf/index.js';
 import type { Difference } from '../model/index.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
 import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
+import type { ResolvedCheck } from './resolved-check.js';
 
 /** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
 export function renderVerify(report: VerifyReport): string {
@@ -9,8 +10,21 @@ export function renderVerify(report: VerifyReport): string {
   for (const run of report.runs) {
     lines.push(`${report.file}: ${summary(report, run)}`);
     if (run.message !== undefined) lines.push(`  ${run.message}`);
+    if (run.resolved !== undefined) lines.push(`  ${describeResolved(run.resolved)}`);
+    for (const word of run.resolved?.outside ?? []) {
+      const found = word.actual === undefined ? 'not read' : `found ${hex(word.actual)}`;
+      lines.push(
+        `  ${hex(word.address)} (vaddr ${hex(word.entry.offset)}): ${found}, not an address in code; written by ${word.entry.table}#${word.entry.index}`,
+      );
+    }
     if (run.afterwards !== undefined) lines.push(`  let run on from there: ${describeAfterwards(run.afterwards)}`);
     for (const difference of run.compared?.differences ?? []) lines.push(`  ${formatDifference(difference)}`);
+  }
+  const { entries, notCheckedBecause } = report.resolvedAtRunTime;
+  if (notCheckedBecause !== undefined) {
+    lines.push(
+      `  not checked: ${entries.length} ${plural(entries.length, 'entry', 'entries')} resolved at run time (${typeNames(entries)}): ${notCheckedBecause}`,
+    );
   }
   const skipped = report.notChecked;
   if (skipped.length > 0) {
@@ -23,6 +37,22 @@ export function renderVerify(report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+function describeResolved(resolved: ResolvedCheck): string {
+  const words = `${resolved.words} IRELATIVE ${plural(resolved.words, 'word', 'words')} resolved`;
+  if (resolved.outside.length === 0) return `${words}, ${resolved.words === 1 ? 'into code' : 'each into code'}`;
+  return `${words}: ${resolved.outside.length} not into code`;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? one : many;
+}
+
+function typeNames(entries: readonly { readonly typeName: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const entry of entries) counts.set(entry.typeName, (counts.get(entry.typeName) ?? 0) + 1);
+  return [...counts].map(([name, count]) => `${count} ${name}`).join(', ');
+}
+
 function summary(report: VerifyReport, run: VerifyRun): string {
   const base = run.base === undefined ? 'base unknown' : `base ${hex(run.base)}`;
   const compared = run.compared;
@@ -31,7 +61,12 @@ function summary(report: VerifyReport, run: VerifyRun): string {
   const counts = Object.entries(compared.counts)
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${kind}`);
-  const verdict = compared.differences.length === 0 ? 'verified' : `${compared.differences.length} words differ (${counts.join(', ')})`;
+  const verdict =
+    compared.differences.length > 0
+      ? `${compared.differences.length} words differ (${counts.join(', ')})`
+      : run.verified
+        ? 'verified'
+        : 'not verified';
   return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}; ${base}; ${describeEnd(report, run.end, run.base)}`;
 }
 

@@ -1,6 +1,7 @@
 import type { ArchName, SymbolName } from '../../elf/index.js';
-import type { ComparedWords, SkippedRelocation } from '../model/index.js';
+import type { ComparedWords, RunTimeResolved, SkippedRelocation } from '../model/index.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
+import type { ResolvedCheck } from './resolved-check.js';
 
 /** Where the memory compared came from. */
 export type VerifyMethod = 'dump' | 'gdbstub' | 'core';
@@ -41,6 +42,8 @@ export interface VerifyRun {
   readonly end: RunEnd;
   /** undefined: nothing could be compared. */
   readonly compared: ComparedWords | undefined;
+  /** The words IFUNC resolvers wrote, checked to point into code; undefined where not checked. */
+  readonly resolved: ResolvedCheck | undefined;
   /** Every compared word as planned, and the run got far enough to tell (a dump's own checks passed). */
   readonly verified: boolean;
   /** Where a program whose memory differed went when let run on from the stop point (gdbstub only). */
@@ -61,6 +64,8 @@ export interface VerifyReport {
   readonly plannedWords: number;
   /** Relocations startup code does not apply, so not checked. */
   readonly notChecked: readonly SkippedRelocation[];
+  /** IRELATIVE entries, whose words a resolver writes at run time; why they are not checked at this stop, if not. */
+  readonly resolvedAtRunTime: { readonly entries: readonly RunTimeResolved[]; readonly notCheckedBecause: string | undefined };
   readonly runs: readonly VerifyRun[];
   /** Every run verified. */
   readonly verified: boolean;

@@ -11,7 +11,9 @@ import { dumpRun, hasDumpHook } from './dump.js';
 import { VerifyInputError } from './errors.js';
 import { stoppedRuns } from './gdbstub/run.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
+import { nothingComparedReason } from './empty-plan.js';
 import type { VerifyMethod, VerifyReport, VerifyRun } from './report.js';
+import { whyResolvedNotChecked } from './resolved-check.js';
 
 export interface VerifyOptions {
   /** Stop here (a symbol name, or a link-time address) instead of right after the relocator the symbols reveal. */
@@ -87,6 +89,8 @@ function runCount(options: VerifyOptions): number {
 }
 
 function report(file: string, elf: ElfFile, method: VerifyMethod, stopPoint: StopPoint | undefined, planned: Plan, runs: VerifyRun[]): VerifyReport {
+  const judged = runs.map((run) => judgedRun(run, planned));
+  const notCheckedBecause = planned.resolvedAtRunTime.length === 0 ? undefined : whyResolvedNotChecked(stopPoint, method);
   return {
     file,
     arch: elf.arch.name,
@@ -95,7 +99,24 @@ function report(file: string, elf: ElfFile, method: VerifyMethod, stopPoint: Sto
     stopPoint,
     plannedWords: finalWriteIndexes(planned).length,
     notChecked: planned.skipped,
-    runs,
-    verified: runs.every((run) => run.verified),
+    resolvedAtRunTime: { entries: planned.resolvedAtRunTime, notCheckedBecause },
+    runs: judged,
+    verified: judged.every((run) => run.verified),
   };
+}
+
+/**
+ * What every method's run must also satisfy to be verified: it reached its stop (a program that
+ * died by a signal first may not have finished relocating), each resolver-written word points
+ * into code, and something was compared at all.
+ */
+function judgedRun(run: VerifyRun, planned: Plan): VerifyRun {
+  if (run.compared === undefined) return run;
+  const reasons = [];
+  if (run.end.reason === 'signal') reasons.push(`died by ${run.end.signalName ?? `signal ${run.end.signal}`} before the stop: not verified`);
+  if (run.compared.comparedWords === 0 && (run.resolved?.words ?? 0) === 0) reasons.push(nothingComparedReason(planned));
+  const resolvedOutside = (run.resolved?.outside.length ?? 0) > 0;
+  if (reasons.length === 0 && !resolvedOutside) return run;
+  const message = [run.message, ...reasons].filter((part) => part !== undefined).join('; ');
+  return { ...run, verified: false, message: message === '' ? undefined : message };
 }

@@ -11,6 +11,7 @@ import { LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.
 import { VerifyInputError } from '../errors.js';
 import { baseMismatch, comparePlanned } from '../memory-check.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
+import { checkResolved, whyResolvedNotChecked } from '../resolved-check.js';
 import type { GdbRemoteClient } from './client.js';
 import { RANDOM_BASE_TRIES, randomBase } from './load-bases.js';
 import { GDB_SIGTRAP, GdbRemoteError, gdbSignalName, type StopReply } from './replies.js';
@@ -71,10 +72,15 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
     switch (outcome.kind) {
       case 'stopped': {
         const { compared } = outcome;
+        const { elf, plan: planned, stop } = request;
+        // Resolvers have run once the stop is reached, unless the runtime never runs them.
+        const checkable =
+          outcome.end.reason === 'stop point' && planned.resolvedAtRunTime.length > 0 && whyResolvedNotChecked(stop, 'gdbstub') === undefined;
         return {
           base: outcome.base,
           end: outcome.end,
           compared,
+          resolved: checkable ? checkResolved(elf, planned, outcome.snapshot) : undefined,
           verified: compared.differences.length === 0,
           afterwards: outcome.afterwards,
           message: undefined,
@@ -84,7 +90,7 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
         const { end } = outcome;
         const refused = asked !== undefined && end.reason === 'exited' && end.status >= LOADER_REFUSALS.first && end.status <= LOADER_REFUSALS.last;
         const message = refused ? `piekit's loader refused it: ${outcome.stderr.trim()}` : undefined;
-        return { base: outcome.base, end, compared: undefined, verified: false, afterwards: undefined, message };
+        return { base: outcome.base, end, compared: undefined, resolved: undefined, verified: false, afterwards: undefined, message };
       }
       case 'base taken':
         if (asked !== 'random') {
@@ -256,7 +262,7 @@ function signalEnd(elf: ElfFile, planned: Plan, base: bigint, signal: number, pc
 }
 
 /**
- * The part of each relocated segment that holds planned words, widened by a word on each side
+ * The part of each segment that holds planned or resolver-written words, widened by a word on each side
  * (the classification looks at neighbours) and clipped to the segment, read from the program. A
  * large zero-filled tail without relocations is left alone.
  */
@@ -264,17 +270,21 @@ async function readPlannedRanges(client: GdbRemoteClient, planned: Plan, base: b
   const { layout, writes } = planned;
   const w = layout.wordSize;
   const segments = [];
-  for (const segment of planned.relocatedSegments) {
+  // The words resolvers write are read too: verify checks where they point.
+  const resolved = planned.resolvedAtRunTime.map((entry) => Number(entry.offset - layout.start));
+  const relocated = new Set(planned.relocatedSegments);
+  for (const segment of layout.segments) {
     const start = segment.offset;
     const end = segment.offset + segment.memorySize;
     let low = end;
     let high = start;
-    for (let i = 0; i < writes.count; i++) {
-      const target = writes.targets[i] as number;
-      if (target < start || target >= end) continue;
+    const include = (target: number): void => {
+      if (target < start || target >= end) return;
       if (target < low) low = target;
       if (target + w > high) high = target + w;
-    }
+    };
+    if (relocated.has(segment)) for (let i = 0; i < writes.count; i++) include(writes.targets[i] as number);
+    for (const target of resolved) include(target);
     if (low >= high) continue;
     low = Math.max(start, low - w);
     high = Math.min(end, high + w);
