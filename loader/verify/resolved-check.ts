@@ -32,6 +32,8 @@ export function whyResolvedNotChecked(stop: StopPoint | undefined, method: 'dump
       return "musl's startup resolves no IRELATIVE entry (musl has no IFUNC)";
     case 'piekit':
       return "piekit's stub resolves no IRELATIVE entry";
+    case 'requested':
+      return stop?.kind === 'address' ? 'a stop chosen by --stop-at may come before the resolvers run' : undefined;
     default:
       return undefined;
   }
