@@ -17,6 +17,7 @@ import {
   type RelocationRow,
   RowNames,
   rowSource,
+  SOURCES,
   writeInspectionJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
@@ -96,7 +97,7 @@ interface Text {
 
 const textOf = (text: string): Text => ({ bytes: fragment(text), width: text.length });
 const HEADER = ['source', 'vaddr', 'type', 'addend', 'applied', 'section', 'symbol'];
-const SOURCE_NAMES = ['got#', 'rel#', 'rela#', 'relr#'].map(fragment);
+const SOURCE_NAMES = SOURCES.map((name) => fragment(`${name}#`));
 const SYMBOL_OPEN = fragment(' (symbol ');
 const SYMBOL_CLOSE = fragment(')');
 const YES = fragment('yes');

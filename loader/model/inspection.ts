@@ -7,8 +7,6 @@ import {
   PF_R,
   PF_W,
   PF_X,
-  type RelocationTable,
-  readRelocation,
   PT_DYNAMIC,
   PT_GNU_EH_FRAME,
   PT_GNU_PROPERTY,
@@ -22,6 +20,8 @@ import {
   PT_PHDR,
   PT_SHLIB,
   PT_TLS,
+  type RelocationTable,
+  readRelocation,
   typeName,
 } from '../../elf/index.js';
 import { putHex64 } from './ascii-buffer.js';
