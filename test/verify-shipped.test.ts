@@ -1,10 +1,12 @@
 /**
  * Static-PIEs as distributions ship them: stripped, so verify finds its stop with no symbol (the
  * first system call) and checks the words IFUNC resolvers wrote. The host's own ldconfig (Debian's
- * glibc 2.36 static-PIE), stripped glibc builds on x86_64 and aarch64, a stripped musl build; a
+ * glibc 2.36 static-PIE), Debian's ldconfig for arm64, i386 and s390x and its qemu-aarch64-static,
+ * stripped glibc builds on x86_64 and aarch64, a stripped musl build; a
  * stripped musl 1.2.3 build linked with RELR, which musl 1.2.3 leaves unrelocated, is caught; an
  * empty comparison is never called verified.
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +15,10 @@ import { DT_RELR, readElfFile } from 'piekit/elf';
 import { type VerifyReport, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
-import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
+const SHIPPED = join(import.meta.dirname, '..', 'build', 'shipped');
 const CLI = join(import.meta.dirname, '..', 'dist', 'loader', 'cli', 'main.js');
 
 const PROGRAM = `#include <stdio.h>
@@ -115,6 +118,27 @@ describe("the host's ldconfig (Debian's stripped glibc 2.36 static-PIE)", () => 
       /died by SIGSEGV before the stop: not verified; nothing compared: the plan is empty, yet the dynamic section has .*DT_RELRSZ = 0x158/,
     );
   });
+});
+
+describe("Debian's static-PIEs of other architectures (scripts/fetch-shipped)", () => {
+  for (const [name, emulator] of [
+    ['ldconfig-arm64', 'qemu-aarch64'],
+    ['ldconfig-i386', 'qemu-i386'],
+    ['ldconfig-s390x', 'qemu-s390x'],
+    ['qemu-aarch64-static', 'qemu-x86_64'],
+  ] as const) {
+    it(`${name}: verified with no option at its first system call, its IRELATIVE words into code`, async (context) => {
+      const file = join(SHIPPED, name);
+      if (!existsSync(file)) missing(context, `${file}, fetched by scripts/fetch-shipped`);
+      await requireCommand(context, emulator, 'qemu-user');
+      const report = await verifyFile(file);
+      expectVerifiedAtFirstSystemCall(report);
+      const irelative = await readelfIrelative(file);
+      expect(irelative.length).toBeGreaterThan(0);
+      expect(report.resolvedAtRunTime.entries).toHaveLength(irelative.length);
+      expect(report.runs[0]?.resolved).toMatchObject({ words: irelative.length, intoCode: irelative.length, outside: [] });
+    });
+  }
 });
 
 describe('stripped glibc 2.36 static-PIEs built here', () => {
