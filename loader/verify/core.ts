@@ -108,7 +108,10 @@ export async function coreRun(file: string, elf: ElfFile, core: string, engine: 
   const compared = comparePlanned(elf, planned, snapshot, engine);
   const signalName = memory.signal === undefined ? undefined : LINUX_SIGNALS[memory.signal];
   const end = { reason: 'core' as const, signal: memory.signal, signalName };
-  return { plan: planned, run: { base, end, compared, resolved: undefined, verified: compared.differences.length === 0, afterwards: undefined, message: undefined } };
+  return {
+    plan: planned,
+    run: { base, end, compared, resolved: undefined, verified: compared.differences.length === 0, afterwards: undefined, message: undefined },
+  };
 }
 
 /**

@@ -8,10 +8,10 @@ import type { Engine } from '../engines/index.js';
 import { finalWriteIndexes, type Plan, plan } from '../model/index.js';
 import { coreRun } from './core.js';
 import { dumpRun, hasDumpHook } from './dump.js';
+import { nothingComparedReason } from './empty-plan.js';
 import { VerifyInputError } from './errors.js';
 import { stoppedRuns } from './gdbstub/run.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
-import { nothingComparedReason } from './empty-plan.js';
 import type { VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 import { whyResolvedNotChecked } from './resolved-check.js';
 
