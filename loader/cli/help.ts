@@ -28,7 +28,7 @@ export const COMMAND_HELP = {
       'piekit verify FILE [--stop-at SYMBOL|ADDR|syscall] [--base ADDR|random [--runs N]] [--timeout S] [--run-on S] [--core CORE] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
     summary: "compare a program's relocated memory with the plan: run under qemu-user and stopped after its relocator, or from a core file",
     options: [
-      ['--stop-at SYMBOL|ADDR', 'where to stop the program (default: after the relocator its symbols name, else main)'],
+      ['--stop-at SYMBOL|ADDR|syscall', 'where to stop the program (default: after the relocator its symbols name, else its first system call)'],
       ['--base ADDR|random', "run it through piekit's loader at that base (page-aligned) or at random bases"],
       ['--runs N', 'with --base: how many runs, each at its own base'],
       ['--timeout S', 'seconds a run may take before it is stopped (default 30)'],

@@ -10,6 +10,7 @@ import { reportCoreSizes, reportInstructions } from './stub.js';
 import { commandMs, medianMs } from './timing.js';
 import { reportTraceInstructions, reportTraceTime } from './trace.js';
 import { reportVerify } from './verify.js';
+import { reportShippedVerify } from './verify-shipped.js';
 
 // Compiled to build/ts/test/bench/: the package root is four levels up, and the command line the
 // one users run, dist/'s.
@@ -91,4 +92,5 @@ reportConversions(root, cli);
 await reportVerify();
 await reportTraceTime();
 await reportTraceInstructions();
+reportShippedVerify(root, cli);
 await benchAudit();
