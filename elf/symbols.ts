@@ -1,4 +1,4 @@
-import { SHF_ALLOC, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
+import { SHF_ALLOC, SHF_TLS, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
 import type { ElfReader } from './reader.js';
 import { readString, type SectionHeader } from './section-headers.js';
 
@@ -213,7 +213,10 @@ export class AddressNames {
   private readonly owners: (string | undefined)[];
 
   constructor(reader: ElfReader, sections: readonly SectionHeader[]) {
-    const allocated = sections.filter((section) => (section.flags & SHF_ALLOC) !== 0n && section.size > 0n);
+    // A NOBITS TLS section (.tbss) takes no room in the image: its address is the template's, and
+    // the words there belong to whatever section follows (.init_array in glibc static-PIEs).
+    const tlsTemplate = (section: SectionHeader): boolean => section.type === SHT_NOBITS && (section.flags & SHF_TLS) !== 0n;
+    const allocated = sections.filter((section) => (section.flags & SHF_ALLOC) !== 0n && section.size > 0n && !tlsTemplate(section));
     this.symbols = new SymbolTable({ reader, sectionHeaders: sections });
     // Sections may overlap (.tbss): each stretch between boundaries belongs to the first section,
     // in header order, that covers it.

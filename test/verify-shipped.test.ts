@@ -160,6 +160,26 @@ describe('stripped glibc 2.36 static-PIEs built here', () => {
     });
   }
 
+  it('a word of .init_array is named .init_array, never .tbss, the NOBITS TLS section at the same address', async (context) => {
+    requireX86_64Host(context);
+    const file = join(directory, 'glibc-labels');
+    await execa('gcc', ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+    // GNU readelf's section table: where .init_array starts, and that .tbss starts there too.
+    const sections = (await execa('readelf', ['-S', '-W', file])).stdout;
+    const address = (name: string): string | undefined => {
+      const match = new RegExp(`\\s${name.replace('.', '\\.')}\\s+\\S+\\s+([0-9a-f]+)`).exec(sections);
+      return match === null ? undefined : `0x${BigInt(`0x${match[1]}`).toString(16)}`;
+    };
+    const initArray = address('.init_array');
+    expect(initArray).toBeDefined();
+    expect(address('.tbss')).toBe(initArray);
+    const inspected = JSON.parse((await execa(process.execPath, [CLI, 'inspect', file, '--json'])).stdout) as {
+      relocations: { vaddr: string; section: string | null }[];
+    };
+    const word = inspected.relocations.find((relocation) => relocation.vaddr === initArray);
+    expect(word?.section).toBe('.init_array');
+  });
+
   it('at a stop chosen by --stop-at, the IRELATIVE words are listed as not checked, with why', async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
