@@ -15,9 +15,9 @@ import {
   putSignedHex64,
   putSpaces,
   type RelocationRow,
+  ROW_SOURCES,
   RowNames,
   rowSource,
-  SOURCES,
   writeInspectionJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
@@ -97,7 +97,7 @@ interface Text {
 
 const textOf = (text: string): Text => ({ bytes: fragment(text), width: text.length });
 const HEADER = ['source', 'vaddr', 'type', 'addend', 'applied', 'section', 'symbol'];
-const SOURCE_NAMES = SOURCES.map((name) => fragment(`${name}#`));
+const SOURCE_NAMES = ROW_SOURCES.map((name) => fragment(`${name}#`));
 const SYMBOL_OPEN = fragment(' (symbol ');
 const SYMBOL_CLOSE = fragment(')');
 const YES = fragment('yes');
