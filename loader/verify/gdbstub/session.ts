@@ -296,8 +296,9 @@ async function elfByteOrder(file: string): Promise<ByteOrder | undefined> {
   }
 }
 
+/** A grace period raced against an event: unreferenced, so that once the event wins it does not keep the process alive. */
 function delay(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
 }
 
 // One set of handlers for every live session: a Ctrl-C or kill must not leave qemu running or
