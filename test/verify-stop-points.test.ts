@@ -24,6 +24,14 @@ afterAll(async () => {
   if (directory !== '') await rm(directory, { recursive: true, force: true });
 });
 
+/** A symbol's value as llvm-nm lists it: the expected addresses come from outside piekit's symbol reader. */
+async function nmAddress(file: string, name: string): Promise<bigint> {
+  const listing = (await execa('llvm-nm-19', ['--defined-only', file], { maxBuffer: 1 << 26 })).stdout;
+  const line = listing.split('\n').find((entry) => entry.split(' ')[2] === name);
+  if (line === undefined) throw new Error(`llvm-nm-19 lists no ${name} in ${file}`);
+  return BigInt(`0x${line.split(' ')[0]}`);
+}
+
 /** hello.c with piekit's stub and no dump hook, for an architecture. */
 async function sample(arch: string, name = `hello-${arch}`): Promise<string> {
   const output = join(directory, name);
@@ -40,11 +48,11 @@ describe('the default stop', () => {
     if (x86_64 === undefined) throw new Error('no x86_64 record');
     await requireToolchain(context, x86_64);
     const file = await sample('x86_64');
+    await requireCommand(context, 'llvm-nm-19', 'llvm-19');
     const elf = readElfFile(file);
-    const symbols = new SymbolTable(elf);
-    expect(chooseStopPoint(elf, symbols, undefined, file)).toEqual({
+    expect(chooseStopPoint(elf, new SymbolTable(elf), undefined, file)).toEqual({
       kind: 'address',
-      vaddrs: [symbols.get('piekit_after_relocation')?.value],
+      vaddrs: [await nmAddress(file, 'piekit_after_relocation')],
       symbol: 'piekit_after_relocation',
       chosenBy: 'piekit',
     });
@@ -166,6 +174,7 @@ describe("glibc 2.36's stop: __libc_setup_tls", () => {
       if (arch === 'x86_64') requireX86_64Host(context);
       await requireCommand(context, compiler, `gcc-${arch}-linux-gnu`);
       await requireCommand(context, qemu, 'qemu-user');
+      await requireCommand(context, 'llvm-nm-19', 'llvm-19');
       const file = join(directory, `glibc-${arch}`);
       await execa(compiler, ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
       const disassembly = (await execa(objdump, ['-d', '--no-show-raw-insn', file], { maxBuffer: 1 << 28 })).stdout;
@@ -178,12 +187,13 @@ describe("glibc 2.36's stop: __libc_setup_tls", () => {
       expect((setupTls[0]?.at ?? 0n) > (relocate[0]?.at ?? 0n)).toBe(true);
 
       // Running: the relocator is entered first, then __libc_setup_tls, each once.
-      const symbols = new SymbolTable(readElfFile(file));
+      const relocatorAt = await nmAddress(file, '_dl_relocate_static_pie');
+      const setupTlsAt = await nmAddress(file, '__libc_setup_tls');
       const session = await launchQemuSession({ qemu, program: file });
       try {
         const { client } = session;
         const { text: base } = await client.offsets();
-        const addresses = ['_dl_relocate_static_pie', '__libc_setup_tls'].map((name) => base + (symbols.get(name)?.value ?? 0n));
+        const addresses = [base + relocatorAt, base + setupTlsAt];
         for (const address of addresses) await client.insertBreakpoint(address);
         const reached: bigint[] = [];
         for (let stop = await client.continue(); stop.kind === 'signal'; stop = await client.continue()) {

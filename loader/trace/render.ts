@@ -1,9 +1,8 @@
 import { hex, type SymbolName } from '../../elf/index.js';
 import type { TraceEnd, TraceFinding, TraceReport, TraceSite } from './report.js';
 
-/** Findings printed per kind: a relocator that skipped a table leaves thousands of words never written. */
+/** Findings printed per kind: a relocator that skipped a table leaves thousands of words never written; `--json` has them all. */
 const TEXT_PER_KIND = 10;
-const JSON_PER_KIND = 100;
 
 function byKind(findings: readonly TraceFinding[]): Map<string, TraceFinding[]> {
   const groups = new Map<string, TraceFinding[]>();
@@ -35,7 +34,7 @@ export function renderTrace(report: TraceReport): string {
   if (call !== undefined) lines.push(`  first system call: number ${call.number}, after ${call.count} instructions`);
   for (const [kind, findings] of byKind(report.findings)) {
     for (const finding of findings.slice(0, TEXT_PER_KIND)) lines.push(`  ${findingText(finding)}`);
-    if (findings.length > TEXT_PER_KIND) lines.push(`  ... and ${findings.length - TEXT_PER_KIND} more ${kind} (--json lists ${JSON_PER_KIND})`);
+    if (findings.length > TEXT_PER_KIND) lines.push(`  ... and ${findings.length - TEXT_PER_KIND} more ${kind} (--json lists them all)`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -116,21 +115,19 @@ export function traceJson(report: TraceReport): string {
     },
     plannedWords: report.plannedWords,
     words: report.words,
-    findings: [...byKind(report.findings).values()]
-      .flatMap((findings) => findings.slice(0, JSON_PER_KIND))
-      .map((finding) => ({
-        kind: finding.kind,
-        word: {
-          address: hex(finding.word.address),
-          vaddr: hex(finding.word.vaddr),
-          section: finding.word.section ?? null,
-          symbol: finding.word.symbol === undefined ? null : symbolText(finding.word.symbol),
-        },
-        by: site(finding.by),
-        relocatedBy: site(finding.relocatedBy),
-        stores: finding.stores,
-        planned: finding.planned,
-      })),
+    findings: [...byKind(report.findings).values()].flat().map((finding) => ({
+      kind: finding.kind,
+      word: {
+        address: hex(finding.word.address),
+        vaddr: hex(finding.word.vaddr),
+        section: finding.word.section ?? null,
+        symbol: finding.word.symbol === undefined ? null : symbolText(finding.word.symbol),
+      },
+      by: site(finding.by),
+      relocatedBy: site(finding.relocatedBy),
+      stores: finding.stores,
+      planned: finding.planned,
+    })),
     relocator:
       relocator === undefined
         ? null

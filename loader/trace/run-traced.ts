@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type ElfFile, hex } from '../../elf/index.js';
 import { EnvironmentError } from '../environment.js';
-import { LOADER_STATUS } from '../userland/index.js';
+import { isLoaderStatus, LOADER_STATUS } from '../userland/index.js';
 import { VerifyInputError } from '../verify/index.js';
 import { readRecord, type TraceRecord } from './record.js';
 
@@ -74,7 +74,7 @@ export async function runTraced(request: TracedRunRequest): Promise<TracedRun> {
     if (request.base !== undefined && exit.reason === 'exited' && exit.status === LOADER_STATUS.baseTaken && stderr.includes('base taken')) {
       return { kind: 'base taken' };
     }
-    if (request.base !== undefined && exit.reason === 'exited' && exit.status >= 100 && exit.status <= 108 && record.count === 0) {
+    if (request.base !== undefined && exit.reason === 'exited' && isLoaderStatus(exit.status) && record.count === 0) {
       throw new VerifyInputError(`piekit's loader refused ${request.file}: ${stderr}`);
     }
     return { kind: 'recorded', record, exit };

@@ -14,3 +14,10 @@ export const LOADER_STATUS = {
   baseTaken: 107,
   noMemory: 108,
 } as const;
+
+const LOADER_STATUSES: ReadonlySet<number> = new Set(Object.values(LOADER_STATUS));
+
+/** Whether an exit status is one of the loader's own: it refused the file or the base before the program ran. */
+export function isLoaderStatus(status: number): boolean {
+  return LOADER_STATUSES.has(status);
+}

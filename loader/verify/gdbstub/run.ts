@@ -7,7 +7,7 @@ import { AddressNames, ElfError, type ElfFile, hex, PT_LOAD, SymbolTable } from 
 import type { Engine } from '../../engines/index.js';
 import { EnvironmentError } from '../../environment.js';
 import { type ComparedWords, type MemorySnapshot, type Plan, plan } from '../../model/index.js';
-import { LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
+import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
 import { VerifyInputError } from '../errors.js';
 import { baseMismatch, comparePlanned } from '../memory-check.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
@@ -17,9 +17,6 @@ import { RANDOM_BASE_TRIES, randomBase } from './load-bases.js';
 import { GDB_SIGTRAP, GdbRemoteError, gdbSignalName, type StopReply } from './replies.js';
 import { type QemuSessionOptions, withQemuSession } from './session.js';
 import { chooseStopPoint, type StopPoint } from './stop-points.js';
-
-/** The loader's exit statuses for what it refuses before the program runs (native/loader/status.h). */
-const LOADER_REFUSALS = { first: Math.min(...Object.values(LOADER_STATUS)), last: Math.max(...Object.values(LOADER_STATUS)) };
 
 export interface StoppedRunOptions {
   readonly stopAt?: string | bigint;
@@ -88,7 +85,7 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
       }
       case 'ended': {
         const { end } = outcome;
-        const refused = asked !== undefined && end.reason === 'exited' && end.status >= LOADER_REFUSALS.first && end.status <= LOADER_REFUSALS.last;
+        const refused = asked !== undefined && end.reason === 'exited' && isLoaderStatus(end.status);
         const message = refused ? `piekit's loader refused it: ${outcome.stderr.trim()}` : undefined;
         return { base: outcome.base, end, compared: undefined, resolved: undefined, verified: false, afterwards: undefined, message };
       }
