@@ -1,10 +1,12 @@
 import { SHF_ALLOC, SHF_TLS, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
+import { hex } from './errors.js';
 import type { ElfReader } from './reader.js';
 import { readString, type SectionHeader } from './section-headers.js';
 
 const STT_FUNC = 2;
 const STT_SECTION = 3;
 const STT_FILE = 4;
+const STT_TLS = 6;
 const STB_LOCAL = 0;
 
 /** One defined symbol, by name. */
@@ -145,6 +147,17 @@ export class SymbolTable {
     return from - 1;
   }
 
+  /** Whether the symbol's value is an address: a TLS symbol's is an offset in the TLS template. */
+  isAddress(symbol: number): boolean {
+    return ((this.infos[symbol] as number) & 0xf) !== STT_TLS;
+  }
+
+  /** Where the symbol ends: a symbol of size 0 holds its own address only, so its end is one past it. */
+  symbolEnd(symbol: number): bigint {
+    const size = this.symbolSize(symbol);
+    return this.symbolValue(symbol) + (size === 0n ? 1n : size);
+  }
+
   valueLow(symbol: number): number {
     return this.valueLows[symbol] as number;
   }
@@ -204,13 +217,20 @@ export class SymbolTable {
 
 /**
  * Names for addresses, from the section headers and symbol tables when the file still has them.
- * Used only for explanations: a stripped file simply gets no names.
+ * Used only for explanations: a stripped file simply gets no names. A symbol names only the bytes
+ * it holds (`st_size`, its own address alone when 0), as GNU addr2line and llvm-symbolizer do for
+ * data: the nearest symbol below an address says nothing about a word past its end.
  */
 export class AddressNames {
   readonly symbols: SymbolTable;
   /** Boundaries of the allocated sections, sorted; between `starts[i]` and `starts[i + 1]` lies `owners[i]`. */
   private readonly starts: bigint[];
-  private readonly owners: (string | undefined)[];
+  private readonly owners: (SectionHeader | undefined)[];
+  /**
+   * For each position of the address index, the symbol reaching furthest among it and those
+   * before: a word past it is held by none. Built when a symbol first fails to hold an address.
+   */
+  private furthest: Int32Array | undefined;
 
   constructor(reader: ElfReader, sections: readonly SectionHeader[]) {
     // A NOBITS TLS section (.tbss) takes no room in the image: its address is the template's, and
@@ -224,11 +244,18 @@ export class AddressNames {
       a < b ? -1 : a > b ? 1 : 0,
     );
     this.starts = bounds;
-    this.owners = bounds.map((start) => allocated.find((section) => start >= section.addr && start - section.addr < section.size)?.name);
+    this.owners = bounds.map((start) => allocated.find((section) => start >= section.addr && start - section.addr < section.size));
   }
 
   section(address: bigint): string | undefined {
     return this.sectionName(this.stretchAt(address));
+  }
+
+  /** The address's distance from the start of its section, or undefined outside every allocated section. */
+  sectionOffset(address: bigint): bigint | undefined {
+    const stretch = this.stretchAt(address);
+    const owner = stretch < 0 ? undefined : this.owners[stretch];
+    return owner === undefined ? undefined : address - owner.addr;
   }
 
   /** Which stretch between section boundaries holds the address (-1 below them all): equal stretches, equal sections. */
@@ -246,13 +273,21 @@ export class AddressNames {
 
   /** The section name of a stretch, or undefined outside every allocated section. */
   sectionName(stretch: number): string | undefined {
-    return stretch < 0 ? undefined : this.owners[stretch];
+    return stretch < 0 ? undefined : this.owners[stretch]?.name;
   }
 
-  /** The symbol containing the address, or else the nearest one below it in the same section. */
+  /** The symbol holding the address (the one starting nearest below it when several do), or undefined. */
   symbol(address: bigint): SymbolName | undefined {
     const found = this.symbolAt(Number(address & 0xffffffffn), Number(address >> 32n));
     return found < 0 ? undefined : { name: this.symbols.symbolName(found), offset: address - this.symbols.symbolValue(found) };
+  }
+
+  /** `symbol+0x8` where a symbol holds the address, else `.data+0x70` (its section and the offset in it), else undefined. */
+  label(address: bigint): string | undefined {
+    const symbol = this.symbol(address);
+    if (symbol !== undefined) return withOffset(symbol.name, symbol.offset);
+    const section = this.section(address);
+    return section === undefined ? undefined : withOffset(section, this.sectionOffset(address) ?? 0n);
   }
 
   /**
@@ -264,12 +299,45 @@ export class AddressNames {
     const position = symbols.positionAt(low, high, hint);
     this.lastPosition = position;
     if (position < 0) return -1;
-    const candidate = symbols.byAddress[position] as number;
-    if (symbols.holds(candidate, low, high)) return candidate;
-    const address = (BigInt(high) << 32n) | BigInt(low);
-    return this.section(symbols.symbolValue(candidate)) === this.section(address) ? candidate : -1;
+    const order = symbols.byAddress;
+    const nearest = order[position] as number;
+    if (symbols.isAddress(nearest) && symbols.holds(nearest, low, high)) return nearest;
+    // A larger symbol that starts further down may still hold it (a zero-size label inside an array).
+    const furthest = this.furthestAt(position);
+    if (furthest < 0 || !symbols.holds(furthest, low, high)) return -1;
+    for (let before = position - 1; ; before--) {
+      const symbol = order[before] as number;
+      if (symbols.isAddress(symbol) && symbols.holds(symbol, low, high)) return symbol;
+    }
   }
 
   /** The address-index position the last `symbolAt` found, to pass back as its hint. */
   lastPosition = -1;
+
+  private furthestAt(position: number): number {
+    if (this.furthest === undefined) {
+      const symbols = this.symbols;
+      const order = symbols.byAddress;
+      const furthest = new Int32Array(order.length);
+      let best = -1;
+      let bestEnd = -1n;
+      for (let i = 0; i < order.length; i++) {
+        const symbol = order[i] as number;
+        if (symbols.isAddress(symbol)) {
+          const end = symbols.symbolEnd(symbol);
+          if (end > bestEnd) {
+            best = symbol;
+            bestEnd = end;
+          }
+        }
+        furthest[i] = best;
+      }
+      this.furthest = furthest;
+    }
+    return this.furthest[position] as number;
+  }
+}
+
+function withOffset(name: string, offset: bigint): string {
+  return offset === 0n ? name : `${name}+${hex(offset)}`;
 }

@@ -6,11 +6,12 @@
  * writer's own record (every word of the writable segments) and against llvm-readelf's list of the
  * relocations (every word the plan writes).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { plan, readElf } from 'piekit';
+import { AddressNames } from 'piekit/elf';
 import { comparePlannedWords, compareSegments, countByKind, type Difference, type MemorySnapshot } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand } from './support/environment.js';
@@ -189,5 +190,56 @@ describe('the comparison of the planned words only', () => {
       ['0x2038', 'other'],
       ['0x5000', 'shifted'],
     ]);
+  });
+});
+
+describe('the names given to differing words', () => {
+  let directory = '';
+  afterAll(async () => {
+    if (directory !== '') await rm(directory, { recursive: true, force: true });
+  });
+
+  it('names a word by a symbol only within its size (llvm-nm -S), else by its section and the offset in it', async (context) => {
+    await requireCommand(context, 'gcc', 'gcc');
+    await requireCommand(context, 'llvm-nm-19', 'llvm-19');
+    directory = await mkdtemp(join(tmpdir(), 'piekit-names-'));
+    const source = join(directory, 'names.c');
+    const file = join(directory, 'names');
+    // A 4-byte object: the words after it in .data are not its.
+    await writeFile(source, 'int small = 1;\nchar *table[8] = {"a", "b"};\nint main(void) { return small + (table[0] != 0); }\n');
+    await execa('gcc', ['-static-pie', '-O1', '-o', file, source]);
+    const nm = await execa('llvm-nm-19', ['-S', '--defined-only', file]);
+    const symbols = [...nm.stdout.matchAll(/^([0-9a-f]+) ([0-9a-f]+) [dDbBrRtTvVwW] (\S+)$/gm)].map((match) => ({
+      value: BigInt(`0x${match[1]}`),
+      end: BigInt(`0x${match[1]}`) + (BigInt(`0x${match[2]}`) === 0n ? 1n : BigInt(`0x${match[2]}`)),
+      name: match[3] as string,
+    }));
+    const sections = await execa('llvm-readelf-19', ['-S', '-W', file]);
+    const data = sections.stdout.match(/\] \.data\s+PROGBITS\s+([0-9a-f]+) [0-9a-f]+ ([0-9a-f]+)/);
+    expect(data, 'llvm-readelf lists .data').not.toBeNull();
+    const start = BigInt(`0x${data?.[1]}`);
+    const size = BigInt(`0x${data?.[2]}`);
+    const small = symbols.find((symbol) => symbol.name === 'small');
+    expect(small?.end, 'llvm-nm: small is 4 bytes').toBe((small?.value ?? 0n) + 4n);
+    const elf = readElf(await readFile(file));
+    const names = new AddressNames(elf.reader, elf.sectionHeaders);
+    let unnamed = 0;
+    for (let address = start; address < start + size; address += 4n) {
+      const holders = symbols.filter((symbol) => symbol.value <= address && address < symbol.end);
+      const nearest = holders.reduce((found, symbol) => (symbol.value > found ? symbol.value : found), -1n);
+      const label = names.label(address);
+      if (nearest < 0n) {
+        unnamed++;
+        expect(label).toBe(address === start ? '.data' : `.data+0x${(address - start).toString(16)}`);
+      } else {
+        const offset = address - nearest;
+        const expected = holders
+          .filter((symbol) => symbol.value === nearest)
+          .map((symbol) => (offset === 0n ? symbol.name : `${symbol.name}+0x${offset.toString(16)}`));
+        expect(expected).toContain(label);
+      }
+    }
+    expect(unnamed, 'words of .data no symbol holds, after small among them').toBeGreaterThan(0);
+    expect(names.label((small?.value ?? 0n) + 4n), 'the word after small').not.toMatch(/^small\b/);
   });
 });

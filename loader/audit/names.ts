@@ -13,12 +13,10 @@ export class Names {
 
   constructor(private readonly context: FileContext) {}
 
-  /** `symbol+0x8`, or the section name, or the hex address. */
+  /** `symbol+0x8` within the symbol's size, or `.data+0x70`, or the hex address. */
   where(vaddr: bigint): string {
     this.addresses ??= new AddressNames(this.context.elf.reader, this.context.elf.sectionHeaders);
-    const symbol = this.addresses.symbol(vaddr);
-    if (symbol !== undefined) return symbol.offset === 0n ? symbol.name : `${symbol.name}+${hex(symbol.offset)}`;
-    return this.addresses.section(vaddr) ?? hex(vaddr);
+    return this.addresses.label(vaddr) ?? hex(vaddr);
   }
 
   section(vaddr: bigint): string | undefined {

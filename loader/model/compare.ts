@@ -37,6 +37,9 @@ export interface Difference {
   readonly address: bigint;
   readonly vaddr: bigint;
   readonly section: string | undefined;
+  /** Distance from the start of `section`: how a word no symbol holds is named. */
+  readonly sectionOffset: bigint | undefined;
+  /** The symbol holding the word, within its size. */
   readonly symbol: SymbolName | undefined;
   readonly expected: bigint;
   readonly actual: bigint;
@@ -329,6 +332,7 @@ class ComparisonContext {
       address: this.runTime(vaddr),
       vaddr,
       section: names.section(vaddr),
+      sectionOffset: names.sectionOffset(vaddr),
       symbol: names.symbol(vaddr),
       expected: this.wordOf(this.expected, offset),
       actual: this.actualAt(offset) as bigint,

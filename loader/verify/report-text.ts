@@ -144,13 +144,16 @@ function describeSignal(end: Extract<RunEnd, { reason: 'signal' }>): string {
 function formatDifference(difference: Difference): string {
   const writers = difference.writers.length === 0 ? 'no relocation' : difference.writers.join(', ');
   return (
-    `${hex(difference.address)} (vaddr ${hex(difference.vaddr)}${where(difference.section, difference.symbol)}): ` +
+    `${hex(difference.address)} (vaddr ${hex(difference.vaddr)}${where(difference.section, difference.symbol, difference.sectionOffset)}): ` +
     `planned ${hex(difference.expected)}, found ${hex(difference.actual)}, ${difference.kind}; written by ${writers}`
   );
 }
 
-function where(section: string | undefined, symbol: SymbolName | undefined): string {
-  const parts = [section, symbol === undefined ? undefined : symbolText(symbol)].filter((part) => part !== undefined);
+/** `, .data sym+0x8` where a symbol holds the address, else `, .data+0x70` (the offset in the section, when known). */
+function where(section: string | undefined, symbol: SymbolName | undefined, sectionOffset: bigint | undefined = undefined): string {
+  const inSection =
+    section === undefined || symbol !== undefined || sectionOffset === undefined ? section : symbolText({ name: section, offset: sectionOffset });
+  const parts = [inSection, symbol === undefined ? undefined : symbolText(symbol)].filter((part) => part !== undefined);
   return parts.length === 0 ? '' : `, ${parts.join(' ')}`;
 }
 
