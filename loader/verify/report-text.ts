@@ -1,5 +1,6 @@
 import { hex, type SymbolName, wordMask } from '../../elf/index.js';
 import type { Difference } from '../model/index.js';
+import { noun } from '../wording.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
 import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
 import type { ResolvedCheck } from './resolved-check.js';
@@ -31,7 +32,7 @@ export function renderVerify(report: VerifyReport): string {
     const byType = new Map<string, number>();
     for (const skip of skipped) byType.set(skip.typeName, (byType.get(skip.typeName) ?? 0) + 1);
     const counts = [...byType].map(([name, count]) => `${count} ${name}`).join(', ');
-    lines.push(`  not checked: ${skipped.length} relocations startup code does not apply (${counts}):`);
+    lines.push(`  not checked: ${skipped.length} ${noun(skipped.length, 'relocation')} startup code does not apply (${counts}):`);
     for (const skip of skipped) lines.push(`    ${skip.table}#${skip.index} ${skip.typeName} at ${hex(skip.offset)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -63,7 +64,7 @@ function summary(report: VerifyReport, run: VerifyRun): string {
     .map(([kind, count]) => `${count} ${kind}`);
   const verdict =
     compared.differences.length > 0
-      ? `${compared.differences.length} words differ (${counts.join(', ')})`
+      ? `${compared.differences.length} ${noun(compared.differences.length, 'word differs', 'words differ')} (${counts.join(', ')})`
       : run.verified
         ? 'verified'
         : 'not verified';
