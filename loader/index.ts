@@ -25,7 +25,10 @@ export {
   renderAudit,
 } from './audit/index.js';
 export {
+  CarriedRuntimeBreaks,
+  type CheckedConversion,
   type Conversion,
+  type ConvertFileOptions,
   convertFile,
   NotEquivalent,
   type Proof,

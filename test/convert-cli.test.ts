@@ -1,6 +1,7 @@
 /**
  * `piekit pack` and `piekit unpack` as commands: the report, --dry-run, OUT written whole with
- * FILE's mode and FILE untouched, exit statuses of refusals, usage errors and nothing to do.
+ * FILE's mode and FILE untouched, exit statuses of refusals, usage errors and nothing to do, the
+ * file sizes against stat, and the words unpack leaves at its RELA targets as llvm-readelf-19 lists them.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { requireCommand } from './support/environment.js';
 import { rInfo, writeElf } from './synthetic/elf-writer.js';
 
 const PIEKIT = ['dist/loader/cli/main.js'];
@@ -41,7 +43,59 @@ async function copied(name: string, mode = 0o755): Promise<string> {
   return path;
 }
 
+/** Each R_X86_64_RELATIVE row llvm-readelf-19 lists: its r_offset, its r_addend, and the 8 bytes of FILE the loaded word comes from. */
+async function relativeTargets(file: string): Promise<{ offset: bigint; addend: bigint; word: bigint }[]> {
+  const listed = (await execa('llvm-readelf-19', ['--relocations', '--segments', '-W', file])).stdout;
+  const loads = [...listed.matchAll(/^\s+LOAD\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x[0-9a-f]+ 0x([0-9a-f]+)/gm)].map(([, offset, vaddr, filesz]) => ({
+    offset: BigInt(`0x${offset}`),
+    vaddr: BigInt(`0x${vaddr}`),
+    filesz: BigInt(`0x${filesz}`),
+  }));
+  const bytes = await readFile(file);
+  return [...listed.matchAll(/^([0-9a-f]{16})\s+[0-9a-f]+\s+R_X86_64_RELATIVE\s+([0-9a-f]+)$/gm)].map(([, offset, addend]) => {
+    const vaddr = BigInt(`0x${offset}`);
+    const load = loads.find((segment) => vaddr >= segment.vaddr && vaddr + 8n <= segment.vaddr + segment.filesz);
+    if (load === undefined) throw new Error(`no file-backed LOAD holds ${offset}`);
+    return { offset: vaddr, addend: BigInt(`0x${addend}`), word: bytes.readBigUInt64LE(Number(load.offset + vaddr - load.vaddr)) };
+  });
+}
+
 describe('piekit pack / unpack', () => {
+  it('unpack to RELA zeroes every target word as lld writes it; --keep-addends leaves the link-time value', async (context) => {
+    await requireCommand(context, 'llvm-readelf-19', 'llvm-19');
+    const file = await copied('tables-relr');
+    const zeroed = join(directory, 'tables-unpacked');
+    const kept = join(directory, 'tables-unpacked-kept');
+    for (const [out, extra] of [
+      [zeroed, []],
+      [kept, ['--keep-addends']],
+    ] as const) {
+      const run = await piekit(['unpack', file, '-o', out, ...extra]);
+      expect(run.exitCode, run.all).toBe(0);
+    }
+    const zeroTargets = await relativeTargets(zeroed);
+    const keptTargets = await relativeTargets(kept);
+    expect(zeroTargets.length).toBeGreaterThan(100);
+    expect(zeroTargets.filter((target) => target.word !== 0n)).toEqual([]);
+    expect(keptTargets.map((target) => target.offset)).toEqual(zeroTargets.map((target) => target.offset));
+    expect(keptTargets.filter((target) => target.word !== target.addend)).toEqual([]);
+    expect(keptTargets.some((target) => target.addend !== 0n)).toBe(true);
+  });
+
+  it('the report gives the file sizes before and after as stat gives them, in text and JSON', async () => {
+    const file = await copied('hello-relr');
+    const out = join(directory, 'hello-sized');
+    const run = await piekit(['unpack', file, '-o', out, '--json']);
+    expect(run.exitCode, run.all).toBe(0);
+    const report = JSON.parse(run.stdout) as { fileBytes: { before: number; after: number }; written: string };
+    expect(report.fileBytes).toEqual({ before: (await stat(file)).size, after: (await stat(out)).size });
+    expect(report.written).toBe(out);
+    const packed = join(directory, 'hello-packed-sized');
+    const text = await piekit(['pack', join(SAMPLE, 'hello-rela'), '-o', packed]);
+    expect(text.exitCode, text.all).toBe(0);
+    expect(text.stdout).toContain(`file: ${(await stat(join(SAMPLE, 'hello-rela'))).size} -> ${(await stat(packed)).size} bytes`);
+  });
+
   it('packs: prints the tables before and after, the saving and the proof; OUT gets FILE mode, FILE is untouched', async () => {
     const file = await copied('tables-rela', 0o751);
     const before = await digest(file);

@@ -3,8 +3,10 @@
  * glibc static-PIE runs as the original does and its relocator leaves every planned word as planned;
  * Debian's musl 1.2.3 ignores DT_RELR, so its static-PIE linked with -z pack-relative-relocs
  * crashes, and unpacked it runs as the RELA build does, verifies, and audit calls it safe under
- * musl-1.2.3.
+ * musl-1.2.3. Packing the musl RELA build is refused by the command line (musl 1.2.3 would leave
+ * its words unrelocated), and written with --force: the result then crashes as audit predicted.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +56,9 @@ describe('C runtimes', () => {
     expect(build.exitCode, build.all).toBe(0);
     expect(kinds(file)).toEqual(['rela']);
     const packed = join(directory, 'glibc-packed');
-    expect(convertFile(file, packed, pack).changed).toBe(true);
+    const conversion = convertFile(file, packed, pack);
+    expect(conversion.changed).toBe(true);
+    expect(conversion.carried?.runtimes.map((judged) => [judged.runtime, judged.status])).toEqual([['glibc-2.36', 'safe']]);
     expect(kinds(packed)).toEqual(['relr']);
     const [original, converted] = await Promise.all([run(file), run(packed)]);
     expect(original.stdout).toBe('gamma 2 argument probe');
@@ -86,5 +90,25 @@ describe('C runtimes', () => {
     const before = auditFile(relr, { runtimes: ['musl-1.2.3'] }).runtimes[0];
     const after = auditFile(unpacked, { runtimes: ['musl-1.2.3'] }).runtimes[0];
     expect([before?.status, after?.status]).toEqual(['breaks', 'safe']);
+  });
+
+  it('pack of a musl static-PIE is refused, naming musl-1.2.3 and its words, and written with --force', { timeout: 120_000 }, async (context) => {
+    requireX86_64Host(context);
+    await requireCommand(context, 'musl-gcc', 'musl-tools');
+    const rela = await linkMuslStaticPie(source, join(directory, 'musl-to-pack'));
+    const packed = join(directory, 'musl-packed');
+    const refused = await execa('node', ['dist/loader/cli/main.js', 'pack', rela, '-o', packed], { reject: false });
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(
+      /not written: it carries musl, .*musl-1\.2\.3 breaks it \(no RELR: (\d+) words left unrelocated\); --force writes it anyway/,
+    );
+    const unrelocated = Number(/(\d+) words left unrelocated/.exec(refused.stderr)?.[1]);
+    expect(unrelocated).toBe(readRelocationInfo(readElfFile(rela)).tables[0]?.count);
+    expect(existsSync(packed)).toBe(false);
+    const forced = await execa('node', ['dist/loader/cli/main.js', 'pack', rela, '-o', packed, '--force'], { reject: false });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('written with --force: it carries musl');
+    expect(kinds(packed)).toEqual(['relr']);
+    expect((await run(packed)).signal).toBe('SIGSEGV');
   });
 });

@@ -394,7 +394,10 @@ class Run {
     }
     if (only !== undefined && format !== only) return;
     const tags = TABLE_TAGS[format];
-    const stride = this.stride(format, tags.words * this.w, tags.names[2]);
+    // glibc asserts DT_RELAENT (DT_RELENT) only when DT_RELA (DT_REL) is there (elf/get-dynamic-info.h):
+    // a packed glibc static-PIE whose DT_JMPREL is its only RELA table runs without it.
+    const checked = this.model.entrySizes[format] !== 'required' || this.seen.has(tags.address);
+    const stride = checked ? this.stride(format, tags.words * this.w, tags.names[2]) : tags.words * this.w;
     const table = this.readTable(JMPREL, 'JMPREL', format, this.value(DT_JMPREL), size, stride);
     if (table === undefined) return;
     this.walked.push({ kind: 'jmprel', vaddr: table.vaddr, size: table.size });

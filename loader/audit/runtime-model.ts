@@ -40,7 +40,8 @@ export type Handling = 'ignored' | 'left' | 'applied' | 'trap';
  * How a relocator checks DT_RELENT, DT_RELAENT or DT_RELRENT when the table is there:
  * - `ignored`: it never reads the tag;
  * - `equal-if-present`: a value other than the class's entry size stops it, an absent tag does not;
- * - `required`: the tag must be there and equal (glibc dereferences it unconditionally);
+ * - `required`: the tag must be there and equal (glibc dereferences it unconditionally once DT_REL/DT_RELA is;
+ *   DT_JMPREL alone does not ask for it);
  * - `at-least`: the tag must be there and at least the entry size, and is then used as the stride.
  */
 export type EntrySizeRule = 'ignored' | 'equal-if-present' | 'required' | 'at-least';

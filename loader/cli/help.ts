@@ -10,6 +10,7 @@ export interface CommandHelp {
 }
 
 const JSON_OPTION = ['--json', 'the report as JSON (README.md documents each field)'] as const;
+const FORCE_OPTION = ['--force', 'write OUT even if the runtime FILE carries would relocate it wrongly (else exit 1)'] as const;
 const ENGINE_OPTION = ['--engine ts|native', "plan with the TypeScript model (default) or the stub's C core through the addon"] as const;
 
 export const COMMAND_HELP = {
@@ -65,20 +66,25 @@ export const COMMAND_HELP = {
     ],
   },
   pack: {
-    synopsis: 'piekit pack FILE -o OUT [--dry-run]',
+    synopsis: 'piekit pack FILE -o OUT [--dry-run] [--force] [--json]',
     summary: 'relative REL/RELA entries -> RELR, proved equivalent before OUT is written',
     options: [
       ['-o, --output OUT', 'where to write the converted file (its directory must exist)'],
       ['--dry-run', 'print the report, write nothing'],
+      FORCE_OPTION,
+      JSON_OPTION,
     ],
   },
   unpack: {
-    synopsis: 'piekit unpack FILE -o OUT [--format rel|rela] [--dry-run]',
+    synopsis: 'piekit unpack FILE -o OUT [--format rel|rela] [--keep-addends] [--dry-run] [--force] [--json]',
     summary: 'RELR -> relative REL/RELA entries, proved equivalent before OUT is written',
     options: [
       ['-o, --output OUT', 'where to write the converted file (its directory must exist)'],
       ['--format rel|rela', "the table format (default: the psABI's)"],
+      ['--keep-addends', 'RELA: leave each word its link-time value (default: 0, as lld writes it)'],
       ['--dry-run', 'print the report, write nothing'],
+      FORCE_OPTION,
+      JSON_OPTION,
     ],
   },
   run: {

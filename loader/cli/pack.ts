@@ -1,33 +1,58 @@
-import { convertFile, pack, renderConversion, SameFileError } from '../convert/index.js';
+import type { ElfFile } from '../../elf/index.js';
+import {
+  CarriedRuntimeBreaks,
+  type CheckedConversion,
+  type Conversion,
+  conversionJson,
+  convertFile,
+  pack,
+  renderConversion,
+  SameFileError,
+} from '../convert/index.js';
 import { inputFile, type Output, oneFile, outputFile, parseCommand } from './arguments.js';
-import { usageError } from './exit-codes.js';
+import { CliError, EXIT_DIFFERENCE, usageError } from './exit-codes.js';
 
-export const CONVERSION_OPTIONS = { output: { type: 'string', short: 'o' }, 'dry-run': { type: 'boolean' } } as const;
+export const CONVERSION_OPTIONS = {
+  output: { type: 'string', short: 'o' },
+  'dry-run': { type: 'boolean' },
+  force: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
 
 export async function packCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, CONVERSION_OPTIONS);
-  const file = inputFile(oneFile(positionals));
+  return convertCommand(oneFile(positionals), values, pack, out);
+}
+
+/** What pack and unpack share: OUT or --dry-run, --force, the report as text or JSON. */
+export function convertCommand(
+  operand: string,
+  values: { output?: string | undefined; 'dry-run'?: boolean | undefined; force?: boolean | undefined; json?: boolean | undefined },
+  convert: (elf: ElfFile) => Conversion,
+  out: Output,
+): number {
+  const file = inputFile(operand);
   const target = outputOf(values.output, values['dry-run'] === true);
-  out.write(report(file, target, () => convertFile(file, target, pack)));
+  let conversion: CheckedConversion;
+  try {
+    conversion = convertFile(file, target, convert, { force: values.force === true });
+  } catch (error) {
+    if (error instanceof SameFileError) throw usageError(error.message);
+    if (error instanceof CarriedRuntimeBreaks) throw new CliError(EXIT_DIFFERENCE, error.message);
+    throw error;
+  }
+  if (values.json === true) {
+    out.write(`${JSON.stringify(conversionJson(file, conversion, target ?? null), null, 2)}\n`);
+    return 0;
+  }
+  const written = target === undefined ? '' : conversion.changed ? `wrote ${target}\n` : `wrote ${target}, a copy of ${file}\n`;
+  out.write(renderConversion(file, conversion) + written);
   return 0;
 }
 
 /** OUT, or undefined for a dry run, which writes nothing (and may leave -o out). */
-export function outputOf(output: string | undefined, dryRun: boolean): string | undefined {
+function outputOf(output: string | undefined, dryRun: boolean): string | undefined {
   if (dryRun) return undefined;
   if (output === undefined) throw usageError('-o OUT is missing');
   return outputFile(output, '-o');
-}
-
-/** The report, and where OUT went; OUT being FILE is a usage error. */
-export function report(file: string, target: string | undefined, run: () => ReturnType<typeof convertFile>): string {
-  let conversion: ReturnType<typeof convertFile>;
-  try {
-    conversion = run();
-  } catch (error) {
-    if (error instanceof SameFileError) throw usageError(error.message);
-    throw error;
-  }
-  const written = target === undefined ? '' : conversion.changed ? `wrote ${target}\n` : `wrote ${target}, a copy of ${file}\n`;
-  return renderConversion(file, conversion) + written;
 }

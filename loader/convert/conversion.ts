@@ -22,6 +22,8 @@ export interface Conversion {
   readonly output: PatchedFile;
   readonly before: readonly TableSize[];
   readonly after: readonly TableSize[];
+  /** The whole file's size in bytes, FILE's and OUT's. */
+  readonly fileBytes: { readonly before: number; readonly after: number };
   readonly proof: Proof | undefined;
   /** Facts about the result a user should know (runtimes it no longer suits, choices made). */
   readonly notes: readonly string[];
@@ -36,6 +38,7 @@ export function unchanged(command: Conversion['command'], elf: ElfFile, before: 
     output: new PatchedFile(elf, elf.bytes.length),
     before,
     after: before,
+    fileBytes: { before: elf.bytes.length, after: elf.bytes.length },
     proof: undefined,
     notes: [],
   };
@@ -57,6 +60,7 @@ export function converted(
     output,
     before,
     after: tableSizes(after),
+    fileBytes: { before: output.input.bytes.length, after: output.size },
     proof: provePlanned(planned, after, output),
     notes,
   };

@@ -27,6 +27,11 @@ import { WordUse } from './word-use.js';
 export interface UnpackOptions {
   /** The table the relative entries go to; by default the one the architecture's psABI uses. */
   readonly format?: 'rel' | 'rela';
+  /**
+   * RELA only: leave each word's link-time value in place, where by default it is zeroed as lld
+   * writes a RELA target. Relocators that add the word (Zig 0.11's `*p += base + addend`) need the zero.
+   */
+  readonly keepAddends?: boolean;
 }
 
 /** Where the new table goes: in place of the old tables, or in a new segment. */
@@ -38,7 +43,9 @@ interface TablePlace {
 
 /**
  * Turns every RELR word into a relative REL or RELA entry, for runtimes that do not read RELR.
- * A RELA entry's addend is the word's link-time value; a REL entry leaves the value in the word.
+ * A RELA entry's addend is the word's link-time value, and the word becomes 0 (as lld leaves a RELA
+ * target, so that a relocator adding the word still computes base + addend); a REL entry leaves the
+ * value in the word.
  * The relative entries come first and an existing table of the same format follows them: that is
  * the order linkers emit (relative before IRELATIVE), and DT_RELACOUNT/DT_RELCOUNT can then count
  * them. A table of the other format is refused: its relative entries would be split over two
@@ -94,9 +101,13 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   if (old !== undefined) output.fill(old.fileOffset, old.fileOffset + Number(old.size));
   const info = relativeInfo(elf.arch);
   const start = planned.layout.start;
+  const zeroWords = format === 'rela' && options.keepAddends !== true;
   targets.forEach((target, i) => {
     const at = place.fileOffset + i * entrySize;
     writer.relocation(at, start + BigInt(target), info, format === 'rela' ? linkTimeValue(planned, target) : undefined);
+    // A word past p_filesz is zero already.
+    const word = zeroWords ? fileOffsetOf(segmentOf(planned.layout, target, w), target, w) : undefined;
+    if (word !== undefined) writer.word(word, 0n);
   });
   if (old !== undefined)
     output.setBytes(place.fileOffset + targets.length * entrySize, elf.bytes.subarray(old.fileOffset, old.fileOffset + Number(old.size)));
