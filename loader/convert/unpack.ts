@@ -101,7 +101,8 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   if (old !== undefined) output.fill(old.fileOffset, old.fileOffset + Number(old.size));
   const info = relativeInfo(elf.arch);
   const start = planned.layout.start;
-  const zeroWords = format === 'rela' && options.keepAddends !== true;
+  // ARC's RELA adds the base to the word (elf.arch.relaAddsToWord): there the word is the value.
+  const zeroWords = format === 'rela' && !elf.arch.relaAddsToWord && options.keepAddends !== true;
   targets.forEach((target, i) => {
     const at = place.fileOffset + i * entrySize;
     writer.relocation(at, start + BigInt(target), info, format === 'rela' ? linkTimeValue(planned, target) : undefined);
