@@ -26,8 +26,7 @@ export interface MemorySegment {
  * - `relocated twice`: it holds the planned value plus the base once more;
  * - `shifted`: it holds the planned value of the word before or after it, or its relocation landed
  *   on a neighbour instead (it is unrelocated while the neighbour holds one base too many), the
- *   signatures of a decoder one word off; comparing planned words only, only a planned neighbour
- *   tells, since the program may have stored into the others;
+ *   signatures of a decoder one word off;
  * - `other`: anything else.
  */
 export type DifferenceKind = 'unrelocated' | 'relocated twice' | 'shifted' | 'other';
@@ -78,7 +77,7 @@ export function expectedImage(plan: Plan, base: bigint): Image {
  * snapshot must hold the relocated segments.
  */
 export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
-  const context = new ComparisonContext(plan, snapshot, expected, 'planned');
+  const context = new ComparisonContext(plan, snapshot, expected);
   const differences: Difference[] = [];
   const comparedWords = forEachPlannedWord(plan, (offset) => {
     const difference = context.differenceAt(offset);
@@ -92,7 +91,7 @@ export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expect
  * for samples that write their memory out right after relocation, before anything else runs.
  */
 export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
-  const context = new ComparisonContext(plan, snapshot, expected, 'segments');
+  const context = new ComparisonContext(plan, snapshot, expected);
   const differences: Difference[] = [];
   const comparedWords = forEachSegmentWord(plan, snapshot, (offset) => {
     const difference = context.differenceAt(offset);
@@ -122,7 +121,7 @@ export function tallyDifferences(
   limit: number,
   within: (offset: number) => boolean = () => true,
 ): DifferenceTally {
-  const context = new ComparisonContext(plan, snapshot, expected, words);
+  const context = new ComparisonContext(plan, snapshot, expected);
   const byKind = countByKind([]);
   let offsets = new Uint32Array(1024);
   let kinds = new Uint8Array(1024);
@@ -283,12 +282,6 @@ class ComparisonContext {
     private readonly plan: Plan,
     private readonly snapshot: MemorySnapshot,
     private readonly expected: Image,
-    /**
-     * Which words tell where a relocation landed: in a snapshot taken right after relocation, any
-     * word; at a later stop, only planned ones, since the program has run and may have stored into
-     * the others (glibc writes the load base into `l_addr`, next to a planned word).
-     */
-    private readonly words: 'segments' | 'planned',
   ) {
     this.mask = wordMask(plan.layout.wordSize);
     const { start, size } = plan.layout;
@@ -378,7 +371,6 @@ class ComparisonContext {
   }
 
   private gotExtraBase(offset: number): boolean {
-    if (this.words === 'planned' && !this.inPlan(offset)) return false;
     const actual = this.actualAt(offset);
     return actual !== undefined && this.snapshot.base !== 0n && actual === ((this.wordOf(this.expected, offset) + this.snapshot.base) & this.mask);
   }
