@@ -10,20 +10,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type TraceReport, traceFile } from 'piekit/trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
 import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 
-const PROGRAM = `#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-static const char *names[] = { "alpha", "beta", "gamma" };
-int main(int argc, char **argv) {
-  char *copy = malloc(64);
-  strcpy(copy, names[argc % 3]);
-  printf("%s %d\\n", copy, argc);
-  return 0;
-}
-`;
 const LDCONFIG = '/usr/sbin/ldconfig';
 
 let directory = '';

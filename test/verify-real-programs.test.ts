@@ -11,21 +11,10 @@ import { execa } from 'execa';
 import { archByName } from 'piekit/elf';
 import { type VerifyReport, verifyCore, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
 import { requireCommand, requireFile, requireX86_64Host, skipTest } from './support/environment.js';
 import { kernelCoreOf } from './support/kernel-core.js';
 
-const PROGRAM = `#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-static const char *names[] = { "alpha", "beta", "gamma" };
-int main(int argc, char **argv) {
-  char *copy = malloc(64);
-  strcpy(copy, names[argc % 3]);
-  printf("%s %d\\n", copy, argc);
-  return 0;
-}
-`;
 const MUSL = '/usr/lib/x86_64-linux-musl';
 
 let directory = '';

@@ -33,15 +33,18 @@ export interface RawFinding {
   readonly planned: number;
 }
 
+/** How many planned words ended each way. */
+export interface TracedWordCounts {
+  readonly relocated: number;
+  readonly readBeforeRelocation: number;
+  readonly writtenTwice: number;
+  readonly writtenByOtherCode: number;
+  readonly neverWritten: number;
+}
+
 export interface Judgement {
   readonly plannedWords: number;
-  readonly words: {
-    readonly relocated: number;
-    readonly readBeforeRelocation: number;
-    readonly writtenTwice: number;
-    readonly writtenByOtherCode: number;
-    readonly neverWritten: number;
-  };
+  readonly words: TracedWordCounts;
   readonly findings: readonly RawFinding[];
   readonly relocator:
     | {

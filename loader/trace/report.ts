@@ -1,6 +1,6 @@
 import type { ArchName, SymbolName } from '../../elf/index.js';
 import type { StopPoint } from '../verify/index.js';
-import type { FindingKind } from './judge.js';
+import type { FindingKind, TracedWordCounts } from './judge.js';
 
 /** An instruction of the trace, placed in the file. */
 export interface TraceSite {
@@ -63,13 +63,7 @@ export interface TraceReport {
   readonly base: bigint;
   readonly stop: TraceStop;
   readonly plannedWords: number;
-  readonly words: {
-    readonly relocated: number;
-    readonly readBeforeRelocation: number;
-    readonly writtenTwice: number;
-    readonly writtenByOtherCode: number;
-    readonly neverWritten: number;
-  };
+  readonly words: TracedWordCounts;
   readonly findings: readonly TraceFinding[];
   readonly relocator: TraceRelocator | undefined;
   /** The program's first system call: its number and the instructions before it. */

@@ -2,6 +2,19 @@ import { execa } from 'execa';
 
 const MUSL = '/usr/lib/x86_64-linux-musl';
 
+/** A C program whose startup needs relocated pointers (a string table) and libc's allocator and stdio. */
+export const PROGRAM = `#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static const char *names[] = { "alpha", "beta", "gamma" };
+int main(int argc, char **argv) {
+  char *copy = malloc(64);
+  strcpy(copy, names[argc % 3]);
+  printf("%s %d\\n", copy, argc);
+  return 0;
+}
+`;
+
 /**
  * A musl static-PIE of `source` (Debian 12's musl 1.2.3). Debian's musl-gcc specs do not handle
  * -static-pie, so rcrt1.o is linked by hand, as musl's own wrapper would link it. `flags` go to the
