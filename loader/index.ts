@@ -25,12 +25,10 @@ export {
   renderAudit,
 } from './audit/index.js';
 export {
-  CarriedRuntimeBreaks,
   type CheckedConversion,
   type Conversion,
   type ConvertFileOptions,
   convertFile,
-  NotEquivalent,
   type Proof,
   pack,
   proveEquivalent,
@@ -40,7 +38,7 @@ export {
   unpack,
 } from './convert/index.js';
 export { ENGINES, type Engine, NativeStatus, type Relocated, relocate } from './engines/index.js';
-export { EnvironmentError } from './environment.js';
+export { PiekitError, type PiekitErrorCode } from './errors.js';
 export {
   apply,
   type FinalWrite,
@@ -62,7 +60,6 @@ export {
 export {
   renderVerify,
   reportJson,
-  VerifyInputError,
   type VerifyOptions,
   type VerifyReport,
   type VerifyRun,

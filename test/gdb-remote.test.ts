@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PiekitError } from 'piekit';
 import { archByName, architectures } from 'piekit/elf';
 import {
   decodePayload,
@@ -25,7 +26,6 @@ import {
   parseStopReply,
   parseTargetDescription,
   type QemuSession,
-  QemuSessionError,
   type WireEvent,
   wireAction,
   withQemuSession,
@@ -530,8 +530,8 @@ describe('launching qemu', () => {
   it('names the Debian package when the emulator is missing, and leaves no directory', async () => {
     const before = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
     const error = await launchQemuSession({ qemu: 'qemu-piekit-none', program: '/bin/true' }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(QemuSessionError);
-    expect(error).toMatchObject({ code: 'QEMU_MISSING' });
+    expect(error).toBeInstanceOf(PiekitError);
+    expect(error).toMatchObject({ code: 'ENVIRONMENT' });
     expect((error as Error).message).toContain('qemu-piekit-none');
     expect((error as Error).message).toContain('qemu-user');
     const after = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));

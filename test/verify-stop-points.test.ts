@@ -7,8 +7,9 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { PiekitError } from 'piekit';
 import { archByName, architectures, PF_X, PT_LOAD, readElfFile } from 'piekit/elf';
-import { chooseStopPoint, launchQemuSession, SymbolTable, VerifyInputError, verifyFile } from 'piekit/verify';
+import { chooseStopPoint, launchQemuSession, SymbolTable, verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireCommand, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
 import { builtProgram } from './support/samples.js';
@@ -123,7 +124,8 @@ describe('what is refused', () => {
     await requireToolchain(context, x86_64);
     const file = await sample('x86_64');
     const error = await verifyFile(file, { stopAt: 'piekit_after_relocatoin' }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(VerifyInputError);
+    expect(error).toBeInstanceOf(PiekitError);
+    expect(error).toMatchObject({ code: 'UNVERIFIABLE' });
     expect((error as Error).message).toMatch(/no symbol of that name \(closest: piekit_after_relocation, /);
   });
 
@@ -141,7 +143,8 @@ describe('what is refused', () => {
     const dataAddress = readElfFile(file).programHeaders.find((header) => header.type === PT_LOAD && (header.flags & PF_X) === 0)?.vaddr;
     if (dataAddress === undefined) throw new Error('no data segment');
     const error = await verifyFile(file, { stopAt: dataAddress }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(VerifyInputError);
+    expect(error).toBeInstanceOf(PiekitError);
+    expect(error).toMatchObject({ code: 'UNVERIFIABLE' });
     expect((error as Error).message).toMatch(/executes nothing there; its code lies in PT_LOAD \d+ \[0x/);
     const bySystemCall = await verifyFile(file);
     expect(bySystemCall.stopPoint).toMatchObject({ kind: 'system call', chosenBy: 'system call' });

@@ -2,7 +2,8 @@ import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ENGINES, type Engine } from '../engines/index.js';
-import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
+import { PiekitError } from '../errors.js';
+import { usageError } from './exit-codes.js';
 
 /** Where a command writes its report: the process's stdout, or a buffer in tests. */
 export interface Output {
@@ -55,16 +56,16 @@ export function inputFile(path: string, use: 'read' | 'execute' = 'read'): strin
   try {
     stat = statSync(path);
   } catch (error) {
-    throw new CliError(EXIT_INVALID_INPUT, `${path}: ${describeSystemError(error)}`);
+    throw new PiekitError('BAD_PATH', `${path}: ${describeSystemError(error)}`);
   }
-  if (stat.isDirectory()) throw new CliError(EXIT_INVALID_INPUT, `${path}: is a directory, not an ELF file`);
-  if (!stat.isFile()) throw new CliError(EXIT_INVALID_INPUT, `${path}: not a regular file`);
+  if (stat.isDirectory()) throw new PiekitError('BAD_PATH', `${path}: is a directory, not an ELF file`);
+  if (!stat.isFile()) throw new PiekitError('BAD_PATH', `${path}: not a regular file`);
   if (use === 'execute') {
     try {
       accessSync(path, constants.X_OK);
     } catch {
       const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-      throw new CliError(EXIT_INVALID_INPUT, `${path}: not executable (mode ${mode}): it must run; chmod +x it`);
+      throw new PiekitError('BAD_PATH', `${path}: not executable (mode ${mode}): it must run; chmod +x it`);
     }
   }
   return path;
@@ -77,9 +78,9 @@ export function outputFile(path: string, option: string): string {
   try {
     stat = statSync(directory);
   } catch (error) {
-    throw new CliError(EXIT_INVALID_INPUT, `${option} ${path}: its directory ${directory}: ${describeSystemError(error)}`);
+    throw new PiekitError('BAD_PATH', `${option} ${path}: its directory ${directory}: ${describeSystemError(error)}`);
   }
-  if (!stat.isDirectory()) throw new CliError(EXIT_INVALID_INPUT, `${option} ${path}: ${directory} is not a directory`);
+  if (!stat.isDirectory()) throw new PiekitError('BAD_PATH', `${option} ${path}: ${directory} is not a directory`);
   return path;
 }
 

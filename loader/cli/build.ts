@@ -1,6 +1,6 @@
-import { BuildError, buildProgram } from '../toolchain/index.js';
+import { buildProgram } from '../toolchain/index.js';
 import { type Output, parseCommand } from './arguments.js';
-import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
+import { usageError } from './exit-codes.js';
 
 export async function buildProgramCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, {
@@ -13,19 +13,14 @@ export async function buildProgramCommand(args: string[], out: Output): Promise<
   if (positionals.length === 0) throw usageError('SRC.c is missing');
   if (values.arch === undefined) throw usageError('--arch ARCH is required');
   if (values.output === undefined) throw usageError('-o OUT is required');
-  try {
-    await buildProgram({
-      sources: positionals,
-      arch: values.arch,
-      relr: values.relr === true,
-      dump: values.dump === true,
-      cflags: values.cflag ?? [],
-      output: values.output,
-    });
-  } catch (error) {
-    if (error instanceof BuildError) throw error.kind === 'usage' ? usageError(error.message) : new CliError(EXIT_INVALID_INPUT, error.message);
-    throw error;
-  }
+  await buildProgram({
+    sources: positionals,
+    arch: values.arch,
+    relr: values.relr === true,
+    dump: values.dump === true,
+    cflags: values.cflag ?? [],
+    output: values.output,
+  });
   out.write(`${values.output}\n`);
   return 0;
 }

@@ -1,7 +1,5 @@
-import { ElfError } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
 import type { Output } from './arguments.js';
-import { CliError, EXIT_INTERNAL, EXIT_INVALID_INPUT, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_USAGE, failureOf } from './exit-codes.js';
 import { COMMAND_HELP, type CommandName, commandHelp, isCommand, usage, version } from './help.js';
 
 type Command = (args: string[], out: Output) => Promise<number>;
@@ -44,31 +42,9 @@ export async function runCli(argv: string[], out: Output, err: Output): Promise<
   try {
     return await (await COMMANDS[name]())(args, out);
   } catch (error) {
-    if (error instanceof ElfError) {
-      err.write(`piekit: ${error.message} [${error.code}]\n`);
-      return EXIT_INVALID_INPUT;
-    }
-    if (error instanceof EnvironmentError) {
-      err.write(`piekit: ${error.message}\n`);
-      return EXIT_INVALID_INPUT;
-    }
-    if (error instanceof CliError) {
-      err.write(`piekit: ${error.message}\n${error.exitCode === EXIT_USAGE ? `usage: ${synopsis}\n` : ''}`);
-      return error.exitCode;
-    }
-    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      err.write(`piekit: ${error.message}\nusage: ${synopsis}\n`);
-      return EXIT_USAGE;
-    }
-    if (isSystemError(error)) {
-      err.write(
-        `piekit: ${error.path ?? ''}${error.path === undefined ? '' : ': '}${error.syscall ?? ''}${error.syscall === undefined ? '' : ' '}${error.code}\n`,
-      );
-      return EXIT_INVALID_INPUT;
-    }
-    // Anything else is a defect of piekit, not of the input: one line, its own status.
-    err.write(`piekit: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return EXIT_INTERNAL;
+    const failure = failureOf(error);
+    err.write(`piekit: ${failure.line}\n${failure.status === EXIT_USAGE ? `usage: ${synopsis}\n` : ''}`);
+    return failure.status;
   }
 }
 
@@ -85,8 +61,4 @@ function help(args: readonly string[], out: Output, err: Output): number {
   }
   out.write(`${commandHelp(topic)}\n`);
   return 0;
-}
-
-function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'errno' in error;
 }

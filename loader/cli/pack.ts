@@ -1,16 +1,7 @@
 import type { ElfFile } from '../../elf/index.js';
-import {
-  CarriedRuntimeBreaks,
-  type CheckedConversion,
-  type Conversion,
-  conversionJson,
-  convertFile,
-  pack,
-  renderConversion,
-  SameFileError,
-} from '../convert/index.js';
+import { type Conversion, conversionJson, convertFile, pack, renderConversion } from '../convert/index.js';
 import { inputFile, type Output, oneFile, outputFile, parseCommand } from './arguments.js';
-import { CliError, EXIT_DIFFERENCE, usageError } from './exit-codes.js';
+import { usageError } from './exit-codes.js';
 
 export const CONVERSION_OPTIONS = {
   output: { type: 'string', short: 'o' },
@@ -33,14 +24,7 @@ export function convertCommand(
 ): number {
   const file = inputFile(operand);
   const target = outputOf(values.output, values['dry-run'] === true);
-  let conversion: CheckedConversion;
-  try {
-    conversion = convertFile(file, target, convert, { force: values.force === true });
-  } catch (error) {
-    if (error instanceof SameFileError) throw usageError(error.message);
-    if (error instanceof CarriedRuntimeBreaks) throw new CliError(EXIT_DIFFERENCE, error.message);
-    throw error;
-  }
+  const conversion = convertFile(file, target, convert, { force: values.force === true });
   if (values.json === true) {
     out.write(`${JSON.stringify(conversionJson(file, conversion, target ?? null), null, 2)}\n`);
     return 0;

@@ -1,8 +1,9 @@
 import { readElfFile } from '../../elf/index.js';
+import { PiekitError } from '../errors.js';
 import { requireLoadBase } from '../model/index.js';
-import { describeModel, LoaderRefusalError, modelLoad, runThroughLoader } from '../userland/index.js';
+import { describeModel, isRefusal, modelLoad, runThroughLoader } from '../userland/index.js';
 import { inputFile, type Output, parseAddress, parseCommand } from './arguments.js';
-import { CliError, EXIT_INVALID_INPUT, usageError } from './exit-codes.js';
+import { usageError } from './exit-codes.js';
 
 /** `piekit run`: the program's own stdio and exit status, as if the kernel had run it at that base. */
 export async function runCommand(args: string[], out: Output): Promise<number> {
@@ -15,12 +16,9 @@ export async function runCommand(args: string[], out: Output): Promise<number> {
   if (base !== 'random') requireLoadBase(elf, base);
   if (values['dry-run'] === true) {
     if (base === 'random') throw usageError('--dry-run needs a --base ADDR: a random base is chosen by the loader when it runs');
-    try {
-      out.write(describeModel(modelLoad(elf, base, [path, ...programArgs], Object.keys(process.env).length)));
-    } catch (error) {
-      if (!(error instanceof LoaderRefusalError)) throw error;
-      throw new CliError(EXIT_INVALID_INPUT, `the loader would refuse ${path} with status ${error.refusal.status}: ${error.refusal.line}`);
-    }
+    const model = modelLoad(elf, base, [path, ...programArgs], Object.keys(process.env).length);
+    if (isRefusal(model)) throw new PiekitError('LOADER_REFUSES', `the loader would refuse ${path} with status ${model.status}: ${model.line}`);
+    out.write(describeModel(model));
     return 0;
   }
   return runThroughLoader(elf, path, base, programArgs);

@@ -1,9 +1,8 @@
 import { readElfFile } from '../../elf/index.js';
 import { requireLoadBase } from '../model/index.js';
 import { renderTrace, type TraceOptions, traceFile, traceJson } from '../trace/index.js';
-import { VerifyInputError } from '../verify/index.js';
 import { inputFile, type Output, oneFile, parseAddress, parseCommand } from './arguments.js';
-import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, EXIT_OK } from './exit-codes.js';
+import { EXIT_DIFFERENCE, EXIT_OK } from './exit-codes.js';
 
 /** `piekit trace`: every load and store of a static-PIE's startup under qemu-user, judged against the plan. */
 export async function traceCommand(args: string[], out: Output): Promise<number> {
@@ -19,14 +18,9 @@ export async function traceCommand(args: string[], out: Output): Promise<number>
     ...(values.base === undefined ? {} : { base: values.base === 'random' ? 'random' : parseAddress(values.base, '--base') }),
     args: rest,
   };
-  try {
-    const elf = readElfFile(inputFile(file, 'execute'));
-    if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
-    const report = await traceFile(file, options);
-    out.write(values.json === true ? traceJson(report) : renderTrace(report));
-    return report.clean ? EXIT_OK : EXIT_DIFFERENCE;
-  } catch (error) {
-    if (error instanceof VerifyInputError) throw new CliError(EXIT_INVALID_INPUT, error.message);
-    throw error;
-  }
+  const elf = readElfFile(inputFile(file, 'execute'));
+  if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
+  const report = await traceFile(file, options);
+  out.write(values.json === true ? traceJson(report) : renderTrace(report));
+  return report.clean ? EXIT_OK : EXIT_DIFFERENCE;
 }

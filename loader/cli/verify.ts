@@ -1,9 +1,9 @@
 import { readElfFile } from '../../elf/index.js';
 import { requireLoadBase } from '../model/index.js';
 import { renderTrace, type TraceOptions, type TraceReport, traceFile, traceJson } from '../trace/index.js';
-import { renderVerify, reportJson, VerifyInputError, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
+import { renderVerify, reportJson, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
 import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
-import { CliError, EXIT_DIFFERENCE, EXIT_INVALID_INPUT, EXIT_OK, usageError } from './exit-codes.js';
+import { EXIT_DIFFERENCE, EXIT_OK, usageError } from './exit-codes.js';
 
 /**
  * `piekit verify`: a sample with the dump hook runs and dumps its memory; any other static-PIE is
@@ -27,23 +27,17 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
   const engine = parseEngine(values.engine);
   let report: VerifyReport;
   let trace: TraceReport | undefined;
-  try {
-    if (values.core !== undefined) {
-      const others = (['stop-at', 'base', 'runs', 'timeout', 'run-on', 'runner', 'trace'] as const).filter((name) => values[name] !== undefined);
-      if (others.length > 0 || rest.length > 0)
-        throw usageError(`--core reads memory from a core file: --${others[0] ?? 'the program arguments'} does not apply`);
-      report = await verifyCore(inputFile(file), inputFile(values.core), { engine });
-    } else {
-      const options = runOptions(values, rest, engine);
-      const elf = readElfFile(inputFile(file, 'execute'));
-      if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
-      report = await verifyFile(file, options);
-      if (values.trace === true) trace = await traceFile(file, traceOptions(options, report));
-    }
-  } catch (error) {
-    // What was asked for cannot be done with this file or here: one line, the invalid-input status.
-    if (error instanceof VerifyInputError) throw new CliError(EXIT_INVALID_INPUT, error.message);
-    throw error;
+  if (values.core !== undefined) {
+    const others = (['stop-at', 'base', 'runs', 'timeout', 'run-on', 'runner', 'trace'] as const).filter((name) => values[name] !== undefined);
+    if (others.length > 0 || rest.length > 0)
+      throw usageError(`--core reads memory from a core file: --${others[0] ?? 'the program arguments'} does not apply`);
+    report = await verifyCore(inputFile(file), inputFile(values.core), { engine });
+  } else {
+    const options = runOptions(values, rest, engine);
+    const elf = readElfFile(inputFile(file, 'execute'));
+    if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
+    report = await verifyFile(file, options);
+    if (values.trace === true) trace = await traceFile(file, traceOptions(options, report));
   }
   out.write(values.json === true ? withTraceJson(report, trace) : renderVerify(report) + (trace === undefined ? '' : renderTrace(trace)));
   return report.verified && (trace?.clean ?? true) ? EXIT_OK : EXIT_DIFFERENCE;

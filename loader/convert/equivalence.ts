@@ -34,11 +34,6 @@ export const PROOF_BASES: Readonly<Record<4 | 8, readonly bigint[]>> = {
   8: [0x10000n, 0x7f5a3c000000n, 0xffff800000000000n],
 };
 
-/** A difference between a file and its conversion: a defect of piekit, never of the input. */
-export class NotEquivalent extends Error {
-  override readonly name = 'NotEquivalent';
-}
-
 /**
  * `output`, when `after` is its ELF view, vouches for the loaded bytes it never wrote: they are
  * the input's, at the same file offsets, so only the rest is compared.
@@ -52,8 +47,9 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
   const started = performance.now();
   const before = planBefore.elf;
   const planAfter = plan(after);
+  // A difference is a defect of piekit, never of the input: the command line reports it as internal.
   const fail = (what: string): never => {
-    throw new NotEquivalent(`the converted file is not equivalent to its input: ${what}`);
+    throw new Error(`the converted file is not equivalent to its input: ${what}`);
   };
   if (planAfter.layout.wordSize !== planBefore.layout.wordSize || after.arch !== before.arch) fail('another class or architecture');
   if (planAfter.layout.start !== planBefore.layout.start) fail(`its lowest segment starts at ${hex(planAfter.layout.start)}`);

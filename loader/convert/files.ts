@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { type ElfFile, readElfFile } from '../../elf/index.js';
+import { PiekitError } from '../errors.js';
 import { type CarriedJudgement, describeJudgement, judgeByCarriedRuntime } from './carried-check.js';
 import type { Conversion } from './conversion.js';
 import { modeOf, writeAtomically } from './output.js';
@@ -27,28 +28,20 @@ export function convertFile(
   convert: (elf: ElfFile) => Conversion,
   options: ConvertFileOptions = {},
 ): CheckedConversion {
-  if (out !== undefined && sameFile(file, out)) throw new SameFileError(`OUT is FILE (${out}): piekit never modifies its input, choose another OUT`);
+  if (out !== undefined && sameFile(file, out))
+    throw new PiekitError('USAGE', `OUT is FILE (${out}): piekit never modifies its input, choose another OUT`);
   // Read lazily: a conversion reads its headers, tables and relocated segments, not the code.
   const elf = readElfFile(file);
   const conversion = convert(elf);
   const carried = judgeByCarriedRuntime(elf, conversion);
   if (carried !== undefined && !carried.safe && options.force !== true) {
-    throw new CarriedRuntimeBreaks(
+    throw new PiekitError(
+      'RUNTIME_BREAKS',
       `${file}: ${conversion.command} not written: it carries ${carried.carries}, and ${describeJudgement(carried)}; --force writes it anyway`,
     );
   }
   if (out !== undefined) writeAtomically(out, modeOf(file), (temporary) => conversion.output.writeNew(temporary, file));
   return { ...conversion, carried };
-}
-
-/** The runtime FILE carries would relocate the converted file wrongly: nothing was written. */
-export class CarriedRuntimeBreaks extends Error {
-  override readonly name = 'CarriedRuntimeBreaks';
-}
-
-/** OUT names FILE itself (or a hard link to it). */
-export class SameFileError extends Error {
-  override readonly name = 'SameFileError';
 }
 
 function sameFile(a: string, b: string): boolean {

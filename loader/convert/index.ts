@@ -6,9 +6,9 @@
 export { encodeInfo, relativeInfo } from '../../elf/index.js';
 export { type CarriedJudgement, describeJudgement } from './carried-check.js';
 export { type Conversion, type TableSize, tableSizes, totalBytes } from './conversion.js';
-export { NotEquivalent, PROOF_BASES, type Proof, proveEquivalent } from './equivalence.js';
+export { PROOF_BASES, type Proof, proveEquivalent } from './equivalence.js';
 export type { ConvertErrorCode } from './errors.js';
-export { CarriedRuntimeBreaks, type CheckedConversion, type ConvertFileOptions, convertFile, SameFileError } from './files.js';
+export { type CheckedConversion, type ConvertFileOptions, convertFile } from './files.js';
 export { modeOf, writeAtomically } from './output.js';
 export { pack } from './pack.js';
 export { PatchedFile } from './patched-file.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import type { NativeAddon } from './native-surface.js';
 
@@ -17,7 +17,10 @@ export function nativeAddon(): NativeAddon {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (error) {
     const reason = (error as Error).message.split('\n')[0];
-    throw new EnvironmentError(`the native engine is not built (${reason}); build it with cmake and a C compiler installed: npm run build:native`);
+    throw new PiekitError(
+      'ENVIRONMENT',
+      `the native engine is not built (${reason}); build it with cmake and a C compiler installed: npm run build:native`,
+    );
   }
   return addon;
 }

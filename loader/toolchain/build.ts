@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { type Arch, archByName, architectures, ET_DYN, readElfFile } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { COMMON_FLAGS, relocationDefines } from './flags.js';
 import { missingRequirement } from './requirements.js';
@@ -20,27 +20,17 @@ export interface BuildOptions {
   readonly cflags?: readonly string[];
 }
 
-/** Why a build did not produce a file; `usage` when the request itself is wrong. */
-export class BuildError extends Error {
-  constructor(
-    readonly kind: 'usage' | 'failed',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The compiler command line for a build, after the checks that need no toolchain. */
 export function buildCommand(options: BuildOptions): string[] {
   const arch = typeof options.arch === 'string' ? archByName(options.arch) : options.arch;
   const buildable = architectures.filter((candidate) => candidate.toolchain !== undefined).map((candidate) => candidate.name);
-  if (arch === undefined) throw new BuildError('usage', `unknown architecture '${options.arch}'; one of: ${buildable.join(', ')}`);
+  if (arch === undefined) throw new PiekitError('USAGE', `unknown architecture '${options.arch}'; one of: ${buildable.join(', ')}`);
   const toolchain = arch.toolchain;
   if (toolchain === undefined)
-    throw new BuildError('usage', `Debian 12 has no compiler for ${arch.name}; piekit builds for: ${buildable.join(', ')}`);
-  if (arch.stub === undefined) throw new BuildError('usage', `piekit has no startup stub for ${arch.name}`);
+    throw new PiekitError('USAGE', `Debian 12 has no compiler for ${arch.name}; piekit builds for: ${buildable.join(', ')}`);
+  if (arch.stub === undefined) throw new PiekitError('USAGE', `piekit has no startup stub for ${arch.name}`);
   const format = options.relr ? toolchain.formats.relr : toolchain.formats.table;
-  if (format === undefined) throw new BuildError('usage', `the linker piekit uses for ${arch.name} cannot pack relocations as RELR`);
+  if (format === undefined) throw new PiekitError('USAGE', `the linker piekit uses for ${arch.name} cannot pack relocations as RELR`);
   const startup = join(packageRoot(), 'startup');
   return [
     ...toolchain.compiler,
@@ -67,18 +57,19 @@ export async function buildProgram(options: BuildOptions): Promise<void> {
   const name = arch?.name ?? options.arch;
   const missing = arch === undefined ? undefined : await missingRequirement(arch);
   if (missing !== undefined) {
-    throw new EnvironmentError(
+    throw new PiekitError(
+      'ENVIRONMENT',
       `${missing.command} is not installed: building for ${name} needs the Debian package ${missing.package} (scripts/setup installs it)`,
     );
   }
   await mkdir(dirname(resolve(options.output)), { recursive: true });
   const result = await execa(program as string, args, { reject: false, all: true });
   if (result.exitCode !== 0) {
-    throw new BuildError('failed', `building ${options.output} for ${name} failed:\n${result.all.trim()}`);
+    throw new PiekitError('BUILD_FAILED', `building ${options.output} for ${name} failed:\n${result.all.trim()}`);
   }
   // Some drivers quietly link ET_EXEC for flags they do not honour; such a file is not a static-PIE.
   const elf = readElfFile(options.output);
   if (elf.header.type !== ET_DYN) {
-    throw new BuildError('failed', `${options.output}: the ${name} toolchain linked e_type ${elf.header.type}, not ET_DYN`);
+    throw new PiekitError('BUILD_FAILED', `${options.output}: the ${name} toolchain linked e_type ${elf.header.type}, not ET_DYN`);
   }
 }

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { VerifyInputError } from '../verify/index.js';
+import { PiekitError } from '../errors.js';
 
 /**
  * What native/trace/trace.c writes: a 16-byte header ("PKTRACE\0", version 1, the records written),
@@ -32,7 +32,7 @@ export async function readRecord(path: string): Promise<TraceRecord | undefined>
     const { bytesRead } = await handle.read(head, 0, HEADER_SIZE, 0);
     if (bytesRead < HEADER_SIZE || head.toString('latin1', 0, 8) !== MAGIC) return undefined;
     const version = head.readUInt32LE(8);
-    if (version !== 1) throw new VerifyInputError(`the trace record has version ${version}, not 1`);
+    if (version !== 1) throw new PiekitError('UNVERIFIABLE', `the trace record has version ${version}, not 1`);
     const wanted = head.readUInt32LE(12) * RECORD_SIZE;
     const bytes = Buffer.alloc(wanted);
     const read = wanted === 0 ? 0 : (await handle.read(bytes, 0, wanted, HEADER_SIZE)).bytesRead;

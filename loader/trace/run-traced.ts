@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type ElfFile, hex } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { isLoaderStatus, LOADER_STATUS } from '../userland/index.js';
-import { VerifyInputError } from '../verify/index.js';
 import { readRecord, type TraceRecord } from './record.js';
 
 export interface TracedRunRequest {
@@ -56,13 +55,14 @@ export async function runTraced(request: TracedRunRequest): Promise<TracedRun> {
       maxBuffer: 16 * 1024 * 1024,
     });
     if ((result as { code?: string }).code === 'ENOENT') {
-      throw new EnvironmentError(`${request.qemu} was not found: install the Debian package qemu-user (apt-get install qemu-user)`);
+      throw new PiekitError('ENVIRONMENT', `${request.qemu} was not found: install the Debian package qemu-user (apt-get install qemu-user)`);
     }
     const record = await readRecord(out);
     const stderr = String(result.stderr ?? '').trim();
     if (record === undefined) {
       // qemu-*-static and qemu built without plugins refuse -plugin before running anything.
-      throw new EnvironmentError(
+      throw new PiekitError(
+        'ENVIRONMENT',
         `${request.qemu} did not load the trace plugin${stderr === '' ? '' : `: ${stderr.split('\n')[0]}`} (a qemu-user that loads TCG plugins is needed: Debian's qemu-user, not qemu-user-static)`,
       );
     }
@@ -75,7 +75,7 @@ export async function runTraced(request: TracedRunRequest): Promise<TracedRun> {
       return { kind: 'base taken' };
     }
     if (request.base !== undefined && exit.reason === 'exited' && isLoaderStatus(exit.status) && record.count === 0) {
-      throw new VerifyInputError(`piekit's loader refused ${request.file}: ${stderr}`);
+      throw new PiekitError('UNVERIFIABLE', `piekit's loader refused ${request.file}: ${stderr}`);
     }
     return { kind: 'recorded', record, exit };
   } finally {

@@ -1,9 +1,9 @@
 import { AddressNames, type ElfFile, hex, readElfFile, requireStaticPie } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { plan } from '../model/index.js';
 import { loaderFor, requireEmulator } from '../userland/index.js';
 import { RANDOM_BASE_TRIES } from '../verify/gdbstub/load-bases.js';
-import { chooseStopPoint, randomBase, STOP_STRATEGIES, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable, VerifyInputError } from '../verify/index.js';
+import { chooseStopPoint, randomBase, STOP_STRATEGIES, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable } from '../verify/index.js';
 import { judgeTrace } from './judge.js';
 import { tracePlugin } from './plugin.js';
 import { addressAt, countAt, kindAt, pcAt, RECORD_EXIT, RECORD_FULL, RECORD_START, RECORD_STOP, RECORD_SYSCALL, type TraceRecord } from './record.js';
@@ -50,7 +50,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
     });
     if (run.kind === 'base taken') {
       if (options.base === 'random') continue;
-      throw new VerifyInputError(`base ${hex(base ?? 0n)} is taken under ${qemu}: choose another`);
+      throw new PiekitError('UNVERIFIABLE', `base ${hex(base ?? 0n)} is taken under ${qemu}: choose another`);
     }
     const stopDescription = {
       kind: stop.kind,
@@ -60,7 +60,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
     };
     return judged(file, elf, planned, run.record, run.exit, stopDescription);
   }
-  throw new EnvironmentError(`${tries} random bases in a row were taken under ${qemu}`);
+  throw new PiekitError('ENVIRONMENT', `${tries} random bases in a row were taken under ${qemu}`);
 }
 
 /**
@@ -85,7 +85,7 @@ function judged(
 ): TraceReport {
   let start = -1;
   for (let index = 0; index < record.count && start < 0; index++) if (kindAt(record, index) === RECORD_START) start = index;
-  if (start < 0) throw new VerifyInputError(`${file} never reached its entry point under qemu (${describeExit(exit)})`);
+  if (start < 0) throw new PiekitError('UNVERIFIABLE', `${file} never reached its entry point under qemu (${describeExit(exit)})`);
   const entry = elf.arch.emulator?.gdb.thumbBit === true ? elf.header.entry & ~1n : elf.header.entry;
   const mask = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
   // The entry's run-time pc against e_entry: where the program really ran.

@@ -1,5 +1,5 @@
 import { type ElfFile, hostArch } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { onPath } from '../toolchain/requirements.js';
 
 /**
@@ -16,8 +16,8 @@ export function emulatorFor(elf: ElfFile): string[] | undefined {
 /** The qemu-user command for a file, run under its gdbstub even on the host; fails naming what is missing. */
 export async function requireEmulator(elf: ElfFile): Promise<string> {
   const emulator = elf.arch.emulator;
-  if (emulator === undefined) throw new EnvironmentError(`qemu-user 7.2 has no emulator for ${elf.arch.name}`);
+  if (emulator === undefined) throw new PiekitError('ENVIRONMENT', `qemu-user 7.2 has no emulator for ${elf.arch.name}`);
   const command = emulator.byMachine?.[elf.header.machine] ?? emulator.command;
-  if (!(await onPath(command))) throw new EnvironmentError(`${command} is not installed (Debian package qemu-user)`);
+  if (!(await onPath(command))) throw new PiekitError('ENVIRONMENT', `${command} is not installed (Debian package qemu-user)`);
   return command;
 }

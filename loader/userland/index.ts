@@ -4,4 +4,4 @@ export { loaderCommand, runThroughLoader } from './launch.js';
 export { loaderFor, loaderSources } from './loader-binary.js';
 export { describeModel, type LoadModel, type MappedSegment, modelLoad } from './model.js';
 export { isLoaderStatus, LOADER_STATUS } from './statuses.js';
-export { checkLoaderBase, type LoaderImage, type LoaderRefusal, LoaderRefusalError, validateForLoader } from './validation.js';
+export { checkLoaderBase, isRefusal, type LoaderImage, type LoaderRefusal, validateForLoader } from './validation.js';

@@ -1,14 +1,14 @@
 import { constants } from 'node:os';
 import { execa } from 'execa';
 import { type ElfFile, hex } from '../../elf/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { emulatorFor } from './emulator.js';
 import { loaderFor } from './loader-binary.js';
 
 /** The command that runs FILE through the loader here: [emulator...] loader --base BASE -- FILE ARGS. */
 export async function loaderCommand(elf: ElfFile, file: string, base: bigint | 'random', args: readonly string[]): Promise<string[]> {
   const prefix = emulatorFor(elf);
-  if (prefix === undefined) throw new EnvironmentError(`qemu-user 7.2 has no emulator for ${elf.arch.name}: its programs cannot run here`);
+  if (prefix === undefined) throw new PiekitError('ENVIRONMENT', `qemu-user 7.2 has no emulator for ${elf.arch.name}: its programs cannot run here`);
   const loader = await loaderFor(elf.arch.name);
   return [...prefix, loader, '--base', base === 'random' ? 'random' : hex(base), '--', file, ...args];
 }

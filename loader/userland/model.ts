@@ -13,7 +13,7 @@ import {
   PF_X,
   PT_LOAD,
 } from '../../elf/index.js';
-import { checkLoaderBase, validateForLoader } from './validation.js';
+import { checkLoaderBase, isRefusal, type LoaderRefusal, validateForLoader } from './validation.js';
 
 /** The auxv entries the loader sets itself (native/loader/stack.c); it passes on every other one from its own. */
 const LOADER_AUXV = { AT_PHDR, AT_PHENT, AT_PHNUM, AT_BASE, AT_ENTRY, AT_RANDOM, AT_EXECFN } as const;
@@ -39,12 +39,14 @@ export interface LoadModel {
 }
 
 /**
- * The TypeScript model of native/loader: the same validation outcome (a LoaderRefusalError with
- * the loader's status and line), mapping and auxv.
+ * The TypeScript model of native/loader: the same validation outcome (a refusal with the loader's
+ * status and line), mapping and auxv.
  */
-export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], environmentCount: number): LoadModel {
+export function modelLoad(elf: ElfFile, base: bigint, argv: readonly string[], environmentCount: number): LoadModel | LoaderRefusal {
   const image = validateForLoader(elf);
-  checkLoaderBase(elf, image, base);
+  if (isRefusal(image)) return image;
+  const refusal = checkLoaderBase(elf, image, base);
+  if (refusal !== undefined) return refusal;
   const page = elf.arch.pageSize;
   const pageDown = (value: bigint): bigint => value & ~(page - 1n);
   const pageUp = (value: bigint): bigint => (value + page - 1n) & ~(page - 1n);

@@ -17,8 +17,8 @@ import {
   readElfFile,
 } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
+import { PiekitError } from '../errors.js';
 import { type MemorySegment, type MemorySnapshot, type Plan, plan } from '../model/index.js';
-import { VerifyInputError } from './errors.js';
 import { baseMismatch, comparePlanned } from './memory-check.js';
 import type { VerifyRun } from './report.js';
 
@@ -38,7 +38,8 @@ export interface CoreMemory {
  * to 4 bytes (Linux writes cores so in both classes; a PT_NOTE aligned to 8 pads to 8).
  */
 export function readCore(core: ElfFile, path: string): CoreMemory {
-  if (core.header.type !== ET_CORE) throw new VerifyInputError(`${path} is not a core file (e_type ${core.header.type}, ET_CORE is ${ET_CORE})`);
+  if (core.header.type !== ET_CORE)
+    throw new PiekitError('UNVERIFIABLE', `${path} is not a core file (e_type ${core.header.type}, ET_CORE is ${ET_CORE})`);
   const reader = core.reader;
   const auxv = new Map<bigint, bigint>();
   let signal: number | undefined;
@@ -53,7 +54,7 @@ export function readCore(core: ElfFile, path: string): CoreMemory {
       const type = reader.u32(at + 8);
       const name = new TextDecoder('latin1').decode(reader.bytes.subarray(at + 12, at + 12 + Math.max(0, nameSize - 1)));
       const desc = at + 12 + pad(nameSize);
-      if (desc + descSize > end) throw new VerifyInputError(`${path}: a note of type ${type} runs past the end of PT_NOTE ${note.index}`);
+      if (desc + descSize > end) throw new PiekitError('UNVERIFIABLE', `${path}: a note of type ${type} runs past the end of PT_NOTE ${note.index}`);
       if (name === 'CORE' && type === NT_AUXV) readAuxv(core, desc, descSize, auxv);
       // The first NT_PRSTATUS is the thread that took the signal; its struct starts with elf_siginfo.
       if (name === 'CORE' && type === NT_PRSTATUS && signal === undefined && descSize >= 4) signal = reader.u32(desc);
@@ -84,7 +85,8 @@ export async function coreRun(file: string, elf: ElfFile, core: string, engine: 
   const same =
     coreElf.header.machine === elf.header.machine && coreElf.reader.wordSize === elf.reader.wordSize && coreElf.reader.endian === elf.reader.endian;
   if (!same) {
-    throw new VerifyInputError(
+    throw new PiekitError(
+      'UNVERIFIABLE',
       `${core} is a core of another architecture (e_machine ${coreElf.header.machine}, ELF${coreElf.header.class} ${coreElf.reader.endian}-endian), ` +
         `${file} is ${elf.arch.name}`,
     );
@@ -98,7 +100,7 @@ export async function coreRun(file: string, elf: ElfFile, core: string, engine: 
     );
     return segment?.bytes.subarray(Number(address - segment.vaddr), Number(address - segment.vaddr) + length);
   });
-  if (mismatch !== undefined && mismatch !== 'unchecked') throw new VerifyInputError(`${core} is not a core of ${file}: ${mismatch}`);
+  if (mismatch !== undefined && mismatch !== 'unchecked') throw new PiekitError('UNVERIFIABLE', `${core} is not a core of ${file}: ${mismatch}`);
   const mask = elf.reader.wordMask;
   // The core's segments at link-time addresses; those below the base wrap far past the image and are left out.
   const snapshot: MemorySnapshot = {
@@ -133,9 +135,10 @@ export function coreBase(core: CoreMemory, elf: ElfFile, path: string, file: str
   const fromEntry = entry === undefined ? undefined : (entry - elf.header.entry) & mask;
   const fromPhdr = phdr === undefined || phdrVaddr === undefined ? undefined : (phdr - phdrVaddr) & mask;
   const base = fromEntry ?? fromPhdr;
-  if (base === undefined) throw new VerifyInputError(`${path} has no NT_AUXV with AT_ENTRY or AT_PHDR: the load base is unknown`);
+  if (base === undefined) throw new PiekitError('UNVERIFIABLE', `${path} has no NT_AUXV with AT_ENTRY or AT_PHDR: the load base is unknown`);
   if (fromEntry !== undefined && fromPhdr !== undefined && fromEntry !== fromPhdr) {
-    throw new VerifyInputError(
+    throw new PiekitError(
+      'UNVERIFIABLE',
       `${path} is not a core of ${file}: its auxv gives base ${hex(fromEntry)} from AT_ENTRY and ${hex(fromPhdr)} from AT_PHDR`,
     );
   }

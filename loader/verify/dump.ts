@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
-import { EnvironmentError } from '../environment.js';
+import { PiekitError } from '../errors.js';
 import { comparedWords, compareSegments, type Plan } from '../model/index.js';
 import { packageRoot } from '../package-root.js';
 import { emulatorFor, loaderCommand } from '../userland/index.js';
@@ -149,7 +149,7 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
     run = await runSample(command as string, [], rest, request.timeoutMs);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new EnvironmentError(`cannot run ${file}: '${command}' is not installed (Debian package qemu-user)`);
+      throw new PiekitError('ENVIRONMENT', `cannot run ${file}: '${command}' is not installed (Debian package qemu-user)`);
     throw error;
   }
   const ended = { exitStatus: run.exitCode, signal: run.signal };
@@ -197,7 +197,8 @@ async function commandFor(request: DumpRunRequest): Promise<string[]> {
   const { elf, file, base, args } = request;
   if (base !== undefined) return loaderCommand(elf, file, base, args);
   const prefix = request.runner ?? emulatorFor(elf);
-  if (prefix === undefined) throw new EnvironmentError(`qemu-user 7.2 has no emulator for ${elf.arch.name}; pass --runner CMD to choose one`);
+  if (prefix === undefined)
+    throw new PiekitError('ENVIRONMENT', `qemu-user 7.2 has no emulator for ${elf.arch.name}; pass --runner CMD to choose one`);
   return [...prefix, file, ...args];
 }
 

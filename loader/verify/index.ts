@@ -15,7 +15,6 @@ export {
 } from '../model/index.js';
 export { type CoreMemory, coreBase, readCore } from './core.js';
 export { checkDumpFits, type Dump, type DumpSegment, hasDumpHook, parseDump, runSample, type SampleRun } from './dump.js';
-export { VerifyInputError } from './errors.js';
 export { GdbRemoteClient } from './gdbstub/client.js';
 export { RANDOM_BASE_RANGES, randomBase } from './gdbstub/load-bases.js';
 export {
@@ -37,7 +36,7 @@ export {
   type StopReply,
 } from './gdbstub/replies.js';
 export { type LiveOutcome, type LiveRunRequest, runToStopPoint } from './gdbstub/run.js';
-export { launchQemuSession, type QemuSession, QemuSessionError, type QemuSessionOptions, withQemuSession } from './gdbstub/session.js';
+export { launchQemuSession, type QemuSession, type QemuSessionOptions, withQemuSession } from './gdbstub/session.js';
 export {
   chooseStopPoint,
   RUNTIME_STOPS,

@@ -5,11 +5,11 @@
  */
 import { type ElfFile, readElfFile, requireStaticPie } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
+import { PiekitError } from '../errors.js';
 import { finalWriteIndexes, type Plan, plan } from '../model/index.js';
 import { coreRun } from './core.js';
 import { dumpRun, hasDumpHook } from './dump.js';
 import { nothingComparedReason } from './empty-plan.js';
-import { VerifyInputError } from './errors.js';
 import { stoppedRuns } from './gdbstub/run.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
 import type { VerifyMethod, VerifyReport, VerifyRun } from './report.js';
@@ -81,9 +81,9 @@ function openStaticPie(file: string): ElfFile {
 
 function runCount(options: VerifyOptions): number {
   const runs = options.runs ?? 1;
-  if (!Number.isSafeInteger(runs) || runs < 1) throw new VerifyInputError(`runs must be a positive count, not ${runs}`);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new PiekitError('UNVERIFIABLE', `runs must be a positive count, not ${runs}`);
   if (runs > 1 && options.base === undefined) {
-    throw new VerifyInputError("more than one run needs a base: without the loader every run is the emulator's choice");
+    throw new PiekitError('UNVERIFIABLE', "more than one run needs a base: without the loader every run is the emulator's choice");
   }
   return runs;
 }

@@ -1,10 +1,15 @@
 /**
  * What a GDB stub's replies mean: stop replies, target descriptions and the program counter
- * they locate, GDB's signal numbers; and the error for a stub that breaks the protocol.
+ * they locate, GDB's signal numbers; and the error of a run under the stub: the emulator that
+ * serves it, the connection or the protocol.
  */
 
 export type GdbRemoteErrorCode =
-  /** No acknowledgement or reply within the time allowed. The connection is closed afterwards. */
+  /** The emulator could not be started (an emulator that is not installed is a PiekitError ENVIRONMENT). */
+  | 'SPAWN_FAILED'
+  /** The emulator ended before its stub accepted a connection. */
+  | 'QEMU_EXITED'
+  /** No connection, acknowledgement or reply within the time allowed. The connection is closed afterwards. */
   | 'TIMEOUT'
   /** The connection ended (or was closed) while the call was pending, or before it was made. */
   | 'CLOSED'

@@ -5,10 +5,9 @@
  */
 import { AddressNames, ElfError, type ElfFile, hex, PT_LOAD, SymbolTable } from '../../../elf/index.js';
 import type { Engine } from '../../engines/index.js';
-import { EnvironmentError } from '../../environment.js';
+import { PiekitError } from '../../errors.js';
 import { type ComparedWords, type MemorySnapshot, type Plan, plan } from '../../model/index.js';
 import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
-import { VerifyInputError } from '../errors.js';
 import { baseMismatch, comparePlanned } from '../memory-check.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
 import { checkResolved, whyResolvedNotChecked } from '../resolved-check.js';
@@ -37,7 +36,7 @@ export async function stoppedRuns(
   options: StoppedRunOptions,
 ): Promise<{ readonly stop: StopPoint; readonly plan: Plan; readonly runs: VerifyRun[] }> {
   if (options.runner !== undefined) {
-    throw new VerifyInputError(`a runner applies to samples with piekit's dump hook; ${file} runs under qemu-user's GDB stub`);
+    throw new PiekitError('UNVERIFIABLE', `a runner applies to samples with piekit's dump hook; ${file} runs under qemu-user's GDB stub`);
   }
   const qemu = await requireEmulator(elf);
   const planned = plan(elf);
@@ -91,13 +90,14 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
       }
       case 'base taken':
         if (asked !== 'random') {
-          throw new VerifyInputError(
+          throw new PiekitError(
+            'UNVERIFIABLE',
             `base ${hex(outcome.base)} is taken under ${request.qemu} (the loader exited with ${LOADER_STATUS.baseTaken}): choose another`,
           );
         }
     }
   }
-  throw new EnvironmentError(`${tries} random bases in a row were taken under ${request.qemu}`);
+  throw new PiekitError('ENVIRONMENT', `${tries} random bases in a row were taken under ${request.qemu}`);
 }
 
 export interface LiveRunRequest {

@@ -8,28 +8,9 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PiekitError } from '../../errors.js';
 import { type ByteOrder, GdbRemoteClient } from './client.js';
-import type { RegisterLocation } from './replies.js';
-
-export type QemuSessionErrorCode =
-  /** The emulator is not installed (the spawn failed with ENOENT). */
-  | 'QEMU_MISSING'
-  /** The emulator could not be started for another reason. */
-  | 'SPAWN_FAILED'
-  /** The emulator ended before its stub accepted a connection. */
-  | 'QEMU_EXITED'
-  /** The stub did not accept a connection in time. */
-  | 'TIMEOUT';
-
-export class QemuSessionError extends Error {
-  override readonly name = 'QemuSessionError';
-  readonly code: QemuSessionErrorCode;
-
-  constructor(code: QemuSessionErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+import { GdbRemoteError, type RegisterLocation } from './replies.js';
 
 export interface QemuSessionOptions {
   /** The emulator, e.g. `qemu-aarch64`, or a path to it. */
@@ -92,7 +73,7 @@ export async function launchQemuSession(options: QemuSessionOptions): Promise<Qe
   const socketPath = path.join(directory, 'gdb.sock');
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
     await rm(directory, { recursive: true, force: true });
-    throw new QemuSessionError('SPAWN_FAILED', `socket path too long for a unix socket: ${socketPath}`);
+    throw new GdbRemoteError('SPAWN_FAILED', `socket path too long for a unix socket: ${socketPath}`);
   }
   let program = options.program;
   if (options.programCopy !== undefined) {
@@ -168,7 +149,7 @@ class Session implements QemuSession {
   }
 
   get client(): GdbRemoteClient {
-    if (this.connected === undefined) throw new QemuSessionError('SPAWN_FAILED', 'the session is not connected');
+    if (this.connected === undefined) throw new GdbRemoteError('SPAWN_FAILED', 'the session is not connected');
     return this.connected;
   }
 
@@ -238,10 +219,7 @@ class Session implements QemuSession {
       const socket = await tryConnect(this.socketPath);
       if (socket !== undefined) return socket;
       if (Date.now() >= deadline) {
-        throw new QemuSessionError(
-          'TIMEOUT',
-          `${this.options.qemu} did not accept a debugger connection on ${this.socketPath} within ${timeoutMs} ms`,
-        );
+        throw new GdbRemoteError('TIMEOUT', `${this.options.qemu} did not accept a debugger connection on ${this.socketPath} within ${timeoutMs} ms`);
       }
       await Promise.race([delay(wait), this.gone]);
     }
@@ -250,19 +228,16 @@ class Session implements QemuSession {
   private async throwIfGone(): Promise<void> {
     const error = this.spawnError as NodeJS.ErrnoException | undefined;
     if (error?.code === 'ENOENT') {
-      throw new QemuSessionError(
-        'QEMU_MISSING',
-        `${this.options.qemu} was not found: install the Debian package qemu-user (apt-get install qemu-user)`,
-      );
+      throw new PiekitError('ENVIRONMENT', `${this.options.qemu} was not found: install the Debian package qemu-user (apt-get install qemu-user)`);
     }
-    if (error !== undefined) throw new QemuSessionError('SPAWN_FAILED', `cannot start ${this.options.qemu}: ${error.message}`);
+    if (error !== undefined) throw new GdbRemoteError('SPAWN_FAILED', `cannot start ${this.options.qemu}: ${error.message}`);
     if (!this.ended) return;
     // Its last words may still be in the pipe.
     await Promise.race([this.exited, delay(OUTPUT_GRACE_MS)]);
     const { exitCode, signalCode } = this.child;
     const how = signalCode === null ? `with status ${exitCode}` : `by signal ${signalCode}`;
     const stderr = this.stderr.trim();
-    throw new QemuSessionError('QEMU_EXITED', `${this.options.qemu} ended ${how} before accepting a debugger${stderr === '' ? '' : `: ${stderr}`}`);
+    throw new GdbRemoteError('QEMU_EXITED', `${this.options.qemu} ended ${how} before accepting a debugger${stderr === '' ? '' : `: ${stderr}`}`);
   }
 }
 

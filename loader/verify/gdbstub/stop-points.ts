@@ -4,7 +4,7 @@
  * them all.
  */
 import { type Arch, type ElfFile, hex, type SymbolEntry, type SymbolTable } from '../../../elf/index.js';
-import { VerifyInputError } from '../errors.js';
+import { PiekitError } from '../../errors.js';
 import { codeSegments, describeCodeSegments, systemCallSites } from './system-calls.js';
 
 /** `--stop-at syscall`: the first system call, wherever it is made. */
@@ -117,7 +117,7 @@ export function chooseStopPoint(elf: ElfFile, symbols: SymbolTable, request: str
     refusals.push(stop.refused);
   }
   // The relocator's and the system call's reasons: main's absence goes without saying.
-  throw new VerifyInputError(`${file}: ${refusals.slice(0, 2).join(' and ')}: give the stop with --stop-at SYMBOL|ADDR`);
+  throw new PiekitError('UNVERIFIABLE', `${file}: ${refusals.slice(0, 2).join(' and ')}: give the stop with --stop-at SYMBOL|ADDR`);
 }
 
 function requestedStop(elf: ElfFile, symbols: SymbolTable, request: string | bigint, file: string): StopPoint {
@@ -125,14 +125,14 @@ function requestedStop(elf: ElfFile, symbols: SymbolTable, request: string | big
     return { kind: 'address', vaddrs: [requestedAddress(elf, request, file)], symbol: undefined, chosenBy: 'requested' };
   if (request === SYSTEM_CALL_REQUEST) {
     const stop = systemCallStop(elf, 'requested');
-    if ('refused' in stop) throw new VerifyInputError(`--stop-at ${SYSTEM_CALL_REQUEST}: ${file}: ${stop.refused}`);
+    if ('refused' in stop) throw new PiekitError('UNVERIFIABLE', `--stop-at ${SYSTEM_CALL_REQUEST}: ${file}: ${stop.refused}`);
     return stop;
   }
   const symbol = symbols.get(request);
   if (symbol === undefined) {
     const closest = closestNames(request, symbols.names());
     const hint = closest.length === 0 ? `${file} has no symbols: give a link-time address` : `closest: ${closest.join(', ')}`;
-    throw new VerifyInputError(`--stop-at ${request}: ${file} has no symbol of that name (${hint})`);
+    throw new PiekitError('UNVERIFIABLE', `--stop-at ${request}: ${file} has no symbol of that name (${hint})`);
   }
   return { kind: 'address', vaddrs: [entryOf(elf.arch, symbol)], symbol: request, chosenBy: 'requested' };
 }
@@ -154,7 +154,10 @@ function requestedAddress(elf: ElfFile, request: bigint, file: string): bigint {
   const address = codeAddress(elf.arch, request);
   const segments = codeSegments(elf);
   if (!segments.some((segment) => address >= segment.vaddr && address < segment.vaddr + segment.memsz)) {
-    throw new VerifyInputError(`--stop-at ${hex(request)}: ${file} executes nothing there; its code lies in ${describeCodeSegments(segments)}`);
+    throw new PiekitError(
+      'UNVERIFIABLE',
+      `--stop-at ${hex(request)}: ${file} executes nothing there; its code lies in ${describeCodeSegments(segments)}`,
+    );
   }
   return address;
 }
