@@ -211,6 +211,7 @@ describe('packets', () => {
     expect(parseStopReply('W00;process:4d2')).toEqual({ kind: 'exited', status: 0, pid: 1234 });
     expect(parseStopReply('X09')).toEqual({ kind: 'terminated', signal: 9, pid: undefined });
     expect(() => parseStopReply('OK')).toThrow(GdbRemoteError);
+    expect(() => parseStopReply('OK')).toThrow(expect.objectContaining({ code: 'PROTOCOL' }));
   });
 
   it('numbers registers across included documents and honours regnum', () => {
@@ -436,6 +437,15 @@ int main(int argc, char **argv)
     });
   });
 
+  it("types the stub's refusals: Exx as ERROR_REPLY, the empty packet as UNSUPPORTED", async () => {
+    await withQemuSession({ qemu: 'qemu-x86_64', program }, async (session) => {
+      // Page 0 is not mapped: qemu answers a write there with E14.
+      await expect(session.client.command('M0,1:00')).rejects.toMatchObject({ code: 'ERROR_REPLY' });
+      await expect(session.client.command('qPiekitNoSuchQuery')).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+      await expectCleanedUp(session);
+    });
+  });
+
   it('kills the program with k', async () => {
     const session = await launchQemuSession({ qemu: 'qemu-x86_64', program });
     await session.client.kill();
@@ -534,6 +544,17 @@ describe('launching qemu', () => {
     expect(error).toMatchObject({ code: 'ENVIRONMENT' });
     expect((error as Error).message).toContain('qemu-piekit-none');
     expect((error as Error).message).toContain('qemu-user');
+    const after = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
+    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+  });
+
+  it('says so when the emulator cannot be started, and leaves no directory', async () => {
+    const before = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
+    // A directory is found but cannot be executed: spawn fails with EACCES, not ENOENT.
+    const error = await launchQemuSession({ qemu: os.tmpdir(), program: '/bin/true' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GdbRemoteError);
+    expect(error).toMatchObject({ code: 'SPAWN_FAILED' });
+    expect((error as Error).message).toContain(`cannot start ${os.tmpdir()}`);
     const after = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
     expect(after.filter((name) => !before.includes(name))).toEqual([]);
   });
