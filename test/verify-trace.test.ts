@@ -1,8 +1,13 @@
 /**
- * `piekit verify --trace` from the shell: the trace's findings beside verify's comparison. A clean
- * sample is verified and traced clean; the read-early variant relocates every word right (verify
- * passes) yet reads one before relocating it, which only the trace sees, and the status is 1.
+ * `piekit verify --trace` from the shell: the trace's findings beside verify's comparison, from one
+ * run. A clean sample is verified and traced clean; the read-early variant relocates every word
+ * right (verify passes) yet reads one before relocating it, which only the trace sees, and the
+ * status is 1. A qemu on PATH that logs its arguments before running the real one shows the
+ * single run: one qemu, with the trace plugin and the GDB stub together.
  */
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Arch, architectures } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
@@ -25,12 +30,33 @@ interface TraceDocument {
   }[];
 }
 
-function build(arch: Arch, variant: string, cflags: readonly string[]): Promise<string> {
-  return builtProgram({ sources: ['samples/hello.c'], arch: arch.name, relr: false, dump: false, cflags }, `hello-${variant}`);
+function build(arch: Arch, variant: string, cflags: readonly string[], dump = false): Promise<string> {
+  return builtProgram({ sources: ['samples/hello.c'], arch: arch.name, relr: false, dump, cflags }, `hello-${variant}`);
 }
 
 function piekit(...args: string[]) {
   return execa('node', [CLI, ...args], { reject: false, encoding: 'utf8' });
+}
+
+/** Runs piekit with a qemu of the same name first on PATH that logs its arguments, one line per run, and runs the real one. */
+async function piekitLoggingQemu(qemu: string, args: readonly string[]) {
+  const directory = await mkdtemp(join(tmpdir(), 'piekit-qemu-log-'));
+  try {
+    const real = (await execa('sh', ['-c', `command -v ${qemu}`])).stdout.trim();
+    const log = join(directory, 'runs');
+    const shim = join(directory, qemu);
+    await writeFile(shim, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`);
+    await chmod(shim, 0o755);
+    const result = await execa('node', [CLI, ...args], {
+      reject: false,
+      encoding: 'utf8',
+      env: { PATH: `${directory}:${process.env.PATH ?? ''}` },
+    });
+    const runs = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
+    return { result, runs };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 }
 
 describe('piekit verify --trace', () => {
@@ -56,7 +82,9 @@ describe('piekit verify --trace', () => {
       expect(Object.keys(cleanDocument.trace)).toEqual(Object.keys(aloneDocument));
       expect(cleanDocument.trace.words).toEqual(aloneDocument.words);
 
-      const early = await piekit('verify', readEarly, '--trace', '--json');
+      const { result: early, runs } = await piekitLoggingQemu(arch.emulator?.command ?? '', ['verify', readEarly, '--trace', '--json']);
+      expect(runs, runs.join('\n')).toHaveLength(1);
+      expect(runs[0]).toMatch(/^-plugin \S*piekit-trace\.so,\S*onstop=continue -g /);
       expect(early.stderr).toBe('');
       expect(early.exitCode, early.stdout).toBe(1);
       const earlyDocument = JSON.parse(early.stdout) as { verified: boolean; trace: TraceDocument };
@@ -77,6 +105,26 @@ describe('piekit verify --trace', () => {
       expect(lines.slice(summary).some((line) => line.includes('read before relocation') && line.includes('pk_start_c'))).toBe(true);
     });
   }
+
+  it('a sample that dumps its own memory: its dump and its trace from one run under qemu, on the host too', { timeout: 300_000 }, async (context) => {
+    const [arch] = ARCHES;
+    if (arch === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, arch);
+    await requireCommand(context, arch.emulator?.command ?? 'qemu-x86_64', 'qemu-user');
+    const readEarly = await build(arch, 'read-early-dump', READ_EARLY_FLAGS, true);
+    const { result, runs } = await piekitLoggingQemu(arch.emulator?.command ?? '', ['verify', readEarly, '--trace', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode, result.stdout).toBe(1);
+    // Natively run without --trace; under qemu with the plugin, no GDB stub, with it.
+    expect(runs, runs.join('\n')).toHaveLength(1);
+    expect(runs[0]).toMatch(/^-plugin \S*piekit-trace\.so,\S*stop=0x[0-9a-f]+,onstop=continue \S*read-early-dump$/);
+    const document = JSON.parse(result.stdout) as { method: string; verified: boolean; trace: TraceDocument & { stop: { reached: boolean } } };
+    expect(document.method).toBe('dump');
+    expect(document.verified).toBe(true);
+    expect(document.trace.stop.reached).toBe(true);
+    expect(document.trace.findings.map((finding) => finding.kind)).toEqual(['read before relocation']);
+    expect(document.trace.findings[0]?.by?.symbol).toMatch(/^pk_start_c\+0x/);
+  });
 
   it('refuses --trace with --core: a core file has no run to trace', async () => {
     const refused = await piekit('verify', 'no-such-file', '--core', 'no-such-core', '--trace');

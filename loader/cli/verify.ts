@@ -1,14 +1,15 @@
 import { readElfFile } from '../../elf/index.js';
 import { requireLoadBase } from '../model/index.js';
-import { renderTrace, type TraceOptions, type TraceReport, traceFile, traceJson } from '../trace/index.js';
-import { renderVerify, reportJson, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
+import { renderTrace, type TraceReport, traceAlongside, traceJson } from '../trace/index.js';
+import { GdbRemoteError, renderVerify, reportJson, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
 import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
 import { EXIT_DIFFERENCE, EXIT_OK, usageError } from './exit-codes.js';
 
 /**
  * `piekit verify`: a sample with the dump hook runs and dumps its memory; any other static-PIE is
  * stopped under qemu-user's GDB stub once its relocator is done; `--core` reads a core file.
- * `--trace` adds `piekit trace`'s findings, from a traced run at the base the first verify run had.
+ * `--trace` adds `piekit trace`'s findings on the same run: its first, under qemu-user with the
+ * trace plugin even on the host.
  */
 export async function verifyCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals, rest } = parseCommand(args, {
@@ -36,27 +37,21 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     const options = runOptions(values, rest, engine);
     const elf = readElfFile(inputFile(file, 'execute'));
     if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
-    report = await verifyFile(file, options);
-    if (values.trace === true) trace = await traceFile(file, traceOptions(options, report));
+    if (values.trace === true) {
+      if (options.runner !== undefined) throw usageError('--trace runs the program under qemu-user with the trace plugin: --runner does not apply');
+      const tracer = await traceAlongside(file);
+      try {
+        report = await verifyFile(file, { ...options, observer: tracer.observer });
+        trace = tracer.report();
+      } catch (error) {
+        throw (error instanceof GdbRemoteError && error.code === 'QEMU_EXITED' ? tracer.refusal(error.message) : undefined) ?? error;
+      } finally {
+        await tracer.close();
+      }
+    } else report = await verifyFile(file, options);
   }
   out.write(values.json === true ? withTraceJson(report, trace) : renderVerify(report) + (trace === undefined ? '' : renderTrace(trace)));
   return report.verified && (trace?.clean ?? true) ? EXIT_OK : EXIT_DIFFERENCE;
-}
-
-/**
- * The trace is a second run, at the base the first verify run had (a random base is that run's;
- * without a base both are the emulator's choice): qemu-user 7.2 accepts -g and -plugin together,
- * but the plugin ends qemu (_exit) at the very stop the GDB stub stops at, and a sample with the
- * dump hook is not run under the stub at all.
- */
-function traceOptions(options: VerifyOptions, report: VerifyReport): TraceOptions {
-  const base = options.base === 'random' ? (report.runs[0]?.base ?? 'random') : options.base;
-  return {
-    ...(options.stopAt === undefined ? {} : { stopAt: options.stopAt }),
-    ...(base === undefined ? {} : { base }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    args: options.args ?? [],
-  };
 }
 
 /** verify's document with a `trace` member: what `piekit trace --json` prints for the traced run. */

@@ -48,7 +48,7 @@ function describeEnd(report: TraceReport): string {
 function endText(end: TraceEnd): string {
   switch (end.reason) {
     case 'stop point':
-      return `stop point at ${hex(end.address)}`;
+      return end.address === undefined ? 'stop point' : `stop point at ${hex(end.address)}`;
     case 'system call':
       return `system call ${end.number}`;
     case 'exited':
@@ -149,7 +149,7 @@ export function traceJson(report: TraceReport): string {
 function endJson(end: TraceEnd): Record<string, unknown> {
   switch (end.reason) {
     case 'stop point':
-      return { reason: end.reason, address: hex(end.address) };
+      return { reason: end.reason, address: end.address === undefined ? null : hex(end.address) };
     case 'system call':
       return { reason: end.reason, number: Number(end.number) };
     default:

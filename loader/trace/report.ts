@@ -24,7 +24,8 @@ export interface TraceFinding {
 
 /** Where the trace ended. */
 export type TraceEnd =
-  | { readonly reason: 'stop point'; readonly address: bigint }
+  /** The address is unknown where verify's debugger held the program at a system call and cannot read registers. */
+  | { readonly reason: 'stop point'; readonly address: bigint | undefined }
   | { readonly reason: 'system call'; readonly number: bigint }
   | { readonly reason: 'exited'; readonly status: number }
   | { readonly reason: 'terminated'; readonly signalName: string }

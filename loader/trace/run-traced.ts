@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { type ElfFile, hex } from '../../elf/index.js';
 import { PiekitError } from '../errors.js';
 import { isLoaderStatus, LOADER_STATUS } from '../userland/index.js';
+import { pluginOptions, pluginRefused } from './plugin.js';
 import { readRecord, type TraceRecord } from './record.js';
 
 export interface TracedRunRequest {
@@ -38,16 +39,9 @@ export async function runTraced(request: TracedRunRequest): Promise<TracedRun> {
   const directory = await mkdtemp(join(tmpdir(), 'piekit-trace-'));
   try {
     const out = join(directory, 'record');
-    // The link-time entry: an ARM entry's Thumb bit is not part of the instruction's address.
-    const entry = elf.arch.emulator?.gdb.thumbBit === true ? elf.header.entry & ~1n : elf.header.entry;
-    const pluginArgs = [
-      `out=${out}`,
-      `entry=${hex(entry)}`,
-      ...(request.base === undefined ? [] : [`base=${hex(request.base)}`]),
-      ...(request.stop === undefined ? [] : [`stop=${request.stop === 'syscall' ? 'syscall' : hex(request.stop)}`]),
-    ];
+    const options = pluginOptions(request.plugin, { elf, out, base: request.base, stop: request.stop, onStop: 'exit' });
     const prefix = request.base === undefined || request.loader === undefined ? [] : [request.loader, '--base', hex(request.base), '--'];
-    const result = await execa(request.qemu, ['-plugin', [request.plugin, ...pluginArgs].join(','), ...prefix, request.file, ...request.args], {
+    const result = await execa(request.qemu, [...options, ...prefix, request.file, ...request.args], {
       reject: false,
       stdin: 'ignore',
       timeout: request.timeoutMs,
@@ -59,13 +53,7 @@ export async function runTraced(request: TracedRunRequest): Promise<TracedRun> {
     }
     const record = await readRecord(out);
     const stderr = String(result.stderr ?? '').trim();
-    if (record === undefined) {
-      // qemu-*-static and qemu built without plugins refuse -plugin before running anything.
-      throw new PiekitError(
-        'ENVIRONMENT',
-        `${request.qemu} did not load the trace plugin${stderr === '' ? '' : `: ${stderr.split('\n')[0]}`} (a qemu-user that loads TCG plugins is needed: Debian's qemu-user, not qemu-user-static)`,
-      );
-    }
+    if (record === undefined) throw pluginRefused(request.qemu, stderr);
     const exit: QemuEnd = result.timedOut
       ? { reason: 'timeout', seconds: request.timeoutMs / 1000 }
       : result.signal !== undefined

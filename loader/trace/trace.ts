@@ -1,6 +1,6 @@
 import { AddressNames, type ElfFile, hex, readElfFile, requireStaticPie } from '../../elf/index.js';
 import { PiekitError } from '../errors.js';
-import { plan } from '../model/index.js';
+import { type Plan, plan } from '../model/index.js';
 import { loaderFor, requireEmulator } from '../userland/index.js';
 import { RANDOM_BASE_TRIES } from '../verify/gdbstub/load-bases.js';
 import { chooseStopPoint, randomBase, STOP_STRATEGIES, type StopPoint, SYSTEM_CALL_REQUEST, SymbolTable } from '../verify/index.js';
@@ -8,7 +8,7 @@ import { judgeTrace } from './judge.js';
 import { tracePlugin } from './plugin.js';
 import { addressAt, countAt, kindAt, pcAt, RECORD_EXIT, RECORD_FULL, RECORD_START, RECORD_STOP, RECORD_SYSCALL, type TraceRecord } from './record.js';
 import type { TraceEnd, TraceReport, TraceSite, TraceStop } from './report.js';
-import { type QemuEnd, runTraced } from './run-traced.js';
+import { runTraced } from './run-traced.js';
 
 export interface TraceOptions {
   /** A symbol, a link-time address, or `syscall`; else right after the relocator the symbols reveal (as verify stops). */
@@ -52,13 +52,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
       if (options.base === 'random') continue;
       throw new PiekitError('UNVERIFIABLE', `base ${hex(base ?? 0n)} is taken under ${qemu}: choose another`);
     }
-    const stopDescription = {
-      kind: stop.kind,
-      symbol: stop.symbol,
-      vaddr: stop.kind === 'system call' ? undefined : stop.vaddrs[0],
-      chosenBy: stop.chosenBy,
-    };
-    return judged(file, elf, planned, run.record, run.exit, stopDescription);
+    return judgeRecord(file, elf, planned, run.record, run.exit, stopDescription(stop));
   }
   throw new PiekitError('ENVIRONMENT', `${tries} random bases in a row were taken under ${qemu}`);
 }
@@ -67,7 +61,7 @@ export async function traceFile(file: string, options: TraceOptions = {}): Promi
  * Where verify would stop, but the plugin sees the first system call itself: no system-call
  * instruction is searched for, and verify's last resort, main, is never needed.
  */
-function traceStop(elf: ElfFile, symbols: SymbolTable, request: string | bigint | undefined, file: string): StopPoint {
+export function traceStop(elf: ElfFile, symbols: SymbolTable, request: string | bigint | undefined, file: string): StopPoint {
   if (request === SYSTEM_CALL_REQUEST) return { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'requested' };
   if (request !== undefined) return chooseStopPoint(elf, symbols, request, file);
   const [afterRelocator] = STOP_STRATEGIES;
@@ -75,17 +69,25 @@ function traceStop(elf: ElfFile, symbols: SymbolTable, request: string | bigint 
   return stop === undefined || 'refused' in stop ? { kind: 'system call', vaddrs: [], symbol: undefined, chosenBy: 'system call' } : stop;
 }
 
-function judged(
+export function stopDescription(stop: StopPoint): Omit<TraceStop, 'reached' | 'end'> {
+  return { kind: stop.kind, symbol: stop.symbol, vaddr: stop.kind === 'system call' ? undefined : stop.vaddrs[0], chosenBy: stop.chosenBy };
+}
+
+/**
+ * The report on a record: its base from the entry's run-time pc, its end from the record, else
+ * `fallback` (how qemu ended, or where verify's debugger held the program).
+ */
+export function judgeRecord(
   file: string,
   elf: ElfFile,
-  planned: ReturnType<typeof plan>,
+  planned: Plan,
   record: TraceRecord,
-  exit: QemuEnd,
+  fallback: TraceEnd,
   stop: Omit<TraceStop, 'reached' | 'end'>,
 ): TraceReport {
   let start = -1;
   for (let index = 0; index < record.count && start < 0; index++) if (kindAt(record, index) === RECORD_START) start = index;
-  if (start < 0) throw new PiekitError('UNVERIFIABLE', `${file} never reached its entry point under qemu (${describeExit(exit)})`);
+  if (start < 0) throw new PiekitError('UNVERIFIABLE', `${file} never reached its entry point under qemu (${describeEnd(fallback)})`);
   const entry = elf.arch.emulator?.gdb.thumbBit === true ? elf.header.entry & ~1n : elf.header.entry;
   const mask = (1n << BigInt(elf.reader.wordSize * 8)) - 1n;
   // The entry's run-time pc against e_entry: where the program really ran.
@@ -107,9 +109,9 @@ function judged(
       if (stop.kind === 'system call') end = { reason: 'system call', number: addressAt(record, index) };
     } else if (kind === RECORD_STOP) end = { reason: 'stop point', address: pcAt(record, index) };
     else if (kind === RECORD_FULL) end = { reason: 'record full', records: record.count };
-    else if (kind === RECORD_EXIT && exit.reason === 'exited') end = exit;
+    else if (kind === RECORD_EXIT && fallback.reason === 'exited') end = fallback;
   }
-  end ??= exit;
+  end ??= fallback;
   const reached = end.reason === 'stop point' || end.reason === 'system call';
   const relocator = judgement.relocator;
   return {
@@ -148,13 +150,15 @@ function judged(
   };
 }
 
-function describeExit(exit: QemuEnd): string {
-  switch (exit.reason) {
+function describeEnd(end: TraceEnd): string {
+  switch (end.reason) {
     case 'exited':
-      return `qemu exited with status ${exit.status}`;
+      return `qemu exited with status ${end.status}`;
     case 'terminated':
-      return `qemu ended by ${exit.signalName}`;
+      return `qemu ended by ${end.signalName}`;
     case 'timeout':
-      return `no end within ${exit.seconds} s`;
+      return `no end within ${end.seconds} s`;
+    default:
+      return end.reason;
   }
 }

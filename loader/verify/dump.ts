@@ -9,9 +9,11 @@ import { execa } from 'execa';
 import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
-import { comparedWords, compareSegments, type Plan } from '../model/index.js';
+import { comparedWords, compareSegments, layoutOf, type Plan } from '../model/index.js';
 import { packageRoot } from '../package-root.js';
-import { emulatorFor, loaderCommand } from '../userland/index.js';
+import { emulatorFor, loaderCommand, loaderFor, requireEmulator } from '../userland/index.js';
+import { randomBase } from './gdbstub/load-bases.js';
+import type { RunObserver } from './observer.js';
 import type { VerifyRun } from './report.js';
 
 let marker: Buffer | undefined;
@@ -135,6 +137,8 @@ export interface DumpRunRequest {
   readonly runner: readonly string[] | undefined;
   readonly args: readonly string[];
   readonly timeoutMs: number;
+  /** Started with the sample's qemu (under qemu even on the host), shown how it ended. */
+  readonly observer?: RunObserver | undefined;
 }
 
 /**
@@ -155,6 +159,7 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
   const ended = { exitStatus: run.exitCode, signal: run.signal };
   const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
   const end = { reason: 'dump' as const, ...ended, selfCheck };
+  await request.observer?.observe(end);
   if (run.dump === undefined) {
     const how = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
     return {
@@ -194,12 +199,30 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
 
 /** The kernel loads the file (natively or under qemu-user) unless a base is asked for: then piekit's loader does. */
 async function commandFor(request: DumpRunRequest): Promise<string[]> {
-  const { elf, file, base, args } = request;
+  const { elf, file, base, args, observer } = request;
+  if (observer !== undefined) return observedCommand(elf, file, base, args, observer);
   if (base !== undefined) return loaderCommand(elf, file, base, args);
   const prefix = request.runner ?? emulatorFor(elf);
   if (prefix === undefined)
     throw new PiekitError('ENVIRONMENT', `qemu-user 7.2 has no emulator for ${elf.arch.name}; pass --runner CMD to choose one`);
   return [...prefix, file, ...args];
+}
+
+/**
+ * Under qemu-user even on the host, the observer's options first. The observer must know the
+ * base the loader uses, so a random one is drawn here rather than by the loader.
+ */
+async function observedCommand(
+  elf: ElfFile,
+  file: string,
+  asked: bigint | 'random' | undefined,
+  args: readonly string[],
+  observer: RunObserver,
+): Promise<string[]> {
+  if (asked === undefined) return [await requireEmulator(elf), ...observer.qemuOptions({ base: undefined, stop: undefined }), file, ...args];
+  const base = asked === 'random' ? randomBase(elf.arch, layoutOf(elf)) : asked;
+  const loader = await loaderFor(elf.arch.name);
+  return [await requireEmulator(elf), ...observer.qemuOptions({ base, stop: undefined }), loader, '--base', hex(base), '--', file, ...args];
 }
 
 function tail(stderr: string): string {

@@ -47,6 +47,7 @@ export {
   type StopStrategy,
   SYSTEM_CALL_REQUEST,
 } from './gdbstub/stop-points.js';
+export type { RunObserver } from './observer.js';
 export type { Afterwards, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 export { reportJson } from './report-json.js';
 export { renderVerify } from './report-text.js';

@@ -12,6 +12,7 @@ import { dumpRun, hasDumpHook } from './dump.js';
 import { nothingComparedReason } from './empty-plan.js';
 import { stoppedRuns } from './gdbstub/run.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
+import type { RunObserver } from './observer.js';
 import type { VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 import { whyResolvedNotChecked } from './resolved-check.js';
 
@@ -32,6 +33,8 @@ export interface VerifyOptions {
   readonly runner?: readonly string[];
   /** Seconds a program whose words differ may run on from the stop, to report where it goes; by default it is killed there. */
   readonly runOnSeconds?: number;
+  /** Watches the first run from inside its qemu (verify --trace: the trace plugin); the run is then under qemu even on the host. */
+  readonly observer?: RunObserver;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -49,7 +52,10 @@ export async function verifyFile(file: string, options: VerifyOptions = {}): Pro
   const planned = engine === 'ts' ? plan(elf) : undefined;
   const runs: VerifyRun[] = [];
   for (let n = 0; n < count; n++) {
-    const request = { elf, file, plan: planned, engine, base: options.base, runner: options.runner, args: options.args ?? [] };
+    const observer = n === 0 ? options.observer : undefined;
+    if (observer !== undefined && options.runner !== undefined)
+      throw new PiekitError('USAGE', "a runner cannot be observed: the observed run is under qemu-user, with the observer's options");
+    const request = { elf, file, plan: planned, engine, base: options.base, runner: options.runner, args: options.args ?? [], observer };
     runs.push(await dumpRun({ ...request, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
   }
   return report(file, elf, 'dump', undefined, planned ?? plan(elf), runs);

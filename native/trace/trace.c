@@ -3,7 +3,7 @@
  * order, each with its instruction's pc and instruction count, and the first system call, until a
  * stop point; then ends qemu. `piekit trace` reads the record back (loader/trace/record.ts).
  *
- * Arguments (`-plugin trace.so,out=PATH,entry=VADDR[,base=ADDR][,stop=VADDR|stop=syscall]`):
+ * Arguments (`-plugin trace.so,out=PATH,entry=VADDR[,base=ADDR][,stop=VADDR|stop=syscall][,onstop=continue]`):
  *   out    the record's path, mapped shared at load and its descriptor closed at once: the guest owns
  *          every file descriptor (piekit's samples write fd 3), and a mapping keeps what was recorded
  *          when the guest's crash takes qemu down without a word to its plugins;
@@ -12,6 +12,9 @@
  *          it, qemu runs the program itself and its first instruction is the entry: base follows;
  *   stop   a link-time address (recording ends before base + stop runs), or `syscall` (before the
  *          first system call); without it, at the program's end.
+ *   onstop `exit` (the default) ends qemu at the stop; `continue` only stops recording there, for
+ *          a run that qemu's GDB stub stops at the same place (`verify --trace`), or that writes
+ *          its own dump after relocating: the guest runs on at the plugin's cost of nothing.
  *
  * The record: a 16-byte header ("PKTRACE\0", u32 version, u32 records written) and 32-byte records
  * {u64 count, u64 pc, u64 address, u32 size, u32 kind} in the host's byte order. `count` is the
@@ -75,6 +78,7 @@ static uint64_t base;
 static int base_known;
 static int stop_at_syscall;
 static int stop_known;
+static int exit_at_stop = 1;
 static uint64_t stop_vaddr;
 static int recording;
 static int finished;
@@ -97,12 +101,12 @@ static uint64_t count_of(const struct instruction *instruction) {
   return executed - instruction->block_length + instruction->index;
 }
 
-/* Ends qemu: the stop is reached, nothing after it is wanted, and the guest must not run on. */
+/* The stop is reached: nothing after it is recorded, and unless another party stops the guest there, it must not run on. */
 static void finish(uint32_t kind, uint64_t count, uint64_t pc, uint64_t address) {
   put(kind, count, pc, address, 0);
   recording = 0;
   finished = 1;
-  _exit(0);
+  if (exit_at_stop) _exit(0);
 }
 
 static void on_access(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *userdata) {
@@ -134,7 +138,10 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t number, u
   if (!recording || seen) return;
   seen = 1;
   // The system call instruction ends its block: the counter already includes it.
-  if (stop_at_syscall) finish(RECORD_SYSCALL, executed - 1, 0, (uint64_t)number);
+  if (stop_at_syscall) {
+    finish(RECORD_SYSCALL, executed - 1, 0, (uint64_t)number);
+    return;
+  }
   put(RECORD_SYSCALL, executed - 1, 0, (uint64_t)number, 0);
 }
 
@@ -197,6 +204,8 @@ __attribute__((visibility("default"))) int qemu_plugin_install(qemu_plugin_id_t 
       base_known = 1;
     } else if (strcmp(argument, "stop=syscall") == 0) {
       stop_at_syscall = 1;
+    } else if (strcmp(argument, "onstop=exit") == 0 || strcmp(argument, "onstop=continue") == 0) {
+      exit_at_stop = strcmp(argument, "onstop=exit") == 0;
     } else if (strncmp(argument, "stop=", 5) == 0) {
       if (!parse_number(argument + 5, &stop_vaddr)) return refuse("bad stop", argument);
       stop_known = 1;

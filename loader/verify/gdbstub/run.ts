@@ -9,6 +9,7 @@ import { PiekitError } from '../../errors.js';
 import { type ComparedWords, type MemorySnapshot, type Plan, plan } from '../../model/index.js';
 import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
 import { baseMismatch, comparePlanned } from '../memory-check.js';
+import type { RunObserver } from '../observer.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
 import { checkResolved, whyResolvedNotChecked } from '../resolved-check.js';
 import type { GdbRemoteClient } from './client.js';
@@ -27,6 +28,8 @@ export interface StoppedRunOptions {
   readonly runner?: readonly string[];
   /** Seconds a program whose words differ may run on from the stop, to see where it goes; killed at the stop otherwise. */
   readonly runOnSeconds?: number;
+  /** Watches the first run from inside its qemu. */
+  readonly observer?: RunObserver;
 }
 
 /** Every run stopped where the relocator is done, its planned words compared. */
@@ -55,7 +58,7 @@ export async function stoppedRuns(
     runOnMs: options.runOnSeconds === undefined ? undefined : options.runOnSeconds * 1000,
   };
   const runs: VerifyRun[] = [];
-  for (let n = 0; n < options.runs; n++) runs.push(await runOnce(request, options.base));
+  for (let n = 0; n < options.runs; n++) runs.push(await runOnce({ ...request, observer: n === 0 ? options.observer : undefined }, options.base));
   return { stop, plan: planned, runs };
 }
 
@@ -121,6 +124,8 @@ export interface LiveRunRequest {
    * would rewrite /etc/ld.so.cache).
    */
   readonly runOnMs?: number | undefined;
+  /** Started with the run's qemu, shown the run where its memory is read (or its end). */
+  readonly observer?: RunObserver | undefined;
 }
 
 /** Where a stopped program was: at the stop point, or stopped by a signal before it. */
@@ -151,7 +156,7 @@ export type LiveOutcome =
  * are gone when this returns or throws.
  */
 export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutcome> {
-  const { elf, plan: planned, stop } = request;
+  const { elf, plan: planned, stop, observer } = request;
   const gdb = elf.arch.emulator?.gdb;
   if (gdb === undefined) throw new Error(`no emulator record for ${elf.arch.name}`);
   const deadline = Date.now() + request.timeoutMs;
@@ -164,6 +169,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     args: request.args,
     timeoutMs: request.timeoutMs,
     byteOrder: elf.reader.endian,
+    ...(observer === undefined ? {} : { qemuOptions: observer.qemuOptions({ base: request.base, stop }) }),
     ...(copy === undefined ? {} : { programCopy: copy }),
     ...(request.base === undefined || request.loader === undefined ? {} : { prefix: [request.loader, '--base', hex(request.base), '--'] }),
     ...(gdb.pc === undefined ? {} : { pcFallback: gdb.pc }),
@@ -177,21 +183,24 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     const addresses = new Set(stop.vaddrs.map((vaddr) => (base + vaddr) & mask));
     if (gdb.stop.kind === 'breakpoint') for (const address of addresses) await client.insertBreakpoint(address);
     const reply = await continueUntil(client, deadline);
-    if (reply === 'timeout') return { kind: 'ended', base, end: { reason: 'timeout', seconds: request.timeoutMs / 1000 }, stderr: session.stderr };
+    if (reply === 'timeout') {
+      const end = { reason: 'timeout', seconds: request.timeoutMs / 1000 } as const;
+      await observer?.observe(end);
+      return { kind: 'ended', base, end, stderr: session.stderr };
+    }
     if (reply.kind === 'exited') {
       // The output is complete once qemu is gone.
       await Promise.race([session.exited, new Promise((resolve) => setTimeout(resolve, 1_000))]);
       // The program may exit with 107 too; the loader says why on stderr.
       const taken = request.base !== undefined && reply.status === LOADER_STATUS.baseTaken && session.stderr.includes('base taken');
-      return taken ? { kind: 'base taken', base } : { kind: 'ended', base, end: { reason: 'exited', status: reply.status }, stderr: session.stderr };
+      const end = { reason: 'exited', status: reply.status } as const;
+      await observer?.observe(end);
+      return taken ? { kind: 'base taken', base } : { kind: 'ended', base, end, stderr: session.stderr };
     }
     if (reply.kind === 'terminated') {
-      return {
-        kind: 'ended',
-        base,
-        end: { reason: 'terminated', signal: reply.signal, signalName: gdbSignalName(reply.signal) },
-        stderr: session.stderr,
-      };
+      const end = { reason: 'terminated', signal: reply.signal, signalName: gdbSignalName(reply.signal) } as const;
+      await observer?.observe(end);
+      return { kind: 'ended', base, end, stderr: session.stderr };
     }
     const pc = gdb.registers ? await client.readProgramCounter() : undefined;
     // A trap written into the code reports SIGTRAP past itself; a breakpoint reports it at its address.
@@ -205,6 +214,8 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     // For the first system call, the call made; unknown where registers cannot be read.
     const stoppedAt = pc !== undefined && addresses.has(pc) ? pc : stop.kind === 'address' ? [...addresses][0] : undefined;
     const end: StopEnd = atStopPoint ? { reason: 'stop point', address: stoppedAt } : signalEnd(elf, planned, base, reply.signal, pc);
+    // Before the program may run on: what the observer sees is the run up to the stop.
+    await observer?.observe(end);
     // A trap written into the code has replaced instructions: running on would run garbage.
     const runOn = atStopPoint && gdb.stop.kind === 'breakpoint' && compared.differences.length > 0 && request.runOnMs !== undefined;
     const runOnDeadline = Math.min(deadline, Date.now() + (request.runOnMs ?? 0));
