@@ -62,35 +62,6 @@ import {
  */
 export type InfoLayout = 'elf32' | 'elf64' | 'sparc64' | 'mips64';
 
-export type ArchName =
-  | 'x86_64'
-  | 'x86'
-  | 'arm'
-  | 'thumb'
-  | 'armeb'
-  | 'thumbeb'
-  | 'aarch64'
-  | 'aarch64_be'
-  | 'riscv32'
-  | 'riscv64'
-  | 'mips'
-  | 'mipsel'
-  | 'mips64'
-  | 'mips64el'
-  | 'powerpc'
-  | 'powerpcle'
-  | 'powerpc64'
-  | 'powerpc64le'
-  | 's390x'
-  | 'loongarch64'
-  | 'loongarch32'
-  | 'hexagon'
-  | 'm68k'
-  | 'sparc64'
-  | 'sparc'
-  | 'arc'
-  | 'csky';
-
 /** A command a build or a run needs, and the Debian package that provides it. */
 export interface Requirement {
   readonly command: string;
@@ -110,6 +81,8 @@ export interface Toolchain {
 /** The qemu-user binary that runs this architecture; some e_machine values need another one. */
 export interface Emulator {
   readonly command: string;
+  /** The Debian package that provides the command (and every `byMachine` one). */
+  readonly package: string;
   readonly byMachine?: Readonly<Record<number, string>>;
   readonly gdb: GdbStub;
 }
@@ -209,12 +182,24 @@ export interface Arch {
   readonly instructionEndian: Endian;
 }
 
-/** Architecture-specific fields of a record; the rest follows from them. */
+/**
+ * Architecture-specific fields of a record; the rest follows from them. The name is any string
+ * here: the names piekit knows are those the records give (ArchName).
+ */
 type ArchRecord = Omit<
   Arch,
-  'machine' | 'infoLayout' | 'relativeNeedsNullSymbol' | 'localGot' | 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize' | 'instructionEndian'
+  | 'name'
+  | 'machine'
+  | 'infoLayout'
+  | 'relativeNeedsNullSymbol'
+  | 'localGot'
+  | 'relaAddsToWord'
+  | 'thumb'
+  | 'nodeArch'
+  | 'pageSize'
+  | 'instructionEndian'
 > &
-  Partial<Pick<Arch, 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize' | 'instructionEndian'>>;
+  Partial<Pick<Arch, 'relaAddsToWord' | 'thumb' | 'nodeArch' | 'pageSize' | 'instructionEndian'>> & { readonly name: string };
 
 const CLANG: readonly Requirement[] = [
   { command: 'clang-19', package: 'clang-19' },
@@ -249,6 +234,7 @@ const GDB: GdbStub = { registers: true, thumbBit: false, localEntry: false, stop
 
 const qemu = (command: string, gdb: Partial<GdbStub> = {}, byMachine?: Readonly<Record<number, string>>): Emulator => ({
   command,
+  package: 'qemu-user',
   ...(byMachine === undefined ? {} : { byMachine }),
   gdb: { ...GDB, ...gdb },
 });
@@ -301,7 +287,7 @@ const SPARC_TA: readonly SystemCallEncoding[] = [
   { assembly: 'ta 0x6d', size: 4, align: 4, mask: 0xffffffff, value: 0x91d0206d },
 ];
 
-const RECORDS: readonly ArchRecord[] = [
+const RECORDS = [
   {
     name: 'x86_64',
     machines: [EM_X86_64],
@@ -727,9 +713,12 @@ const RECORDS: readonly ArchRecord[] = [
     emulator: undefined,
     loaderBases: BASES_32,
   },
-];
+] as const satisfies readonly ArchRecord[];
 
-function complete(record: ArchRecord): Arch {
+/** The name of an architecture piekit has a record of. */
+export type ArchName = (typeof RECORDS)[number]['name'];
+
+function complete(record: ArchRecord & { readonly name: ArchName }): Arch {
   const machine = record.machines[0] ?? 0;
   const isMips = machine === EM_MIPS;
   return {
