@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { Arch, Requirement } from '../../elf/index.js';
+import { type Arch, architectures, type Requirement } from '../../elf/index.js';
 
 export async function onPath(command: string): Promise<boolean> {
   for (const directory of (process.env.PATH ?? '').split(delimiter)) {
@@ -22,4 +22,17 @@ export async function missingRequirement(arch: Arch): Promise<Requirement | unde
     if (!(await onPath(requirement.command))) return requirement;
   }
   return undefined;
+}
+
+/**
+ * The Debian packages that build and run every architecture the records name: their compilers
+ * and linkers, and their emulators. scripts/setup installs these (with what the tests and the
+ * benchmark need besides), so a new record's toolchain needs no second statement.
+ */
+export function architecturePackages(): string[] {
+  const packages = architectures.flatMap((arch) => [
+    ...(arch.toolchain?.requires ?? []).map((requirement) => requirement.package),
+    ...(arch.emulator === undefined ? [] : [arch.emulator.package]),
+  ]);
+  return [...new Set(packages)];
 }

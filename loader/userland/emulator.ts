@@ -18,6 +18,6 @@ export async function requireEmulator(elf: ElfFile): Promise<string> {
   const emulator = elf.arch.emulator;
   if (emulator === undefined) throw new PiekitError('ENVIRONMENT', `qemu-user 7.2 has no emulator for ${elf.arch.name}`);
   const command = emulator.byMachine?.[elf.header.machine] ?? emulator.command;
-  if (!(await onPath(command))) throw new PiekitError('ENVIRONMENT', `${command} is not installed (Debian package qemu-user)`);
+  if (!(await onPath(command))) throw new PiekitError('ENVIRONMENT', `${command} is not installed (Debian package ${emulator.package})`);
   return command;
 }
