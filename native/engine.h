@@ -22,15 +22,8 @@ struct pk_segment {
 	int64_t image_offset;
 };
 
-/* Outcomes; TypeScript maps them onto ElfError codes. */
-enum pk_engine_status {
-	PK_ENGINE_OK = 0,
-	PK_ENGINE_WRITE_OUTSIDE_SEGMENTS = 1, /* a store outside every PT_LOAD */
-	PK_ENGINE_UNMAPPED_ADDRESS = 2,       /* a read of the dynamic section or a table outside the file's bytes */
-	PK_ENGINE_OUTSIDE_WINDOW = 3,         /* a store into a segment the image window leaves out: retry with all */
-	PK_ENGINE_OUT_OF_MEMORY = 4,
-	PK_ENGINE_BAD_REQUEST = 5,            /* inconsistent arguments */
-};
+/* Outcomes (enum pk_engine_status); TypeScript maps them onto ElfError codes. */
+#include "engine-status.h"
 
 /* Each store, in order: where (image window offset), by which table and entry. */
 struct pk_log {

@@ -39,10 +39,7 @@
 #define PK_DT_NUM 38
 #define PK_DT_MIPS_LOCAL_GOTNO 0x7000000a
 
-#define PK_SOURCE_GOT 0
-#define PK_SOURCE_REL 1
-#define PK_SOURCE_RELA 2
-#define PK_SOURCE_RELR 3
+#include "table-sources.h"
 
 #define PK_W ((PK_WORD)sizeof(PK_WORD))
 /* Nearly every REL/RELA entry of a static-PIE is relative: lay the loops out for that. */

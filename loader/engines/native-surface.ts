@@ -25,13 +25,20 @@ export interface NativeOptions {
   readonly log: boolean;
 }
 
-/** native/engine.h's pk_engine_status. */
+/**
+ * The native engine's outcomes: declared here only, written into native/engine-status.h as
+ * `enum pk_engine_status` by `npm run headers`.
+ */
 export const NativeStatus = {
   Ok: 0,
+  /** A store outside every PT_LOAD. */
   WriteOutsideSegments: 1,
+  /** A read of the dynamic section or a table outside the file's bytes. */
   UnmappedAddress: 2,
+  /** A store into a segment the image window leaves out: retry with all. */
   OutsideWindow: 3,
   OutOfMemory: 4,
+  /** Inconsistent arguments. */
   BadRequest: 5,
 } as const;
 export type NativeStatus = (typeof NativeStatus)[keyof typeof NativeStatus];
@@ -39,7 +46,7 @@ export type NativeStatus = (typeof NativeStatus)[keyof typeof NativeStatus];
 export interface NativeLog {
   /** Image window offsets of the words written (writes only). */
   readonly targets?: Uint32Array<ArrayBuffer>;
-  /** 0 got, 1 rel, 2 rela, 3 relr. */
+  /** Indices into SOURCES (loader/model/write-list.ts). */
   readonly sources: Uint8Array<ArrayBuffer>;
   readonly entries: Uint32Array<ArrayBuffer>;
 }

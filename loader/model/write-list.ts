@@ -1,7 +1,7 @@
 /**
  * Where a planned write comes from, in the order the startup code applies the tables; a write's
- * source is its index here, as startup/relocate.c's PK_SOURCE_* number them (the native engine
- * logs those numbers: test/c-declarations.test.ts holds the two together).
+ * source is its index here. Declared here only: `npm run headers` writes startup/table-sources.h,
+ * whose PK_SOURCE_* startup/relocate.c hands to the native engine's log.
  */
 export const SOURCES = ['got', 'rel', 'rela', 'relr'] as const;
 export type Source = (typeof SOURCES)[number];

@@ -1,4 +1,7 @@
-/** The userland loader's exit statuses (native/loader/status.h): each failure class has its own. */
+/**
+ * The userland loader's exit statuses: each failure class has its own. Declared here only,
+ * written into native/loader/status.h by `npm run headers`.
+ */
 export const LOADER_STATUS = {
   usage: 100,
   cannotRead: 101,
