@@ -15,7 +15,19 @@ import {
   setBitIndexes,
   TABLE_TAGS,
 } from '../../elf/index.js';
-import { type ImageLayout, type LoadSegment, segmentAt, TWO_32, WriteList } from '../model/index.js';
+import {
+  type ImageLayout,
+  type LoadSegment,
+  ROW_SOURCES,
+  SOURCE_GOT,
+  SOURCE_JMPREL,
+  SOURCE_REL,
+  SOURCE_RELA,
+  SOURCE_RELR,
+  segmentAt,
+  TWO_32,
+  WriteList,
+} from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { EntryReader, fileTables, insideOtherTable } from './file-tables.js';
 import { loadConflicts } from './load-conflicts.js';
@@ -29,13 +41,8 @@ export const OP_SET = 1;
 /** `word += base + addend` */
 export const OP_ADD_BASE_ADDEND = 2;
 
-/** Where a write came from: `SOURCE_NAMES[source]#entry`. */
-export const SOURCE_NAMES = ['got', 'rel', 'rela', 'relr', 'jmprel'] as const;
-const GOT = 0;
-const REL = 1;
-const RELA = 2;
-const RELR = 3;
-const JMPREL = 4;
+/** Where a write came from: `SOURCE_NAMES[source]#entry`, numbered as the plan's rows are. */
+export const SOURCE_NAMES = ROW_SOURCES;
 
 /** Entries a relocator did not apply, by what they ask for; `relative` only counts DT_JMPREL ones, which no plan covers. */
 export type LeftAlone = Record<EntryClass | 'relative', number>;
@@ -275,7 +282,7 @@ class Run {
     const size = BigInt(this.w);
     for (let index = 0n; index < count; index++) {
       const address = BigInt.asUintN(this.w * 8, got + index * size);
-      if (!this.write(address, OP_ADD_BASE, 0n, GOT, Number(index))) return;
+      if (!this.write(address, OP_ADD_BASE, 0n, SOURCE_GOT, Number(index))) return;
     }
   }
 
@@ -300,7 +307,7 @@ class Run {
       this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`, false);
     }
     const stride = this.stride(kind, tags.words * this.w, entryName);
-    return this.readTable(kind === 'rel' ? REL : kind === 'rela' ? RELA : RELR, kind.toUpperCase(), kind, address, size, stride);
+    return this.readTable(kind === 'rel' ? SOURCE_REL : kind === 'rela' ? SOURCE_RELA : SOURCE_RELR, kind.toUpperCase(), kind, address, size, stride);
   }
 
   /** The entry size the model walks with, after its DT_*ENT check. */
@@ -398,7 +405,7 @@ class Run {
     // a packed glibc static-PIE whose DT_JMPREL is its only RELA table runs without it.
     const checked = this.model.entrySizes[format] !== 'required' || this.seen.has(tags.address);
     const stride = checked ? this.stride(format, tags.words * this.w, tags.names[2]) : tags.words * this.w;
-    const table = this.readTable(JMPREL, 'JMPREL', format, this.value(DT_JMPREL), size, stride);
+    const table = this.readTable(SOURCE_JMPREL, 'JMPREL', format, this.value(DT_JMPREL), size, stride);
     if (table === undefined) return;
     this.walked.push({ kind: 'jmprel', vaddr: table.vaddr, size: table.size });
     this.applyEntries(table, 0, table.count, 'by-type');
@@ -418,7 +425,7 @@ class Run {
         : this.model.rela === 'arch' && this.context.arch.relaAddsToWord
           ? OP_ADD_BASE
           : OP_SET;
-    const overlaps = table.source === JMPREL ? this.walked.filter((range) => range.kind !== 'jmprel') : [];
+    const overlaps = table.source === SOURCE_JMPREL ? this.walked.filter((range) => range.kind !== 'jmprel') : [];
     this.writes.reserve(to - from);
     for (let index = from, at = from * stride; index < to; index++, at += stride) {
       if (overlaps.length > 0) {
@@ -450,7 +457,7 @@ class Run {
     // An entry the psABI calls relative that this relocator does not recognise is simply missed:
     // the memory comparison shows the word it leaves.
     if (this.context.decoder.isRelative(infoLow, infoHigh)) {
-      if (table.source === JMPREL) this.leftAlone.relative++;
+      if (table.source === SOURCE_JMPREL) this.leftAlone.relative++;
       return;
     }
     const { name, entryClass } = this.context.classifier.of(this.context.decoder.type(infoLow, infoHigh));
@@ -504,7 +511,7 @@ class Run {
       const high = wide ? view.getUint32(at + highAt, little) : 0;
       if ((low & 1) === 0) {
         addressSeen = true;
-        this.push(low, high, OP_ADD_BASE, 0, 0, RELR, entry);
+        this.push(low, high, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
         const next = low + w;
         whereLow = next >>> 0;
         whereHigh = wide && next >= TWO_32 ? (high + 1) >>> 0 : high;
@@ -514,7 +521,7 @@ class Run {
       const count = setBitIndexes(((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, indexes);
       for (let i = 0; i < count; i++) {
         const sum = whereLow + (indexes[i] as number) * w + shift;
-        this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, RELR, entry);
+        this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
       }
       const advanced = whereLow + bitsPerEntry * w;
       whereLow = advanced >>> 0;

@@ -32,7 +32,7 @@ import { SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES } from './wri
 
 /** The sources of inspected rows: a planned write's, and `jmprel` for DT_JMPREL entries, which the plan never applies. */
 export const ROW_SOURCES = [...SOURCES, 'jmprel'] as const;
-const SOURCE_JMPREL = ROW_SOURCES.indexOf('jmprel');
+export const SOURCE_JMPREL = ROW_SOURCES.indexOf('jmprel');
 
 /** What `piekit inspect --json` prints; README.md documents each field. */
 export interface Inspection {
