@@ -11,22 +11,8 @@ export {
   putHex64,
   putSpaces,
 } from './ascii-buffer.js';
-export {
-  type ComparedWords,
-  type Comparison,
-  comparedWords,
-  comparePlannedWords,
-  compareSegments,
-  countByKind,
-  DIFFERENCE_KINDS,
-  type Difference,
-  type DifferenceKind,
-  type DifferenceTally,
-  expectedImage,
-  type MemorySegment,
-  type MemorySnapshot,
-  tallyDifferences,
-} from './compare.js';
+// The comparison whole: piekit/verify publishes the part of it a user compares memory with.
+export * from './compare.js';
 export { type FinalWrite, finalWriteIndexes, finalWrites } from './final-writes.js';
 export { createImage, type Image, imageFor, readImageWord } from './image.js';
 export {
@@ -41,6 +27,7 @@ export {
   type RelocationRow,
   ROW_SOURCES,
   rowSource,
+  SOURCE_JMPREL,
   segmentFlags,
   segmentTypeName,
   signedHex,
