@@ -5,14 +5,16 @@
  * status is 1. A qemu on PATH that logs its arguments before running the real one shows the
  * single run: one qemu, with the trace plugin and the GDB stub together.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Arch, architectures } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
-import { requireCommand, requireToolchain } from './support/environment.js';
-import { builtProgram } from './support/samples.js';
+import { missing, requireCommand, requireToolchain } from './support/environment.js';
+import { builtProgram, makeSamples, samplePath } from './support/samples.js';
 import { READ_EARLY_FLAGS } from './support/variants.js';
 
 const CLI = 'dist/loader/cli/main.js';
@@ -124,6 +126,37 @@ describe('piekit verify --trace', () => {
     expect(document.trace.stop.reached).toBe(true);
     expect(document.trace.findings.map((finding) => finding.kind)).toEqual(['read before relocation']);
     expect(document.trace.findings[0]?.by?.symbol).toMatch(/^pk_start_c\+0x/);
+  });
+
+  it("a qemu that cannot load plugins (Debian's qemu-aarch64-static as qemu-aarch64): exit 2 naming it, from trace and verify --trace", async (context) => {
+    const shipped = join(import.meta.dirname, '..', 'build', 'shipped', 'qemu-aarch64-static');
+    if (!existsSync(shipped)) missing(context, `${shipped}, fetched by scripts/fetch-shipped`);
+    if (!(await makeSamples('aarch64')).ok) missing(context, 'the aarch64 samples (clang-19, lld-19)');
+    const sample = samplePath('aarch64', 'hello-rela');
+    const directory = await mkdtemp(join(tmpdir(), 'piekit-static-qemu-'));
+    try {
+      await symlink(shipped, join(directory, 'qemu-aarch64'));
+      const env = { PATH: `${directory}:${process.env.PATH ?? ''}` };
+      const run = (...args: string[]) => execa('node', [CLI, ...args], { reject: false, encoding: 'utf8', env });
+      const refusal = /^piekit: qemu-aarch64 cannot load plugins \(.*unknown option 'plugin'\): the trace needs a qemu-user that loads TCG plugins/;
+      // The sample dumps its memory itself; --stop-at puts verify's run under the GDB stub.
+      for (const args of [
+        ['trace', sample],
+        ['verify', sample, '--trace'],
+        ['verify', sample, '--trace', '--stop-at', 'piekit_after_relocation'],
+      ]) {
+        const result = await run(...args);
+        expect(result.exitCode, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toMatch(refusal);
+        expect(result.stderr.split('\n').filter((line) => line !== '')).toHaveLength(1);
+        expect(result.stdout).toBe('');
+      }
+      // The same qemu runs the program: only the trace needs plugins.
+      const plain = await run('verify', sample, '--stop-at', 'piekit_after_relocation');
+      expect(plain.exitCode, plain.stderr).toBe(0);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('refuses --trace with --core: a core file has no run to trace', async () => {

@@ -40,6 +40,7 @@ class Alongside implements VerifyTrace {
   private stop: StopPoint | undefined;
   private record: TraceRecord | undefined;
   private end: TraceEnd | undefined;
+  private stderr = '';
   readonly observer: RunObserver;
 
   constructor(
@@ -58,16 +59,17 @@ class Alongside implements VerifyTrace {
         const at = this.stop.kind === 'system call' ? 'syscall' : this.stop.vaddrs[0];
         return pluginOptions(plugin, { elf, out, base, stop: at, onStop: 'continue' });
       },
-      observe: async (end) => {
+      observe: async (end, stderr) => {
         this.record = await readRecord(out);
         this.end = traceEnd(end);
+        this.stderr = stderr;
       },
     };
   }
 
   report(): TraceReport {
     const { record, end, stop } = this;
-    if (record === undefined || end === undefined || stop === undefined) throw pluginRefused(this.qemu, '');
+    if (record === undefined || end === undefined || stop === undefined) throw pluginRefused(this.qemu, this.stderr);
     return judgeRecord(this.file, this.elf, this.planned, record, end, stopDescription(stop));
   }
 

@@ -159,7 +159,7 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
   const ended = { exitStatus: run.exitCode, signal: run.signal };
   const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
   const end = { reason: 'dump' as const, ...ended, selfCheck };
-  await request.observer?.observe(end);
+  await request.observer?.observe(end, run.stderr);
   if (run.dump === undefined) {
     const how = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
     return {

@@ -13,6 +13,6 @@ export interface RunObserver {
    * sample that dumps its own memory after relocating.
    */
   qemuOptions(run: { readonly base: bigint | undefined; readonly stop: StopPoint | undefined }): readonly string[];
-  /** The run is at its stop or has ended, as verify reports it. */
-  observe(end: RunEnd): Promise<void>;
+  /** The run is at its stop or has ended, as verify reports it; what qemu and the program wrote to stderr so far. */
+  observe(end: RunEnd, stderr: string): Promise<void>;
 }

@@ -185,7 +185,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     const reply = await continueUntil(client, deadline);
     if (reply === 'timeout') {
       const end = { reason: 'timeout', seconds: request.timeoutMs / 1000 } as const;
-      await observer?.observe(end);
+      await observer?.observe(end, session.stderr);
       return { kind: 'ended', base, end, stderr: session.stderr };
     }
     if (reply.kind === 'exited') {
@@ -194,12 +194,12 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
       // The program may exit with 107 too; the loader says why on stderr.
       const taken = request.base !== undefined && reply.status === LOADER_STATUS.baseTaken && session.stderr.includes('base taken');
       const end = { reason: 'exited', status: reply.status } as const;
-      await observer?.observe(end);
+      await observer?.observe(end, session.stderr);
       return taken ? { kind: 'base taken', base } : { kind: 'ended', base, end, stderr: session.stderr };
     }
     if (reply.kind === 'terminated') {
       const end = { reason: 'terminated', signal: reply.signal, signalName: gdbSignalName(reply.signal) } as const;
-      await observer?.observe(end);
+      await observer?.observe(end, session.stderr);
       return { kind: 'ended', base, end, stderr: session.stderr };
     }
     const pc = gdb.registers ? await client.readProgramCounter() : undefined;
@@ -215,7 +215,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     const stoppedAt = pc !== undefined && addresses.has(pc) ? pc : stop.kind === 'address' ? [...addresses][0] : undefined;
     const end: StopEnd = atStopPoint ? { reason: 'stop point', address: stoppedAt } : signalEnd(elf, planned, base, reply.signal, pc);
     // Before the program may run on: what the observer sees is the run up to the stop.
-    await observer?.observe(end);
+    await observer?.observe(end, session.stderr);
     // A trap written into the code has replaced instructions: running on would run garbage.
     const runOn = atStopPoint && gdb.stop.kind === 'breakpoint' && compared.differences.length > 0 && request.runOnMs !== undefined;
     const runOnDeadline = Math.min(deadline, Date.now() + (request.runOnMs ?? 0));
