@@ -7,6 +7,17 @@
 #include "phdr.h"
 /* Only this file defines the entry point; others include arch.h for its syscalls. */
 #define PK_START
+/* What every _start shares around the architecture's instructions (which hand pk_start_c the
+ * initial stack pointer and the run-time address of _DYNAMIC): _DYNAMIC weak, so that a program
+ * without one still links, and hidden, so that the linker resolves a PC-relative reference to it
+ * at link time; _start global, a function, and sized for debuggers. DIRECTIVES go right before
+ * the label (alignment, Thumb, another name). */
+#define PK_START_FUNCTION(directives, instructions)                                                       \
+	__asm__(".text\n"                                                                                  \
+		".weak _DYNAMIC\n"                                                                         \
+		".hidden _DYNAMIC\n"                                                                       \
+		".global _start\n"                                                                         \
+		".type _start, %function\n" directives "_start:\n" instructions ".size _start, . - _start\n")
 #if __has_include("arch.h")
 #include "arch.h"
 #else

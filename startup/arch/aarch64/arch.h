@@ -8,12 +8,7 @@
  * not relocated yet; adrp + :lo12: reaches it PC-relatively within +-4 GiB (plain adr only +-1 MiB).
  * sp must stay 16-byte aligned (AAPCS64, checked by the hardware); AND may write sp directly.
  * A zero frame pointer and link register end the frame chain for debuggers. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, %function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	mov x29, #0\n"
 	"	mov x30, #0\n"
 	"	mov x0, sp\n"
@@ -21,41 +16,14 @@ __asm__(".text\n"
 	"	add x1, x1, #:lo12:_DYNAMIC\n"
 	"	and sp, x0, #-16\n"
 	"	bl pk_start_c\n"
-	"	brk #0\n"
-	".size _start, . - _start\n");
+	"	brk #0\n");
 #endif
 
 /* Number in x8, arguments in x0..x5, `svc #0`; the result (or -errno) in x0. */
-static inline long pk_syscall1(long number, long a)
-{
-	register long x8 __asm__("x8") = number;
-	register long x0 __asm__("x0") = a;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8) : "memory");
-	return x0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long x8 __asm__("x8") = number;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-	return x0;
-}
-
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	register long x8 __asm__("x8") = number;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-	register long x5 __asm__("x5") = f;
-	__asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-	return x0;
-}
+#define PK_SYSCALL_ARGUMENTS "x0", "x1", "x2", "x3", "x4", "x5"
+#define PK_SYSCALL_NUMBER "x8"
+#define PK_SYSCALL_CODE "svc #0"
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: sp at argc, x0 0 (no function for atexit). The
  * entry goes in x17: fixed, so it cannot be x0, and with BTI a `br x16`/`br x17` may land on

@@ -10,53 +10,20 @@
  * PC-relative too. Aligning sp to 16 satisfies every ARC ABI variant's stack alignment; fp 0
  * ends the frame chain.
  */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	".align 4\n"
-	"_start:\n"
+PK_START_FUNCTION(".align 4\n",
 	"	mov fp, 0\n"
 	"	mov r0, sp\n"
 	"	add r1, pcl, _DYNAMIC@pcl\n"
 	"	and sp, sp, -16\n"
 	"	bl pk_start_c\n"
-	"	flag 1\n"
-	".size _start, . - _start\n");
+	"	flag 1\n");
 #endif
 
 /* trap_s 0: number in r8, arguments from r0, result (a negated errno on failure) in r0. */
-static inline long pk_syscall1(long n, long a)
-{
-	register long r8 __asm__("r8") = n;
-	register long r0 __asm__("r0") = a;
-	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8) : "memory");
-	return r0;
-}
-
-static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long r8 __asm__("r8") = n;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	register long r3 __asm__("r3") = d;
-	register long r4 __asm__("r4") = e;
-	register long r5 __asm__("r5") = f;
-	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5) : "memory");
-	return r0;
-}
-
-static inline long pk_syscall3(long n, long a, long b, long c)
-{
-	register long r8 __asm__("r8") = n;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	__asm__ volatile("trap_s 0" : "+r"(r0) : "r"(r8), "r"(r1), "r"(r2) : "memory");
-	return r0;
-}
+#define PK_SYSCALL_ARGUMENTS "r0", "r1", "r2", "r3", "r4", "r5"
+#define PK_SYSCALL_NUMBER "r8"
+#define PK_SYSCALL_CODE "trap_s 0"
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: sp at argc, r0 0 (the function glibc's _start
  * registers with atexit, none here). r0 is clobbered so that neither operand is given it. */

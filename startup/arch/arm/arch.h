@@ -27,14 +27,8 @@
  * distance from the `add` to _DYNAMIC sits in a literal next to the code instead, since the
  * distance may exceed what adr can encode. Unified syntax: the same text assembles as A32 and
  * T32. AAPCS wants sp 8-byte aligned at a public call; T32 cannot `bic` into sp, hence r2. */
-__asm__(".text\n"
-	".syntax unified\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, %function\n"
-	PK_ARM_THUMB_FUNC
-	"_start:\n"
+PK_START_FUNCTION(".syntax unified\n"
+	PK_ARM_THUMB_FUNC,
 	"	mov r0, #0\n"
 	"	mov fp, r0\n"
 	"	mov lr, r0\n"
@@ -46,8 +40,7 @@ __asm__(".text\n"
 	"	bl pk_start_c\n"
 	"	udf #0\n"
 	"	.p2align 2\n"
-	"1:	.word _DYNAMIC - (2b + " PK_ARM_PC_AHEAD ")\n"
-	".size _start, . - _start\n");
+	"1:	.word _DYNAMIC - (2b + " PK_ARM_PC_AHEAD ")\n");
 #endif
 
 #ifdef PK_START
@@ -98,50 +91,24 @@ uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor)
 /* EABI: number in r7, arguments in r0..r6, `svc #0`; the result (or -errno) in r0. In T32 code r7
  * is the frame pointer and cannot be handed to an asm, so the number is swapped into r7 around
  * the call and r7 restored from a scratch register. */
+#define PK_SYSCALL_ARGUMENTS "r0", "r1", "r2", "r3", "r4", "r5"
 #ifdef __thumb__
-#define PK_ARM_SYSCALL(result, number, ...)                                                     \
-	do {                                                                                   \
-		long pk_saved;                                                                 \
-		__asm__ volatile("mov %[saved], r7\n\tmov r7, %[nr]\n\tsvc #0\n\tmov r7, %[saved]"   \
-				 : "+r"(result), [saved] "=&r"(pk_saved)                       \
-				 : [nr] "r"(number), ##__VA_ARGS__                             \
-				 : "memory");                                                  \
+#define PK_SYSCALL(result, ...)                                                                          \
+	do {                                                                                             \
+		long pk_saved;                                                                           \
+		__asm__ volatile("mov %[saved], r7\n\tmov r7, %[nr]\n\tsvc #0\n\tmov r7, %[saved]"              \
+				 : "+r"(result), [saved] "=&r"(pk_saved)                                 \
+				 : [nr] "r"(pk_number), ##__VA_ARGS__                                    \
+				 : "memory");                                                            \
 	} while (0)
 #else
-#define PK_ARM_SYSCALL(result, number, ...)                                                     \
-	do {                                                                                   \
-		register long pk_r7 __asm__("r7") = (number);                                  \
-		__asm__ volatile("svc #0" : "+r"(result) : "r"(pk_r7), ##__VA_ARGS__ : "memory");    \
+#define PK_SYSCALL(result, ...)                                                                          \
+	do {                                                                                             \
+		register long pk_r7 __asm__("r7") = pk_number;                                           \
+		__asm__ volatile("svc #0" : "+r"(result) : "r"(pk_r7), ##__VA_ARGS__ : "memory");              \
 	} while (0)
 #endif
-
-static inline long pk_syscall1(long number, long a)
-{
-	register long r0 __asm__("r0") = a;
-	PK_ARM_SYSCALL(r0, number);
-	return r0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	PK_ARM_SYSCALL(r0, number, "r"(r1), "r"(r2));
-	return r0;
-}
-
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	register long r3 __asm__("r3") = d;
-	register long r4 __asm__("r4") = e;
-	register long r5 __asm__("r5") = f;
-	PK_ARM_SYSCALL(r0, number, "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5));
-	return r0;
-}
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: sp at argc, r0 0 (no function for atexit). bx
  * switches to T32 when bit 0 of the entry is set, as the kernel does from e_entry. Fixed

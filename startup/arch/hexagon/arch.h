@@ -9,20 +9,14 @@
  * any 32-bit distance (pc is the address of the packet). The ABI wants sp 8-byte aligned (16
  * here, harmless); the callee's allocframe saves r31:30 below sp, so no area is reserved. Zero
  * r30 (fp) and r31 (lr) end the frame chain for debuggers. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	r0 = r29\n"
 	"	r1 = add(pc, ##_DYNAMIC@PCREL)\n"
 	"	r29 = and(r29, #-16)\n"
 	"	r30 = #0\n"
 	"	r31 = #0\n"
 	"	call pk_start_c\n"
-	"	trap0(#0xdb)\n" /* the debug trap: SIGTRAP, should pk_start_c return */
-	".size _start, . - _start\n");
+	"	trap0(#0xdb)\n" /* the debug trap: SIGTRAP, should pk_start_c return */);
 #endif
 
 #ifdef PK_START
@@ -62,36 +56,10 @@ int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor)
 #endif
 
 /* Number in r6, arguments in r0..r5, `trap0(#1)`; the result (or -errno) in r0. */
-static inline long pk_syscall1(long number, long a)
-{
-	register long r6 __asm__("r6") = number;
-	register long r0 __asm__("r0") = a;
-	__asm__ volatile("trap0(#1)" : "+r"(r0) : "r"(r6) : "memory");
-	return r0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long r6 __asm__("r6") = number;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	__asm__ volatile("trap0(#1)" : "+r"(r0) : "r"(r6), "r"(r1), "r"(r2) : "memory");
-	return r0;
-}
-
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	register long r6 __asm__("r6") = number;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	register long r3 __asm__("r3") = d;
-	register long r4 __asm__("r4") = e;
-	register long r5 __asm__("r5") = f;
-	__asm__ volatile("trap0(#1)" : "+r"(r0) : "r"(r6), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5) : "memory");
-	return r0;
-}
+#define PK_SYSCALL_ARGUMENTS "r0", "r1", "r2", "r3", "r4", "r5"
+#define PK_SYSCALL_NUMBER "r6"
+#define PK_SYSCALL_CODE "trap0(#1)"
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: r29 at argc. Linux's start_thread zeroes every
  * register and ELF_PLAT_INIT adds nothing, so r0 (the argument slot a _start may read an atexit

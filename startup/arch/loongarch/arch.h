@@ -9,12 +9,7 @@
  * PC-relative if the linker relaxes it to pcaddi). The psABI wants $sp 16-byte aligned; addi.w
  * sign-extends, so the same -16 mask serves LA64 and LA32. Zero $ra and $fp end the frame chain
  * for debuggers. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	move $a0, $sp\n"
 	"	la.pcrel $a1, _DYNAMIC\n"
 	"	addi.w $t0, $zero, -16\n"
@@ -22,47 +17,16 @@ __asm__(".text\n"
 	"	move $ra, $zero\n"
 	"	move $fp, $zero\n"
 	"	bl pk_start_c\n"
-	"	break 0\n"
-	".size _start, . - _start\n");
+	"	break 0\n");
 #endif
 
 /* Number in $a7, arguments in $a0..$a5, `syscall 0`; the result (or -errno) in $a0. The kernel
  * may change the temporaries $t0..$t8. */
-#define PK_LOONGARCH_SYSCALL_CLOBBERS "$t0", "$t1", "$t2", "$t3", "$t4", "$t5", "$t6", "$t7", "$t8", "memory"
-
-static inline long pk_syscall1(long number, long a)
-{
-	register long a7 __asm__("$a7") = number;
-	register long a0 __asm__("$a0") = a;
-	__asm__ volatile("syscall 0" : "+r"(a0) : "r"(a7) : PK_LOONGARCH_SYSCALL_CLOBBERS);
-	return a0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long a7 __asm__("$a7") = number;
-	register long a0 __asm__("$a0") = a;
-	register long a1 __asm__("$a1") = b;
-	register long a2 __asm__("$a2") = c;
-	__asm__ volatile("syscall 0" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2) : PK_LOONGARCH_SYSCALL_CLOBBERS);
-	return a0;
-}
-
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	register long a7 __asm__("$a7") = number;
-	register long a0 __asm__("$a0") = a;
-	register long a1 __asm__("$a1") = b;
-	register long a2 __asm__("$a2") = c;
-	register long a3 __asm__("$a3") = d;
-	register long a4 __asm__("$a4") = e;
-	register long a5 __asm__("$a5") = f;
-	__asm__ volatile("syscall 0"
-			 : "+r"(a0)
-			 : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
-			 : PK_LOONGARCH_SYSCALL_CLOBBERS);
-	return a0;
-}
+#define PK_SYSCALL_ARGUMENTS "$a0", "$a1", "$a2", "$a3", "$a4", "$a5"
+#define PK_SYSCALL_NUMBER "$a7"
+#define PK_SYSCALL_CODE "syscall 0"
+#define PK_SYSCALL_CLOBBERS "$t0", "$t1", "$t2", "$t3", "$t4", "$t5", "$t6", "$t7", "$t8", "memory"
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: $sp at argc, $a0 0 (glibc's _start hands $a0 to
  * __libc_start_main as the function for atexit). $ra 0 ends the frame chain. Fixed registers

@@ -18,12 +18,7 @@
  * 68020's PC-relative mode with a 32-bit displacement reaches _DYNAMIC and pk_start_c wherever
  * the linker puts them. %fp 0 ends the frame chain for debuggers.
  */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	suba.l %fp, %fp\n"
 	"	move.l %sp, %a0\n"
 	"	lea (_DYNAMIC:l, %pc), %a1\n"
@@ -33,42 +28,19 @@ __asm__(".text\n"
 	"	move.l %a1, -(%sp)\n"
 	"	move.l %a0, -(%sp)\n"
 	"	bsr.l pk_start_c\n"
-	"	illegal\n"
-	".size _start, . - _start\n");
+	"	illegal\n");
 #endif
 
-/* trap #0: number in %d0, arguments from %d1, result (a negated errno on failure) in %d0. */
-static inline long pk_syscall1(long n, long a)
-{
-	register long d0 __asm__("d0") = n;
-	register long d1 __asm__("d1") = a;
-	__asm__ volatile("trap #0" : "+r"(d0) : "r"(d1) : "memory");
-	return d0;
-}
-
-static inline long pk_syscall3(long n, long a, long b, long c)
-{
-	register long d0 __asm__("d0") = n;
-	register long d1 __asm__("d1") = a;
-	register long d2 __asm__("d2") = b;
-	register long d3 __asm__("d3") = c;
-	__asm__ volatile("trap #0" : "+r"(d0) : "r"(d1), "r"(d2), "r"(d3) : "memory");
-	return d0;
-}
-
-/* The fourth to sixth arguments go in %d4, %d5 and %a0. */
-static inline long pk_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-	register long d0 __asm__("d0") = n;
-	register long d1 __asm__("d1") = a;
-	register long d2 __asm__("d2") = b;
-	register long d3 __asm__("d3") = c;
-	register long d4 __asm__("d4") = d;
-	register long d5 __asm__("d5") = e;
-	register long a0 __asm__("a0") = f;
-	__asm__ volatile("trap #0" : "+r"(d0) : "r"(d1), "r"(d2), "r"(d3), "r"(d4), "r"(d5), "r"(a0) : "memory");
-	return d0;
-}
+/* trap #0: number in %d0, arguments in %d1..%d5 and %a0, result (a negated errno on failure) in
+ * %d0. */
+#define PK_SYSCALL_ARGUMENTS "d1", "d2", "d3", "d4", "d5", "a0"
+#define PK_SYSCALL_NUMBER "d0"
+#define PK_SYSCALL(result, ...)                                                                          \
+	do {                                                                                             \
+		__asm__ volatile("trap #0" : "+r"(pk_number) : "r"(result), ##__VA_ARGS__ : "memory");          \
+		result = pk_number;                                                                      \
+	} while (0)
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: %sp at argc, %a1 0 (the ABI's function for atexit,
  * none here). %a1 is clobbered so that neither operand is given it. */

@@ -25,14 +25,8 @@
  * wants $sp 8-byte aligned (16 here, harmless) and 16 bytes reserved below it for the callee to
  * spill $a0..$a3. noreorder: the delay slots are written out, not left to the assembler.
  * __start as well: on MIPS, GNU ld and lld default the entry to __start, not _start. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".global __start\n"
-	".type _start, @function\n"
-	".type __start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION(".global __start\n"
+	".type __start, @function\n",
 	"__start:\n"
 	"	.set push\n"
 	"	.set noreorder\n"
@@ -50,8 +44,7 @@ __asm__(".text\n"
 	"	jalr $t9\n"
 	"	addiu $sp, $sp, -16\n"
 	"	teq $zero, $zero\n"
-	"	.set pop\n"
-	".size _start, . - _start\n");
+	"	.set pop\n");
 #endif
 
 /* Number in $v0 ($2), arguments in $a0..$a2 ($4..$6), `syscall`; the result in $v0 and, in $a3

@@ -19,12 +19,7 @@
  * The ABI wants r1 16-byte aligned with a back chain of 0 ending the frame list; the callee saves
  * its LR in the caller's frame at 4(r1), hence the 16-byte frame of our own, so argc stays intact.
  */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	mr 3, 1\n"
 	"	bcl 20, 31, 1f\n"
 	"1:	mflr 4\n"
@@ -35,8 +30,7 @@ __asm__(".text\n"
 	"	mtlr 0\n"
 	"	stwu 0, -16(1)\n"
 	"	bl pk_start_c\n"
-	"	trap\n"
-	".size _start, . - _start\n");
+	"	trap\n");
 #endif
 
 #include "../powerpc-syscall.h"

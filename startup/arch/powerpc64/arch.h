@@ -21,12 +21,7 @@
  * PC-relative way. The ABI wants r1 16-byte aligned and a minimal 32-byte frame (back chain 0,
  * CR and LR save words in which the callee stores its LR).
  */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	mr 3, 1\n"
 	"	bcl 20, 31, 1f\n"
 	"1:	mflr 4\n"
@@ -40,8 +35,7 @@ __asm__(".text\n"
 	"	stdu 0, -32(1)\n"
 	"	bl pk_start_c\n"
 	"	nop\n"
-	"	trap\n"
-	".size _start, . - _start\n");
+	"	trap\n");
 #endif
 
 #include "../powerpc-syscall.h"

@@ -9,12 +9,7 @@
  * the linker must not turn it into a gp-relative access, since gp is not set up (nor needed:
  * nothing here links with gp relaxation). The psABI wants sp 16-byte aligned; zero ra and s0
  * (the frame pointer) end the frame chain for debuggers. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	.option push\n"
 	"	.option norelax\n"
 	"	mv a0, sp\n"
@@ -24,42 +19,15 @@ __asm__(".text\n"
 	"	li s0, 0\n"
 	"	call pk_start_c\n"
 	"	unimp\n"
-	"	.option pop\n"
-	".size _start, . - _start\n");
+	"	.option pop\n");
 #endif
 
 /* Number in a7, arguments in a0..a5, `ecall`; the result (or -errno) in a0. The kernel keeps
  * every other register. */
-static inline long pk_syscall1(long number, long a)
-{
-	register long a7 __asm__("a7") = number;
-	register long a0 __asm__("a0") = a;
-	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
-	return a0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long a7 __asm__("a7") = number;
-	register long a0 __asm__("a0") = a;
-	register long a1 __asm__("a1") = b;
-	register long a2 __asm__("a2") = c;
-	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2) : "memory");
-	return a0;
-}
-
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	register long a7 __asm__("a7") = number;
-	register long a0 __asm__("a0") = a;
-	register long a1 __asm__("a1") = b;
-	register long a2 __asm__("a2") = c;
-	register long a3 __asm__("a3") = d;
-	register long a4 __asm__("a4") = e;
-	register long a5 __asm__("a5") = f;
-	__asm__ volatile("ecall" : "+r"(a0) : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5) : "memory");
-	return a0;
-}
+#define PK_SYSCALL_ARGUMENTS "a0", "a1", "a2", "a3", "a4", "a5"
+#define PK_SYSCALL_NUMBER "a7"
+#define PK_SYSCALL_CODE "ecall"
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: sp at argc, a0 0 (glibc's _start hands a0 to
  * __libc_start_main as the function for atexit). ra 0 ends the frame chain. Fixed registers keep

@@ -17,61 +17,30 @@
  * target must be 2-byte aligned, which _DYNAMIC is). The ABI wants %r15 8-byte aligned (16 here,
  * harmless) with a 160-byte register save area above it that the callee may write, and a zero
  * back chain in its first word to end the frame chain. nill ANDs only bits 48..63. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	lgr %r2, %r15\n"
 	"	larl %r3, _DYNAMIC\n"
 	"	nill %r15, 0xfff0\n"
 	"	aghi %r15, -160\n"
 	"	xc 0(8, %r15), 0(%r15)\n"
 	"	brasl %r14, pk_start_c\n"
-	"	.word 0\n"
-	".size _start, . - _start\n");
+	"	.word 0\n");
 #endif
 
 /* Number in %r1, arguments in %r2..%r7, `svc 0`; the result (or -errno) in %r2. (`svc n` encodes
  * numbers below 256 directly; %r1 with `svc 0` serves all.) */
-static inline long pk_syscall1(long number, long a)
-{
-	register long r1 __asm__("r1") = number;
-	register long r2 __asm__("r2") = a;
-	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1) : "memory");
-	return r2;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long r1 __asm__("r1") = number;
-	register long r2 __asm__("r2") = a;
-	register long r3 __asm__("r3") = b;
-	register long r4 __asm__("r4") = c;
-	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1), "r"(r3), "r"(r4) : "memory");
-	return r2;
-}
-
+#define PK_SYSCALL_ARGUMENTS "r2", "r3", "r4", "r5", "r6", "r7"
+#define PK_SYSCALL_NUMBER "r1"
+#define PK_SYSCALL_CODE "svc 0"
 /* Linux's s390x mmap is old_mmap even on 64-bit: it reads its six arguments from a block whose
  * address is the only argument (there is no register-passing mmap, and mmap2 is 31-bit only).
  * The number is a constant wherever this is inlined, so only one branch is compiled. */
-static inline long pk_syscall6(long number, long a, long b, long c, long d, long e, long f)
-{
-	if (number == PK_SYS_MMAP) {
-		long block[6] = { a, b, c, d, e, f };
-		return pk_syscall1(number, (long)block);
+#define PK_SYSCALL6_FIRST(number, a, b, c, d, e, f)                    \
+	if ((number) == PK_SYS_MMAP) {                                  \
+		long pk_block[6] = { a, b, c, d, e, f };                \
+		return pk_syscall1(number, (long)pk_block);             \
 	}
-	register long r1 __asm__("r1") = number;
-	register long r2 __asm__("r2") = a;
-	register long r3 __asm__("r3") = b;
-	register long r4 __asm__("r4") = c;
-	register long r5 __asm__("r5") = d;
-	register long r6 __asm__("r6") = e;
-	register long r7 __asm__("r7") = f;
-	__asm__ volatile("svc 0" : "+r"(r2) : "r"(r1), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7) : "memory");
-	return r2;
-}
+#include "../register-syscalls.h"
 
 /* Enters a loaded program as the kernel does: %r15 at argc, %r14 0 (the function for atexit,
  * ELF_PLAT_INIT). No back chain or save area: the program's _start makes its own. Fixed

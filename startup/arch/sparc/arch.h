@@ -21,13 +21,7 @@
  * holds each (hence the -4 and +4 to measure both from the call), and `call` leaves its own
  * address in %o7.
  */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	".align 4\n"
-	"_start:\n"
+PK_START_FUNCTION(".align 4\n",
 	"	mov %g0, %fp\n"
 	"	add %sp, 64, %o0\n"
 	"	sethi %pc22(_DYNAMIC - 4), %o1\n"
@@ -38,8 +32,7 @@ __asm__(".text\n"
 	"	sub %sp, 96, %sp\n"
 	"	call pk_start_c\n"
 	"	 nop\n"
-	"	unimp 0\n"
-	".size _start, . - _start\n");
+	"	unimp 0\n");
 #endif
 
 /*

@@ -18,12 +18,7 @@
  * added to it, so no GOT entry is read. Arguments go on the stack, and the current psABI wants
  * %esp 16-byte aligned at the call: align, then leave room so the two pushes end aligned.
  * _DYNAMIC is weak and hidden so that lld resolves the difference at link time. */
-__asm__(".text\n"
-	".weak _DYNAMIC\n"
-	".hidden _DYNAMIC\n"
-	".global _start\n"
-	".type _start, @function\n"
-	"_start:\n"
+PK_START_FUNCTION("",
 	"	xor %ebp, %ebp\n"
 	"	mov %esp, %eax\n"
 	"	call 1f\n"
@@ -34,8 +29,7 @@ __asm__(".text\n"
 	"	push %ecx\n"
 	"	push %eax\n"
 	"	call pk_start_c\n"
-	"	hlt\n"
-	".size _start, . - _start\n");
+	"	hlt\n");
 #endif
 
 /* Number in %eax, arguments in %ebx, %ecx, %edx; the result (or -errno) in %eax. %ebx is the PIC
