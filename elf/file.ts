@@ -1,6 +1,7 @@
 import { AddressMap } from './address-map.js';
 import { type Arch, identifyArch } from './architectures.js';
 import { ET_DYN, ET_EXEC, PT_DYNAMIC, PT_INTERP } from './constants.js';
+import { type Diagnostics, stopAtFirstError } from './diagnostics.js';
 import { type DynamicSection, findDynamicHeader, readDynamic } from './dynamic.js';
 import { ElfError } from './errors.js';
 import { type ElfHeader, openReader, readHeader } from './header.js';
@@ -41,11 +42,14 @@ export interface RelocationInfo {
   readonly decoder: InfoDecoder;
 }
 
-/** Fails for anything a static-PIE's own startup code could not relocate. */
-export function readRelocationInfo(elf: ElfFile): RelocationInfo {
+/**
+ * Reports to `diagnostics` anything a static-PIE's own startup code could not relocate; a file that
+ * is not ET_DYN, or has no dynamic array to read, is refused under either policy.
+ */
+export function readRelocationInfo(elf: ElfFile, diagnostics: Diagnostics = stopAtFirstError): RelocationInfo {
   requirePositionIndependent(elf);
   const dynamic = readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders));
-  return { dynamic, tables: findRelocationTables(elf.reader, elf.addressMap, dynamic), decoder: infoDecoder(elf.arch) };
+  return { dynamic, tables: findRelocationTables(elf.reader, elf.addressMap, dynamic, diagnostics), decoder: infoDecoder(elf.arch) };
 }
 
 /**

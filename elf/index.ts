@@ -16,6 +16,7 @@ export {
   type Toolchain,
 } from './architectures.js';
 export * from './constants.js';
+export { collectErrors, type Diagnostics, stopAtFirstError } from './diagnostics.js';
 export type { DynamicEntry, DynamicSection } from './dynamic.js';
 export { dynamicTagNames } from './dynamic-tags.js';
 export { ElfError, type ElfErrorCode, hex } from './errors.js';
@@ -33,6 +34,7 @@ export {
   type RelocationTable,
   readRelocation,
   relativeInfo,
+  relocationTable,
   TABLE_TAGS,
   type TableKind,
   type TableTags,

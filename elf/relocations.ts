@@ -13,6 +13,7 @@ import {
   DT_RELRSZ,
   DT_RELSZ,
 } from './constants.js';
+import type { Diagnostics } from './diagnostics.js';
 import type { DynamicSection } from './dynamic.js';
 import { ElfError, hex } from './errors.js';
 import type { ElfReader } from './reader.js';
@@ -25,8 +26,37 @@ export interface RelocationTable {
   readonly vaddr: bigint;
   readonly size: bigint;
   readonly entrySize: number;
+  /** Whole entries in `view`. */
   readonly count: number;
+  /** Where the table starts in the file. */
   readonly fileOffset: number;
+  /**
+   * The entries as memory holds them: a view of the file's bytes, or under a collecting policy
+   * what is left of them (fewer entries, zeros past p_filesz).
+   */
+  readonly view: DataView;
+}
+
+/** A table over `bytes`, which are the file's own when they lie in its buffer. */
+export function relocationTable(
+  reader: ElfReader,
+  kind: TableKind,
+  vaddr: bigint,
+  size: bigint,
+  entrySize: number,
+  bytes: Uint8Array,
+): RelocationTable {
+  const count = Math.floor(bytes.length / entrySize);
+  const inFile = bytes.buffer === reader.bytes.buffer;
+  return {
+    kind,
+    vaddr,
+    size,
+    entrySize,
+    count,
+    fileOffset: inFile ? bytes.byteOffset - reader.bytes.byteOffset : -1,
+    view: new DataView(bytes.buffer, bytes.byteOffset, count * entrySize),
+  };
 }
 
 export interface Relocation {
@@ -60,8 +90,12 @@ export const TABLE_TAGS = {
   relr: { address: DT_RELR, size: DT_RELRSZ, entrySize: DT_RELRENT, count: undefined, words: 1, names: ['DT_RELR', 'DT_RELRSZ', 'DT_RELRENT'] },
 } as const satisfies Readonly<Record<TableKind, TableTags>>;
 
-/** The REL, RELA and RELR tables in the order the startup code applies them; absent ones are left out. */
-export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic: DynamicSection): RelocationTable[] {
+/**
+ * The REL, RELA and RELR tables in the order the startup code applies them; absent ones are left
+ * out. Under a collecting policy a table is read past its defects: with the class's entry size, its
+ * whole entries, and only those the file holds.
+ */
+export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic: DynamicSection, diagnostics: Diagnostics): RelocationTable[] {
   const tables: RelocationTable[] = [];
   for (const kind of ['rel', 'rela', 'relr'] as const) {
     const tags = TABLE_TAGS[kind];
@@ -72,14 +106,17 @@ export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic
     // Absent is fine (the entry size follows from the class); present must be right, 0 included.
     const declared = dynamic.entries.findLast((entry) => entry.tag === tags.entrySize)?.value;
     if (declared !== undefined && declared !== BigInt(entrySize)) {
-      throw new ElfError('BAD_ENTRY_SIZE', `Invalid ELF ${entryName}: ${declared}, ELF${reader.wordSize * 8} entries are ${entrySize} bytes`);
+      diagnostics.report(
+        new ElfError('BAD_ENTRY_SIZE', `Invalid ELF ${entryName}: ${declared}, ELF${reader.wordSize * 8} entries are ${entrySize} bytes`),
+      );
     }
     const size = dynamic.sorted[Number(tags.size)] ?? 0n;
     if (size % BigInt(entrySize) !== 0n) {
-      throw new ElfError('BAD_TABLE_SIZE', `Invalid ELF ${sizeName}: ${size} is not a multiple of the ${entrySize}-byte entry size`);
+      diagnostics.report(new ElfError('BAD_TABLE_SIZE', `Invalid ELF ${sizeName}: ${size} is not a multiple of the ${entrySize}-byte entry size`));
     }
-    const fileOffset = map.fileOffset(vaddr, size, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`);
-    tables.push({ kind, vaddr, size, entrySize, count: Number(size / BigInt(entrySize)), fileOffset });
+    const whole = size - (size % BigInt(entrySize));
+    const bytes = map.bytesAt(vaddr, whole, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`, diagnostics);
+    tables.push(relocationTable(reader, kind, vaddr, size, entrySize, bytes));
   }
   return tables;
 }
@@ -190,17 +227,19 @@ function typeAndSymbol(layout: InfoLayout, little: boolean): Decode {
 }
 
 export function readRelocation(reader: ElfReader, decoder: InfoDecoder, table: RelocationTable, index: number): Relocation {
-  const at = table.fileOffset + index * table.entrySize;
-  const w = reader.wordSize;
-  const low = reader.wordLow(at + w);
-  const high = reader.wordHigh(at + w);
+  const at = index * table.entrySize;
+  const { little, lowAt, highAt, wordSize: w } = reader;
+  const word = (offset: number): bigint => (w === 8 ? table.view.getBigUint64(offset, little) : BigInt(table.view.getUint32(offset, little)));
+  const low = table.view.getUint32(at + w + lowAt, little);
+  const high = w === 8 ? table.view.getUint32(at + w + highAt, little) : 0;
   return {
     index,
-    offset: reader.word(at),
-    info: reader.word(at + w),
+    offset: word(at),
+    info: word(at + w),
     symbol: decoder.symbol(low, high),
     type: decoder.type(low, high),
-    addend: table.kind === 'rela' ? reader.signedWord(at + 2 * w) : undefined,
+    addend:
+      table.kind === 'rela' ? (w === 8 ? table.view.getBigInt64(at + 2 * w, little) : BigInt(table.view.getInt32(at + 2 * w, little))) : undefined,
     relative: decoder.isRelative(low, high),
   };
 }

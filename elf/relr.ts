@@ -18,11 +18,12 @@ export function forEachRelrEntry(
 ): void {
   const w = reader.wordSize;
   const wide = w === 8;
-  const { view, little, lowAt, highAt } = reader;
+  const { little, lowAt, highAt } = reader;
+  const view = table.view;
   const advance = (w * 8 - 1) * w;
   let whereLow = 0;
   let whereHigh = 0;
-  for (let entry = 0, at = table.fileOffset; entry < table.count; entry++, at += w) {
+  for (let entry = 0, at = 0; entry < table.count; entry++, at += w) {
     const low = view.getUint32(at + lowAt, little);
     const high = wide ? view.getUint32(at + highAt, little) : 0;
     if ((low & 1) === 0) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { type Difference, expectedImage, type Image, type Plan, plan } from '../model/index.js';
+import { type Difference, expectedImage, type Image, type Plan } from '../model/index.js';
 import { type CarriedRuntime, carriedRuntime } from './carried-runtime.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
@@ -46,18 +46,17 @@ export function auditBytes(bytes: Uint8Array, file: string, options: AuditOption
 export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {}): AuditReport {
   const context = fileContext(elf);
   const base = options.base ?? defaultBase(context);
-  const planned = planOrError(elf);
+  const planned = context.problems[0] ?? (context.reading as Plan);
   const expected = planned instanceof ElfError ? undefined : expectedImage(planned, base);
   const names = new Names(context);
   const models = (options.runtimes ?? RUNTIMES.map((model) => model.name)).map(runtime);
   const comparison = { planned, expected, base, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
   const runtimes = models.map((model) => judge(context, model, comparison));
-  const reading = runModel(context, runtime('spec'), { lenient: true });
   const carried = carriedRuntime(elf);
   const judgedBy = options.runtimes ?? judgedByDefault(carried, runtimes);
   const judged = runtimes.filter((report) => judgedBy.includes(report.runtime));
   const hazards = [
-    ...findHazards(context, reading, names, judgedBy.map(runtime)),
+    ...findHazards(context, names, judgedBy.map(runtime)),
     ...releaseHazards(carried, options.runtimes === undefined ? judged : [], runtimes),
   ].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity));
   const safe = judged.every((report) => report.status === 'safe') && !hazards.some((hazard) => hazard.severity === 'error');
@@ -74,7 +73,7 @@ export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {})
     safe,
     runtimes,
     hazards,
-    cost: reading.status === 'runs' ? costReport(context, reading) : null,
+    cost: context.reading === undefined ? null : costReport(context, context.reading),
   };
 }
 
@@ -124,15 +123,6 @@ function judgementOf(carried: CarriedRuntime, judged: readonly RuntimeReport[], 
 /** A base the architecture's address space holds, aligned to its page (the records' loader bases). */
 function defaultBase(context: FileContext): bigint {
   return context.arch.loaderBases[0] ?? 0x10000000n;
-}
-
-function planOrError(elf: ElfFile): Plan | ElfError {
-  try {
-    return plan(elf);
-  } catch (error) {
-    if (error instanceof ElfError) return error;
-    throw error;
-  }
 }
 
 /** What every runtime is compared with, and the comparisons already made (runtimes often leave identical memory). */

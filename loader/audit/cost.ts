@@ -1,10 +1,7 @@
 import { encodeRelr, PT_GNU_RELRO } from '../../elf/index.js';
-import { segmentFlags } from '../model/index.js';
+import { type Plan, SOURCES, segmentFlags } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { EntryReader, type FileTableKind, fileTables, insideOtherTable } from './file-tables.js';
-import { type ModelRun, SOURCE_NAMES } from './relocator.js';
-
-type Runs = Extract<ModelRun, { status: 'runs' }>;
 
 export interface TableCost {
   readonly table: FileTableKind;
@@ -46,10 +43,10 @@ export interface CostReport {
 }
 
 /** Table sizes, what RELR would take for the same words, and the pages relocation dirties. */
-export function costReport(context: FileContext, reading: Runs): CostReport {
+export function costReport(context: FileContext, reading: Plan): CostReport {
   const tables = fileTables(context);
   const w = context.elf.reader.wordSize;
-  const bySource = new Array<number>(SOURCE_NAMES.length).fill(0);
+  const bySource = new Array<number>(SOURCES.length).fill(0);
   const { writes, layout } = reading;
   // Image offsets, not addresses: a library has hundreds of thousands of words, and offsets are
   // numbers. The start's remainder modulo the word size decides alignment.
@@ -61,7 +58,7 @@ export function costReport(context: FileContext, reading: Runs): CostReport {
   for (let i = 0; i < writes.count; i++) {
     const source = writes.sources[i] as number;
     bySource[source] = (bySource[source] ?? 0) + 1;
-    if (SOURCE_NAMES[source] === 'got') {
+    if (SOURCES[source] === 'got') {
       localGotWords++;
       continue;
     }
@@ -76,7 +73,7 @@ export function costReport(context: FileContext, reading: Runs): CostReport {
   const costs: TableCost[] = [];
   for (const table of tables) {
     const bytes = table.count * table.entrySize;
-    let relative = bySource[SOURCE_NAMES.indexOf(table.kind)] ?? 0;
+    let relative = table.kind === 'jmprel' ? 0 : (bySource[SOURCES.indexOf(table.kind)] ?? 0);
     if (table.format !== 'relr') {
       const entries = new EntryReader(context, table);
       let kept = 0;
@@ -108,7 +105,7 @@ export function costReport(context: FileContext, reading: Runs): CostReport {
  * (elf/dl-reloc.c) protects them: from the page holding its start up to the page holding its end,
  * that last page excluded.
  */
-function pageCost(context: FileContext, reading: Runs): PageCost {
+function pageCost(context: FileContext, reading: Plan): PageCost {
   const page = context.arch.pageSize;
   const pageSize = Number(page);
   const { writes, layout } = reading;

@@ -1,18 +1,9 @@
 // The reader's index does not export these two; the audit must read the dynamic array even when
-// readRelocationInfo refuses the tables it points to.
+// the planner cannot go on past the tables it points to.
 import { findDynamicHeader, readDynamic } from '../../elf/dynamic.js';
-import {
-  type Arch,
-  DT_NULL,
-  type DynamicEntry,
-  ElfError,
-  type ElfFile,
-  PT_DYNAMIC,
-  type RelocationInfo,
-  readRelocationInfo,
-} from '../../elf/index.js';
+import { type Arch, collectErrors, DT_NULL, type DynamicEntry, ElfError, type ElfFile, PT_DYNAMIC } from '../../elf/index.js';
 import { type InfoDecoder, infoDecoder } from '../../elf/relocations.js';
-import { type ImageLayout, layoutOf } from '../model/index.js';
+import { type ImageLayout, type Plan, plan } from '../model/index.js';
 import { LoadedBytes } from './loaded-bytes.js';
 import { EntryClassifier } from './relocation-classes.js';
 
@@ -22,8 +13,13 @@ export interface FileContext {
   readonly arch: Arch;
   /** The dynamic array at PT_DYNAMIC's p_vaddr, up to and including DT_NULL. */
   readonly dynamic: readonly DynamicEntry[];
-  /** piekit's reading of the tables, or why it refuses them (the audit goes on without it). */
-  readonly info: RelocationInfo | ElfError;
+  /**
+   * The planner's reading of the file, made under the collecting policy: the words relocation
+   * writes as far as the file lets them be read; undefined when its PT_LOADs cannot be laid out.
+   */
+  readonly reading: Plan | undefined;
+  /** Every problem the planner found on the way, first found first: none means piekit plans the file. */
+  readonly problems: readonly ElfError[];
   /** The PT_LOADs side by side, or why they cannot be. */
   readonly layout: ImageLayout | ElfError;
   readonly loaded: LoadedBytes;
@@ -38,29 +34,25 @@ export interface FileContext {
  * not ET_DYN, or no dynamic array a relocator could find. Everything after that is audited.
  */
 export function fileContext(elf: ElfFile): FileContext {
-  let info: RelocationInfo | ElfError;
+  const diagnostics = collectErrors();
+  let reading: Plan | undefined;
+  let refusal: ElfError | undefined;
   try {
-    info = readRelocationInfo(elf);
+    reading = plan(elf, diagnostics);
   } catch (error) {
     if (!(error instanceof ElfError) || error.code === 'NOT_PIE') throw error;
-    info = error;
+    refusal = error;
   }
-  const dynamic =
-    info instanceof ElfError ? readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders)).entries : info.dynamic.entries;
-  let layout: ImageLayout | ElfError;
-  try {
-    layout = layoutOf(elf);
-  } catch (error) {
-    if (!(error instanceof ElfError)) throw error;
-    layout = error;
-  }
+  // A dynamic array the planner could not read refuses the whole audit, with the reader's error.
+  const dynamic = reading?.info.dynamic.entries ?? readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders)).entries;
   let inFile: readonly DynamicEntry[] | undefined;
   return {
     elf,
     arch: elf.arch,
     dynamic,
-    info,
-    layout,
+    reading,
+    problems: refusal === undefined ? diagnostics.errors : [...diagnostics.errors, refusal],
+    layout: reading?.layout ?? (refusal as ElfError),
     loaded: new LoadedBytes(elf),
     decoder: infoDecoder(elf.arch),
     classifier: new EntryClassifier(elf.arch),

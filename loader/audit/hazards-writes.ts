@@ -1,24 +1,21 @@
 import { DF_TEXTREL, DT_FLAGS, DT_TEXTREL, hex, PT_GNU_RELRO } from '../../elf/index.js';
-import { ADD_BASE, type LoadSegment } from '../model/index.js';
+import { ADD_BASE, describeSource, type LoadSegment, type Plan } from '../model/index.js';
 import { quantity } from '../wording.js';
 import type { FileContext } from './file-context.js';
 import { sortedTags } from './file-tables.js';
 import { count, type Hazard, HazardItems, simpleHazard } from './hazard.js';
 import type { Names } from './names.js';
-import { type ModelRun, SOURCE_NAMES } from './relocator.js';
-
-type Runs = Extract<ModelRun, { status: 'runs' }>;
 
 /**
- * Hazards of the words relocation writes, from the audit's own reading of the file (the spec
- * record run leniently): writes into segments without PF_W, a word written more than once, words
+ * Hazards of the words relocation writes, from the planner's reading of the file under the
+ * collecting policy: writes into segments without PF_W, a word written more than once, words
  * that are not aligned, writes outside every PT_LOAD, and relocated .data.rel.ro words that no
  * PT_GNU_RELRO will make read-only afterwards.
  */
-export function writeHazards(context: FileContext, run: Runs, names: Names): Hazard[] {
+export function writeHazards(context: FileContext, run: Plan, names: Names): Hazard[] {
   const { writes, layout } = run;
   const w = layout.wordSize;
-  const sourceOf = (i: number): string => `${SOURCE_NAMES[writes.sources[i] as number]}#${writes.entries[i]}`;
+  const sourceOf = (i: number): string => describeSource(writes.sources[i] as number, writes.entries[i] as number);
   const vaddrOf = (offset: number): bigint => layout.start + BigInt(offset);
   const segmentOf = segmentFinder(layout.segments);
   const text = new HazardItems();
@@ -94,7 +91,7 @@ export function writeHazards(context: FileContext, run: Runs, names: Names): Haz
  * one after RELA) adds it twice; glibc applies RELR first and so gets another value than musl.
  */
 function twiceHazard(
-  run: Runs,
+  run: Plan,
   repeated: ReadonlySet<number>,
   vaddrOf: (offset: number) => bigint,
   sourceOf: (i: number) => string,

@@ -45,26 +45,6 @@ export class LoadedBytes {
    * segment claims): the caller learns how much was readable from the length.
    */
   read(vaddr: bigint, size: bigint): Uint8Array {
-    const load = this.loadOf(vaddr);
-    if (load === undefined || size <= 0n) return new Uint8Array(0);
-    const within = vaddr - load.vaddr;
-    const wanted = size < load.memsz - within ? size : load.memsz - within;
-    // Bounded by the caller's tables and by p_memsz; no relocator's table is near 2^31 bytes.
-    const length = Number(wanted < 0x7fffffffn ? wanted : 0x7fffffffn);
-    const fileLength = BigInt(this.elf.bytes.length);
-    const fileBacked = load.filesz > within ? load.filesz - within : 0n;
-    const fromFile = Number(BigInt(length) < fileBacked ? BigInt(length) : fileBacked);
-    const start = load.offset + within;
-    if (fromFile > 0 && start + BigInt(fromFile) > fileLength) return new Uint8Array(0);
-    if (fromFile === length) {
-      const at = this.elf.reader.range(start, length, `PT_LOAD ${load.index} bytes`);
-      return this.elf.bytes.subarray(at, at + length);
-    }
-    const bytes = new Uint8Array(length);
-    if (fromFile > 0) {
-      const at = this.elf.reader.range(start, fromFile, `PT_LOAD ${load.index} bytes`);
-      bytes.set(this.elf.bytes.subarray(at, at + fromFile));
-    }
-    return bytes;
+    return this.elf.addressMap.memoryBytes(vaddr, size);
   }
 }

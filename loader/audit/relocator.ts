@@ -62,17 +62,7 @@ export type ModelRun =
       readonly applied: ReadonlyMap<string, number>;
       /** Tables of the file this relocator never reads, named for reports ("no RELR"). */
       readonly ignoredTables: readonly string[];
-      /** In a lenient run: what would have stopped the relocator, in order. */
-      readonly problems: readonly string[];
-      /** In a lenient run: the writes dropped for landing outside every PT_LOAD. */
-      readonly outside: readonly OutsideWrite[];
     };
-
-export interface OutsideWrite {
-  /** `table#index` */
-  readonly source: string;
-  readonly address: bigint;
-}
 
 /** A run that stops the relocator: a trap, fault or panic (`refuses`), or undefined behaviour. */
 class Stop extends Error {
@@ -97,17 +87,8 @@ interface Table {
   readonly count: number;
 }
 
-export interface RunOptions {
-  /**
-   * Go on past what would stop the relocator where a reading of the file is still possible (a
-   * wrong DT_*ENT, a partial table, a write outside every segment): the audit's own reading of the
-   * file for hazards and costs. Such problems are listed instead.
-   */
-  readonly lenient?: boolean;
-}
-
 /** What `model` leaves in memory for this file, as writes, or why it does not start. */
-export function runModel(context: FileContext, model: RuntimeModel, options: RunOptions = {}): ModelRun {
+export function runModel(context: FileContext, model: RuntimeModel): ModelRun {
   const arch = context.arch;
   if (model.architectures !== 'all' && !model.architectures.includes(arch.name)) {
     return { status: 'unsupported', reason: `${model.describes} does not exist for ${arch.name}` };
@@ -117,7 +98,7 @@ export function runModel(context: FileContext, model: RuntimeModel, options: Run
     if (context.layout instanceof ElfError) {
       throw new Stop('undefined', `not modelled: ${context.layout.message} [${context.layout.code}]`);
     }
-    return new Run(context, context.layout, model, options.lenient === true).execute();
+    return new Run(context, context.layout, model).execute();
   } catch (error) {
     if (error instanceof Stop) return { status: error.status, reason: error.message };
     throw error;
@@ -145,8 +126,6 @@ class Run {
   private readonly touched = new Set<number>();
   private readonly leftAlone: LeftAlone = { none: 0, irelative: 0, tls: 0, symbolic: 0, relative: 0 };
   private readonly applied = new Map<string, number>();
-  private readonly problems: string[] = [];
-  private readonly outsideWrites: OutsideWrite[] = [];
   private readonly walked: { kind: 'rel' | 'rela' | 'jmprel'; vaddr: bigint; size: bigint }[] = [];
   private readonly w: 4 | 8;
   private readonly values = new Map<bigint, bigint>();
@@ -160,7 +139,6 @@ class Run {
     private readonly context: FileContext,
     private readonly layout: ImageLayout,
     private readonly model: RuntimeModel,
-    private readonly lenient: boolean,
   ) {
     this.w = context.elf.reader.wordSize;
     this.startLow = Number(layout.start & 0xffffffffn);
@@ -180,17 +158,11 @@ class Run {
       leftAlone: this.leftAlone,
       applied: this.applied,
       ignoredTables,
-      problems: this.problems,
-      outside: this.outsideWrites,
     };
   }
 
-  /** Stops the run, or in a lenient run notes why it would and lets the caller go on. */
-  private stop(status: 'refuses' | 'undefined', reason: string, recoverable: boolean): void {
-    if (this.lenient && recoverable) {
-      this.problems.push(reason);
-      return;
-    }
+  /** Stops the run: the relocator traps, faults or panics (`refuses`), or its behaviour is undefined. */
+  private stop(status: 'refuses' | 'undefined', reason: string): never {
     throw new Stop(status, reason);
   }
 
@@ -213,7 +185,6 @@ class Run {
         this.stop(
           'undefined',
           `d_tag ${entry.tag} (entry ${entry.index}) compares below DT_NUM as a signed number and indexes the tag array out of bounds`,
-          false,
         );
       }
       const unsigned = BigInt.asUintN(bits, entry.tag);
@@ -297,14 +268,14 @@ class Run {
     const size = this.value(tags.size);
     const present = this.model.tablePresent === 'address' ? address !== 0n : this.model.tablePresent === 'tag' ? hasAddress : size !== 0n;
     if (this.model.pairs.sizeWithoutAddress === 'refused' && hasSize && !hasAddress) {
-      this.stop('refuses', `refuses ${sizeName} without ${addressName}`, true);
+      this.stop('refuses', `refuses ${sizeName} without ${addressName}`);
     }
     if (!present) return undefined;
     if (this.model.pairs.addressWithoutSize === 'refused' && !hasSize) {
-      this.stop('refuses', `${addressName} without ${sizeName}: a null dereference`, true);
+      this.stop('refuses', `${addressName} without ${sizeName}: a null dereference`);
     }
     if (this.model.tablePresent === 'size' && !hasAddress && this.model.absentAddress === 'null') {
-      this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`, false);
+      this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`);
     }
     const stride = this.stride(kind, tags.words * this.w, entryName);
     return this.readTable(kind === 'rel' ? SOURCE_REL : kind === 'rela' ? SOURCE_RELA : SOURCE_RELR, kind.toUpperCase(), kind, address, size, stride);
@@ -317,13 +288,13 @@ class Run {
     const declared = this.seen.has(tags.entrySize) ? this.value(tags.entrySize) : undefined;
     const wanted = BigInt(entrySize);
     if (rule === 'equal-if-present' && declared !== undefined && declared !== wanted) {
-      this.stop('refuses', `stops: ${entryName} = ${declared}, ELF${this.w * 8} entries are ${entrySize} bytes`, true);
+      this.stop('refuses', `stops: ${entryName} = ${declared}, ELF${this.w * 8} entries are ${entrySize} bytes`);
     } else if (rule === 'required' && declared === undefined) {
-      this.stop('refuses', `stops: no ${entryName}, which it requires`, true);
+      this.stop('refuses', `stops: no ${entryName}, which it requires`);
     } else if (rule === 'required' && declared !== wanted) {
-      this.stop('refuses', `stops: ${entryName} = ${declared}, it requires ${entrySize}`, true);
+      this.stop('refuses', `stops: ${entryName} = ${declared}, it requires ${entrySize}`);
     } else if (rule === 'at-least' && (declared === undefined || declared < wanted)) {
-      this.stop('refuses', `stops: ${entryName} = ${declared ?? 'absent'}, it requires at least ${entrySize}`, true);
+      this.stop('refuses', `stops: ${entryName} = ${declared ?? 'absent'}, it requires at least ${entrySize}`);
     } else if (rule === 'at-least' && declared !== undefined && declared > wanted) {
       // Walked with the declared stride; a stride beyond any sane entry is a fault soon enough.
       return declared > 0x10000n ? 0x10000 : Number(declared);
@@ -334,34 +305,30 @@ class Run {
   private readTable(source: number, name: string, format: 'rel' | 'rela' | 'relr', vaddr: bigint, size: bigint, stride: number): Table | undefined {
     const where = `${name} table (${hex(vaddr)}, ${size} bytes)`;
     if (this.model.tableAlignment === 'refused' && (vaddr % BigInt(this.w) !== 0n || size % BigInt(stride) !== 0n)) {
-      this.stop('refuses', `refuses the misaligned ${where}`, true);
+      this.stop('refuses', `refuses the misaligned ${where}`);
     }
-    let count = size / BigInt(stride);
+    const count = size / BigInt(stride);
     if (size % BigInt(stride) !== 0n) {
       const partial = `the ${where} ends in a partial ${stride}-byte entry`;
       switch (this.model.tableSize) {
         case 'refused':
-          this.stop('refuses', `refuses ${partial}`, true);
+          this.stop('refuses', `refuses ${partial}`);
           break;
         case 'runaway':
-          this.stop('refuses', `faults: ${partial}, so its loop never reaches the end`, true);
+          this.stop('refuses', `faults: ${partial}, so its loop never reaches the end`);
           break;
         case 'overrun':
-          this.stop('undefined', `${partial}, read past the table`, true);
+          this.stop('undefined', `${partial}, read past the table`);
           break;
         case 'floor':
           break;
       }
     }
-    const mapped = this.context.loaded.mappedFrom(vaddr);
-    const wanted = count * BigInt(stride);
-    if (wanted > mapped) {
-      this.stop('refuses', `faults: the ${where} runs past the memory mapped for it`, true);
-      count = mapped / BigInt(stride);
-    }
+    if (count * BigInt(stride) > this.context.loaded.mappedFrom(vaddr))
+      this.stop('refuses', `faults: the ${where} runs past the memory mapped for it`);
     const bytes = this.context.loaded.read(vaddr, count * BigInt(stride));
     const whole = Math.floor(bytes.length / stride);
-    if (BigInt(whole) < count) this.stop('refuses', `faults: the ${where} is not in the file`, true);
+    if (BigInt(whole) < count) this.stop('refuses', `faults: the ${where} is not in the file`);
     return { source, name, format, vaddr, size, stride, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: whole };
   }
 
@@ -373,8 +340,8 @@ class Run {
     const counted = this.model.counts === 'ignored' ? 0n : this.value(countTag);
     if (counted > BigInt(table.count)) {
       const message = `${kind === 'rel' ? 'DT_RELCOUNT' : 'DT_RELACOUNT'} = ${counted} exceeds the ${table.count} entries of the ${table.name} table`;
-      if (this.model.counts === 'split') this.stop('refuses', `refuses ${message}`, true);
-      else this.stop('undefined', `${message}: entries past the table are applied as relative`, true);
+      if (this.model.counts === 'split') this.stop('refuses', `refuses ${message}`);
+      else this.stop('undefined', `${message}: entries past the table are applied as relative`);
     }
     const head = Number(counted < BigInt(table.count) ? counted : BigInt(table.count));
     if (part === 'first') this.walked.push({ kind, vaddr: table.vaddr, size: table.size });
@@ -396,8 +363,7 @@ class Run {
     const format = pltrel === DT_REL ? 'rel' : pltrel === DT_RELA ? 'rela' : undefined;
     const accepted = this.model.jmprelFormats ?? ['rel', 'rela'];
     if (format === undefined || !accepted.includes(format)) {
-      this.stop('refuses', `refuses DT_PLTREL = ${pltrel} for DT_JMPREL`, true);
-      return;
+      this.stop('refuses', `refuses DT_PLTREL = ${pltrel} for DT_JMPREL`);
     }
     if (only !== undefined && format !== only) return;
     const tags = TABLE_TAGS[format];
@@ -474,7 +440,7 @@ class Run {
         this.applied.set(name, (this.applied.get(name) ?? 0) + 1);
         return;
       case 'trap':
-        this.stop('refuses', `stops at ${table.name.toLowerCase()}#${index}: ${name}`, false);
+        this.stop('refuses', `stops at ${table.name.toLowerCase()}#${index}: ${name}`);
     }
   }
 
@@ -534,13 +500,13 @@ class Run {
       case 'from-zero':
         break;
       case 'faults':
-        this.stop('refuses', `faults: RELR entry ${entry} is a bitmap before any address, applied from the null pointer`, false);
+        this.stop('refuses', `faults: RELR entry ${entry} is a bitmap before any address, applied from the null pointer`);
         break;
       case 'undefined':
-        this.stop('undefined', `RELR entry ${entry} is a bitmap before any address: it writes through an uninitialised pointer`, false);
+        this.stop('undefined', `RELR entry ${entry} is a bitmap before any address: it writes through an uninitialised pointer`);
         break;
       case 'rejected':
-        this.stop('refuses', `refuses a RELR table whose entry ${entry} is a bitmap before any address`, false);
+        this.stop('refuses', `refuses a RELR table whose entry ${entry} is a bitmap before any address`);
         break;
     }
   }
@@ -573,7 +539,6 @@ class Run {
       this.stop(
         'refuses',
         `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex((BigInt(high) << 32n) | BigInt(low))} in read-only PT_LOAD ${segment.header.index}`,
-        true,
       );
     }
     this.touched.add(this.cachedIndex);
@@ -584,9 +549,7 @@ class Run {
   private outside(low: number, high: number, source: number, entry: number): false {
     if (this.model.outsideSegments === 'skipped') return false;
     const address = (BigInt(high) << 32n) | BigInt(low);
-    this.stop('refuses', `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex(address)}, outside every PT_LOAD`, true);
-    this.outsideWrites.push({ source: `${SOURCE_NAMES[source]}#${entry}`, address });
-    return false;
+    this.stop('refuses', `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex(address)}, outside every PT_LOAD`);
   }
 
   // ----- tables the model never reads

@@ -1,4 +1,14 @@
-import { DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_RELA, type ElfFile, hex, type RelocationTable } from '../../elf/index.js';
+import {
+  DT_JMPREL,
+  DT_PLTREL,
+  DT_PLTRELSZ,
+  DT_RELA,
+  type ElfFile,
+  hex,
+  type RelocationTable,
+  relocationTable,
+  stopAtFirstError,
+} from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
 import { refuse } from './errors.js';
 
@@ -103,6 +113,6 @@ function pltTable(elf: ElfFile, planned: Plan): RelocationTable | undefined {
       );
     }
   }
-  const fileOffset = elf.addressMap.fileOffset(vaddr, size, `DT_JMPREL table (DT_JMPREL = ${hex(vaddr)}, DT_PLTRELSZ = ${size})`);
-  return { kind: entrySize === 3 * w ? 'rela' : 'rel', vaddr, size, entrySize, count: Math.floor(Number(size) / entrySize), fileOffset };
+  const bytes = elf.addressMap.bytesAt(vaddr, size, `DT_JMPREL table (DT_JMPREL = ${hex(vaddr)}, DT_PLTRELSZ = ${size})`, stopAtFirstError);
+  return relocationTable(elf.reader, entrySize === 3 * w ? 'rela' : 'rel', vaddr, size, entrySize, bytes);
 }

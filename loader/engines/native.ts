@@ -77,6 +77,8 @@ export function relocateNative(elf: ElfFile, base: bigint): Relocated {
       localGot: localGotOf(elf, info),
       textRelocations,
       relocatedSegments: layout.segments.filter((segment) => segment.writable || textSegments.has(segment)),
+      // The C engine stops at the first error: its plans leave nothing out.
+      outside: [],
     },
   };
 }

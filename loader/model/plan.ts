@@ -1,5 +1,6 @@
 import {
   countRelrAddresses,
+  type Diagnostics,
   DT_PLTGOT,
   ElfError,
   type ElfFile,
@@ -9,6 +10,7 @@ import {
   type RelocationTable,
   readRelocationInfo,
   setBitIndexes,
+  stopAtFirstError,
   type TableKind,
 } from '../../elf/index.js';
 import { type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
@@ -44,6 +46,14 @@ export interface Plan {
   readonly textRelocations: readonly number[];
   /** The segments relocation reads and writes: the writable ones and any with text relocations. */
   readonly relocatedSegments: readonly LoadSegment[];
+  /** Writes left out for landing outside every PT_LOAD: only a plan made under a collecting policy has any. */
+  readonly outside: readonly OutsideWrite[];
+}
+
+export interface OutsideWrite {
+  /** `table#index` */
+  readonly source: string;
+  readonly address: bigint;
 }
 
 const TABLE_SOURCE: Readonly<Record<TableKind, number>> = { rel: SOURCE_REL, rela: SOURCE_RELA, relr: SOURCE_RELR };
@@ -52,10 +62,15 @@ export function describeSource(source: number, entry: number): string {
   return `${SOURCES[source] ?? 'unknown'}#${entry}`;
 }
 
-export function plan(elf: ElfFile): Plan {
-  const info = readRelocationInfo(elf);
+/**
+ * The plan, with the file's defects reported to `diagnostics`: under a collecting policy, what can
+ * be planned past them (tables read as far as the file holds them, writes outside every PT_LOAD
+ * left out); PT_LOADs that cannot be laid out are refused under either policy.
+ */
+export function plan(elf: ElfFile, diagnostics: Diagnostics = stopAtFirstError): Plan {
+  const info = readRelocationInfo(elf, diagnostics);
   const layout = layoutOf(elf);
-  const builder = new PlanBuilder(elf, layout);
+  const builder = new PlanBuilder(elf, layout, diagnostics);
   const localGot = builder.addLocalGot(info);
   const tables = info.tables.map((table) => (table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table)));
   const skipped = lazySkipped(elf, info, builder.skips);
@@ -75,6 +90,7 @@ export function plan(elf: ElfFile): Plan {
     localGot,
     textRelocations: builder.textRelocations,
     relocatedSegments: layout.segments.filter((segment) => segment.writable || builder.textSegments.has(segment)),
+    outside: builder.outside,
   };
 }
 
@@ -90,6 +106,7 @@ class PlanBuilder {
   readonly skips = { sources: [] as number[], entries: [] as number[] };
   readonly textRelocations: number[] = [];
   readonly textSegments = new Set<LoadSegment>();
+  readonly outside: OutsideWrite[] = [];
   private readonly startLow: number;
   private readonly startHigh: number;
   private readonly wordSize: number;
@@ -98,6 +115,7 @@ class PlanBuilder {
   constructor(
     private readonly elf: ElfFile,
     private readonly layout: ImageLayout,
+    private readonly diagnostics: Diagnostics,
   ) {
     [this.startLow, this.startHigh] = splitWord(layout.start);
     this.wordSize = layout.wordSize;
@@ -108,17 +126,17 @@ class PlanBuilder {
     const got = localGotOf(this.elf, info);
     if (got === undefined) return undefined;
     const size = BigInt(this.wordSize);
-    // Each word is checked as it is planned, so a huge count fails at the segment's end.
+    // Each word is checked as it is planned, so a huge count ends at the segment's end.
     for (let index = 0; index < got.count; index++) {
       const [low, high] = splitWord(BigInt.asUintN(this.wordSize * 8, got.vaddr + BigInt(index) * size));
-      this.push(low, high, ADD_BASE, 0, 0, SOURCE_GOT, index);
+      if (!this.push(low, high, ADD_BASE, 0, 0, SOURCE_GOT, index)) break;
     }
     return got;
   }
 
   addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
-    const reader = this.elf.reader;
-    const { view, little, lowAt, highAt } = reader;
+    const { little, lowAt, highAt } = this.elf.reader;
+    const view = table.view;
     const { lowMask, low: lowValue, highMask, high: highValue } = info.decoder.relative;
     const w = this.wordSize;
     const isRela = table.kind === 'rela';
@@ -126,7 +144,7 @@ class PlanBuilder {
     const kind = isRela && !this.elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE;
     const before = this.writes.count;
     this.writes.reserve(table.count);
-    for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
+    for (let index = 0, at = 0; index < table.count; index++, at += table.entrySize) {
       const infoLow = view.getUint32(at + w + lowAt, little);
       const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
       const offsetLow = view.getUint32(at + lowAt, little);
@@ -183,8 +201,8 @@ class PlanBuilder {
     return inside && segment.writable ? offset : -1;
   }
 
-  /** Places one write in the image, or fails naming the entry when it lands outside every segment. */
-  private push(low: number, high: number, kind: number, addendLow: number, addendHigh: number, source: number, entry: number): void {
+  /** Places one write in the image; one outside every segment is reported, naming the entry, and left out (false). */
+  private push(low: number, high: number, kind: number, addendLow: number, addendHigh: number, source: number, entry: number): boolean {
     let offset = low - this.startLow;
     let borrow = 0;
     if (offset < 0) {
@@ -196,10 +214,15 @@ class PlanBuilder {
     if (high - this.startHigh - borrow !== 0 || offset < segment.offset || offset + w > segment.offset + segment.memorySize) {
       const found = high - this.startHigh - borrow === 0 ? segmentAt(this.layout, offset, w) : undefined;
       if (found === undefined) {
-        throw new ElfError(
-          'WRITE_OUTSIDE_SEGMENTS',
-          `Invalid ELF ${describeSource(source, entry)}: the ${w}-byte word at ${hex(joinWord(low, high))} is outside every PT_LOAD segment`,
+        const address = joinWord(low, high);
+        this.diagnostics.report(
+          new ElfError(
+            'WRITE_OUTSIDE_SEGMENTS',
+            `Invalid ELF ${describeSource(source, entry)}: the ${w}-byte word at ${hex(address)} is outside every PT_LOAD segment`,
+          ),
         );
+        this.outside.push({ source: describeSource(source, entry), address });
+        return false;
       }
       segment = this.cached = found;
     }
@@ -208,5 +231,6 @@ class PlanBuilder {
       this.textSegments.add(segment);
     }
     this.writes.push(offset, kind, addendLow, addendHigh, source, entry);
+    return true;
   }
 }

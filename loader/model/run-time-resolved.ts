@@ -10,6 +10,8 @@ import {
   type RelocationInfo,
   type RelocationTable,
   readRelocation,
+  relocationTable,
+  stopAtFirstError,
   TABLE_TAGS,
   typeName,
 } from '../../elf/index.js';
@@ -52,12 +54,8 @@ export function jmprelTable(elf: ElfFile, info: RelocationInfo): RelocationTable
   const entrySize = TABLE_TAGS[kind].words * elf.reader.wordSize;
   const size = sorted[Number(DT_PLTRELSZ)] ?? 0n;
   const count = Number(size / BigInt(entrySize));
-  const fileOffset = elf.addressMap.fileOffset(
-    vaddr,
-    BigInt(count * entrySize),
-    `DT_JMPREL table (DT_JMPREL = ${hex(vaddr)}, DT_PLTRELSZ = ${size})`,
-  );
-  return { kind, vaddr, size, entrySize, count, fileOffset };
+  const what = `DT_JMPREL table (DT_JMPREL = ${hex(vaddr)}, DT_PLTRELSZ = ${size})`;
+  return relocationTable(elf.reader, kind, vaddr, size, entrySize, elf.addressMap.bytesAt(vaddr, BigInt(count * entrySize), what, stopAtFirstError));
 }
 
 /** The resolver-based entries of REL, RELA and DT_JMPREL, in that order. */

@@ -45,8 +45,12 @@ export function skippedByType(elf: ElfFile, info: RelocationInfo, log: SkipLog, 
   const byType = new Map<number, number>();
   for (let i = 0; i < log.entries.length; i++) {
     if (kindOf(log.sources[i] as number) !== table.kind) continue;
-    const infoAt = table.fileOffset + (log.entries[i] as number) * table.entrySize + elf.reader.wordSize;
-    const type = info.decoder.type(elf.reader.wordLow(infoAt), elf.reader.wordHigh(infoAt));
+    const infoAt = (log.entries[i] as number) * table.entrySize + elf.reader.wordSize;
+    const { little, lowAt, highAt } = elf.reader;
+    const type = info.decoder.type(
+      table.view.getUint32(infoAt + lowAt, little),
+      elf.reader.wordSize === 8 ? table.view.getUint32(infoAt + highAt, little) : 0,
+    );
     byType.set(type, (byType.get(type) ?? 0) + 1);
   }
   const byName = new Map<string, number>();
