@@ -118,7 +118,7 @@ describe('the comparison of a whole memory snapshot with the plan', () => {
       ['0x5008', 'shifted'],
       ['0x5018', 'other'],
     ]);
-    expect(countByKind(comparison.differences)).toEqual({ unrelocated: 1, 'relocated twice': 1, shifted: 3, other: 3 });
+    expect(countByKind(comparison.differences)).toEqual({ unrelocated: 1, 'relocated twice': 1, shifted: 3, other: 3, overwritten: 0 });
   });
 
   it('gives each difference its run-time address, the value expected and found, and the entries that write it', () => {

@@ -36,6 +36,27 @@ int main(int argc, char **argv, char **envp) {
 }
 `;
 
+/**
+ * A program that stores into a relocated word after relocating, before `stored` is called: by
+ * default another pointer into its own image, with -DOUTSIDE a small number.
+ */
+const OVERWRITER = `#include "piekit.h"
+static const char first[] = "first", second[] = "second";
+static const char *volatile chosen = first;
+__attribute__((used, noinline)) void stored(void) { __asm__ volatile(""); }
+int main(int argc, char **argv, char **envp) {
+  (void)argv, (void)envp;
+#ifdef OUTSIDE
+  chosen = (const char *)(unsigned long)argc;
+#else
+  chosen = second;
+#endif
+  stored();
+  piekit_print(chosen);
+  return 0;
+}
+`;
+
 let directory = '';
 const gdbDirectoriesBefore = new Set<string>();
 
@@ -44,6 +65,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'piekit-verify-cli-'));
   await writeFile(join(directory, 'spinner.c'), SPINNER);
   await writeFile(join(directory, 'crasher.c'), CRASHER);
+  await writeFile(join(directory, 'overwriter.c'), OVERWRITER);
   await writeFile(
     join(directory, 'never.c'),
     '#include "piekit.h"\n__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }\n',
@@ -127,6 +149,59 @@ describe('the report', () => {
     }
   });
 
+  it('prints at most --max-differences differing words per run (20 by default), then the count of the rest; --json has them all', async (context) => {
+    const file = await program(context, 'x86_64', 'ignore-rela', ['samples/hello.c'], IGNORE_RELA_FLAGS);
+    const all = JSON.parse((await piekit([file, '--json'])).stdout).runs[0].compared.differences as { address: string }[];
+    expect(all.length).toBeGreaterThan(3);
+    const capped = await piekit([file, '--max-differences', '3']);
+    expect(capped.exitCode).toBe(1);
+    const lines = capped.stdout.trimEnd().split('\n');
+    expect(lines.slice(1, 4).map((line) => line.trim().split(' ')[0])).toEqual(all.slice(0, 3).map((word) => word.address));
+    expect(lines.slice(4)).toEqual([`  ... and ${all.length - 3} more differing words (--max-differences N prints more, --json lists them all)`]);
+    const none = await piekit([file, '--max-differences', '0']);
+    expect(none.stdout.trimEnd().split('\n').slice(1)).toEqual([
+      `  ... and ${all.length} more differing words (--max-differences N prints more, --json lists them all)`,
+    ]);
+    const byDefault = (await piekit([file])).stdout.trimEnd().split('\n');
+    expect(byDefault).toHaveLength(1 + Math.min(all.length, 20) + (all.length > 20 ? 1 : 0));
+    const refused = await piekit([file, '--max-differences', 'many']);
+    expect(refused.exitCode).toBe(64);
+    expect(refused.stderr).toMatch(/^piekit: --max-differences takes a count \(0 or more\), not 'many'\n/);
+  });
+
+  it('a planned word the program stored another pointer into its image in after relocating is overwritten, not a relocation error', async (context) => {
+    const file = await program(context, 'x86_64', 'overwriter', [join(directory, 'overwriter.c')]);
+    const text = await piekit([file, '--stop-at', 'stored']);
+    expect(text.exitCode, text.stdout).toBe(0);
+    expect(text.stdout).toMatch(
+      /: (\d+)\/(\d+) planned words as planned, verified, 1 word overwritten after relocation \(not relocation errors\); base 0x4000000000; stopped at stored/,
+    );
+    expect(text.stdout).toMatch(
+      /\n {2}0x[0-9a-f]+ \(vaddr 0x[0-9a-f]+, \.data chosen\): planned 0x[0-9a-f]+, found 0x[0-9a-f]+, overwritten; written by rela#\d+$/m,
+    );
+    const report = JSON.parse((await piekit([file, '--stop-at', 'stored', '--json'])).stdout);
+    const [run] = report.runs;
+    expect(report.verified).toBe(true);
+    expect(run.compared.counts).toEqual({ unrelocated: 0, 'relocated twice': 0, shifted: 0, other: 0, overwritten: 1 });
+    const [word] = run.compared.differences;
+    // What it holds is the address of `second`, which the file's symbols give.
+    const nm = await execa('nm', [file]);
+    const second = nm.stdout
+      .split('\n')
+      .find((line) => line.endsWith(' second'))
+      ?.split(' ')[0];
+    expect(BigInt(word.actual)).toBe(0x4000000000n + BigInt(`0x${second}`));
+    // At the stop right after the relocator the word is as planned.
+    expect((await piekit([file])).exitCode).toBe(0);
+
+    // Anything that is not an address in the image is still a difference: the run is not verified.
+    const outside = await program(context, 'x86_64', 'overwriter-outside', [join(directory, 'overwriter.c')], ['-DOUTSIDE']);
+    const other = JSON.parse((await piekit([outside, '--stop-at', 'stored', '--json'])).stdout);
+    expect(other.verified).toBe(false);
+    expect(other.runs[0].compared.counts).toMatchObject({ other: 1, overwritten: 0 });
+    expect(other.runs[0].compared.differences[0].actual).toBe('0x1');
+  });
+
   it('--json gives the documented document', async (context) => {
     const file = await program(context, 'x86_64', 'ignore-rela', ['samples/hello.c'], IGNORE_RELA_FLAGS);
     const result = await piekit([file, '--json']);
@@ -157,7 +232,7 @@ describe('the report', () => {
     expect(run.end).toEqual({ reason: 'stop point', address: expect.stringMatching(/^0x40000[0-9a-f]+$/) });
     expect(Object.keys(run.compared)).toEqual(['words', 'matching', 'counts', 'differences']);
     expect(run.compared.words).toBe(report.plannedWords);
-    expect(run.compared.counts).toEqual({ unrelocated: report.plannedWords, 'relocated twice': 0, shifted: 0, other: 0 });
+    expect(run.compared.counts).toEqual({ unrelocated: report.plannedWords, 'relocated twice': 0, shifted: 0, other: 0, overwritten: 0 });
     const [difference] = run.compared.differences;
     expect(Object.keys(difference)).toEqual(['address', 'vaddr', 'section', 'symbol', 'expected', 'actual', 'kind', 'writers']);
     expect(difference.kind).toBe('unrelocated');

@@ -6,7 +6,7 @@ import type { ModelRun } from './relocator.js';
 
 type Runs = Extract<ModelRun, { status: 'runs' }>;
 
-const NONE: DifferenceTally = { count: 0, byKind: countByKind([]), first: [] };
+const NONE: DifferenceTally = { count: 0, byKind: countByKind([], DIFFERENCE_KINDS), first: [] };
 
 /**
  * The words where the memory a run leaves differs from the plan's, classified by piekit's
@@ -34,7 +34,7 @@ export function tallyFromPlan(context: FileContext, plan: Plan, expected: Image,
   const inReadOnly = (offset: number): boolean =>
     readOnly.some((segment) => offset >= segment.offset && offset - segment.offset < segment.memorySize);
   const text = tallyDifferences(plan, planned, expected, 'planned', limit, inReadOnly);
-  const byKind = countByKind([]);
+  const byKind = countByKind([], DIFFERENCE_KINDS);
   for (const kind of DIFFERENCE_KINDS) byKind[kind] = inSegments.byKind[kind] + text.byKind[kind];
   const first = [...inSegments.first, ...text.first].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0)).slice(0, limit);
   return { count: inSegments.count + text.count, byKind, first };

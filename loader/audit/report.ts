@@ -1,4 +1,4 @@
-import type { DifferenceKind } from '../model/index.js';
+import type { DifferenceKind, RelocationDifferenceKind } from '../model/index.js';
 import type { CarriedRuntime } from './carried-runtime.js';
 import type { CostReport } from './cost.js';
 import type { Hazard } from './hazard.js';
@@ -44,7 +44,7 @@ export interface RuntimeReport {
   /** Words that differ from the plan, or null when no memory was compared. */
   readonly differingWords: number | null;
   /** Differing words by kind (every kind present), or null when not classified (directory audits) or not compared. */
-  readonly differences: Readonly<Record<DifferenceKind, number>> | null;
+  readonly differences: Readonly<Record<RelocationDifferenceKind, number>> | null;
   /** The first differing words, by address. */
   readonly words: readonly DifferingWord[];
   /** Entries the file needs that this runtime leaves alone, by class (`relative`: DT_JMPREL ones). */

@@ -26,7 +26,7 @@ export const COMMAND_HELP = {
   },
   verify: {
     synopsis:
-      'piekit verify FILE [--stop-at SYMBOL|ADDR|syscall] [--base ADDR|random [--runs N]] [--timeout S] [--run-on S] [--core CORE] [--trace] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
+      'piekit verify FILE [--stop-at SYMBOL|ADDR|syscall] [--base ADDR|random [--runs N]] [--timeout S] [--run-on S] [--core CORE] [--trace] [--max-differences N] [--json] [--engine ts|native] [--runner CMD] [-- ARGS...]',
     summary: "compare a program's relocated memory with the plan: run under qemu-user and stopped after its relocator, or from a core file",
     options: [
       ['--stop-at SYMBOL|ADDR|syscall', 'where to stop the program (default: after the relocator its symbols name, else its first system call)'],
@@ -35,7 +35,11 @@ export const COMMAND_HELP = {
       ['--timeout S', 'seconds a run may take before it is stopped (default 30)'],
       ['--run-on S', 'after a difference, let the program run on for S seconds and report where it goes (default: killed at the stop)'],
       ['--core CORE', 'compare the memory a core file holds instead of running the program'],
-      ['--trace', "also trace the startup (piekit trace) at the first run's base: its findings after verify's; status 1 if either finds a problem"],
+      [
+        '--trace',
+        "also trace the startup (piekit trace) in the same run, its first: its findings after verify's; status 1 if either finds a problem",
+      ],
+      ['--max-differences N', 'differing words printed per run, then the count of the rest (default 20; --json has them all)'],
       JSON_OPTION,
       ENGINE_OPTION,
       ['--runner CMD', 'a sample with the dump hook: the command that runs it (default: qemu-user for its architecture)'],

@@ -23,9 +23,11 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     runner: { type: 'string' },
     engine: { type: 'string' },
     trace: { type: 'boolean' },
+    'max-differences': { type: 'string' },
   });
   const file = oneFile(positionals);
   const engine = parseEngine(values.engine);
+  const maxDifferences = values['max-differences'] === undefined ? undefined : parseLimit(values['max-differences'], '--max-differences');
   let report: VerifyReport;
   let trace: TraceReport | undefined;
   if (values.core !== undefined) {
@@ -50,7 +52,11 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
       }
     } else report = await verifyFile(file, options);
   }
-  out.write(values.json === true ? withTraceJson(report, trace) : renderVerify(report) + (trace === undefined ? '' : renderTrace(trace)));
+  out.write(
+    values.json === true
+      ? withTraceJson(report, trace)
+      : renderVerify(report, maxDifferences === undefined ? {} : { maxDifferences }) + (trace === undefined ? '' : renderTrace(trace)),
+  );
   return report.verified && (trace?.clean ?? true) ? EXIT_OK : EXIT_DIFFERENCE;
 }
 
@@ -81,6 +87,12 @@ function runOptions(
     ...(engine === undefined ? {} : { engine }),
     args: rest,
   };
+}
+
+function parseLimit(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw usageError(`${option} takes a count (0 or more), not '${text}'`);
+  return value;
 }
 
 function parseSeconds(text: string, option: string): number {

@@ -27,10 +27,17 @@ export interface MemorySegment {
  * - `shifted`: it holds the planned value of the word before or after it, or its relocation landed
  *   on a neighbour instead (it is unrelocated while the neighbour holds one base too many), the
  *   signatures of a decoder one word off;
- * - `other`: anything else.
+ * - `other`: anything else;
+ * - `overwritten`, only in memory of a program that ran on past its relocator (a stopped process,
+ *   a core): none of the above, and an address inside the image at the run's base, as the
+ *   program's own stores after relocating leave (glibc's before main). Not a relocation error.
  */
-export type DifferenceKind = 'unrelocated' | 'relocated twice' | 'shifted' | 'other';
-export const DIFFERENCE_KINDS: readonly DifferenceKind[] = ['unrelocated', 'relocated twice', 'shifted', 'other'];
+export type DifferenceKind = RelocationDifferenceKind | 'overwritten';
+export type RelocationDifferenceKind = 'unrelocated' | 'relocated twice' | 'shifted' | 'other';
+/** The kinds a relocator can be blamed for. */
+export const DIFFERENCE_KINDS: readonly RelocationDifferenceKind[] = ['unrelocated', 'relocated twice', 'shifted', 'other'];
+/** Every kind a running program's memory can show. */
+export const RUN_DIFFERENCE_KINDS: readonly DifferenceKind[] = [...DIFFERENCE_KINDS, 'overwritten'];
 
 export interface Difference {
   /** Run-time address of the word. */
@@ -76,8 +83,14 @@ export function expectedImage(plan: Plan, base: bigint): Image {
  * have run on and written its own data. A planned word the snapshot lacks is an error: the
  * snapshot must hold the relocated segments.
  */
-export function comparePlannedWords(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
-  const context = new ComparisonContext(plan, snapshot, expected);
+export function comparePlannedWords(
+  plan: Plan,
+  snapshot: MemorySnapshot,
+  expected: Image = expectedImage(plan, snapshot.base),
+  /** The program ran on past its relocator: a pointer into the image may be its own store (`overwritten`). */
+  ranOn = false,
+): Comparison {
+  const context = new ComparisonContext(plan, snapshot, expected, ranOn);
   const differences: Difference[] = [];
   const comparedWords = forEachPlannedWord(plan, (offset) => {
     const difference = context.differenceAt(offset);
@@ -103,7 +116,7 @@ export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: 
 /** What a comparison finds, counted: only the differing words of lowest address are described. */
 export interface DifferenceTally {
   readonly count: number;
-  readonly byKind: Record<DifferenceKind, number>;
+  readonly byKind: Record<RelocationDifferenceKind, number>;
   /** At most the limit asked for, by address. */
   readonly first: readonly Difference[];
 }
@@ -122,14 +135,15 @@ export function tallyDifferences(
   within: (offset: number) => boolean = () => true,
 ): DifferenceTally {
   const context = new ComparisonContext(plan, snapshot, expected);
-  const byKind = countByKind([]);
+  const byKind = countByKind([], DIFFERENCE_KINDS);
   let offsets = new Uint32Array(1024);
   let kinds = new Uint8Array(1024);
   let count = 0;
   const visit = (offset: number): void => {
     if (!within(offset)) return;
     const kind = context.kindAt(offset);
-    if (kind === undefined) return;
+    // A model's memory, never a program that ran on: no word is overwritten.
+    if (kind === undefined || kind === 'overwritten') return;
     byKind[kind]++;
     if (count === offsets.length) {
       const wider = new Uint32Array(count * 2);
@@ -192,16 +206,24 @@ function forEachSegmentWord(plan: Plan, snapshot: MemorySnapshot, visit: (offset
   return comparedWords;
 }
 
-/** Counts of the differences by kind, every kind present. */
-export function countByKind(differences: readonly Difference[]): Record<DifferenceKind, number> {
-  const counts = Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, 0])) as Record<DifferenceKind, number>;
-  for (const difference of differences) counts[difference.kind]++;
+/** Counts of the differences by kind, every kind listed present (a difference of another kind is not counted). */
+export function countByKind<K extends DifferenceKind = DifferenceKind>(
+  differences: readonly Difference[],
+  kinds: readonly K[] = RUN_DIFFERENCE_KINDS as readonly K[],
+): Record<K, number> {
+  const counts = Object.fromEntries(kinds.map((kind) => [kind, 0])) as Record<K, number>;
+  for (const difference of differences) if (difference.kind in counts) counts[difference.kind as K]++;
   return counts;
 }
 
 export function comparedWords(comparison: Comparison): ComparedWords {
   const { comparedWords: compared, differences } = comparison;
   return { comparedWords: compared, matchingWords: compared - differences.length, counts: countByKind(differences), differences };
+}
+
+/** The differences a relocator is blamed for: all but the words the program overwrote after relocating. */
+export function relocationErrors(compared: ComparedWords): number {
+  return compared.differences.length - compared.counts.overwritten;
 }
 
 const namesOfFiles = new WeakMap<ElfFile, AddressNames>();
@@ -282,6 +304,7 @@ class ComparisonContext {
     private readonly plan: Plan,
     private readonly snapshot: MemorySnapshot,
     private readonly expected: Image,
+    private readonly ranOn = false,
   ) {
     this.mask = wordMask(plan.layout.wordSize);
     const { start, size } = plan.layout;
@@ -354,7 +377,14 @@ class ComparisonContext {
     if (actual === this.wordOf(this.original, offset)) {
       return neighbours.some((neighbour) => this.gotExtraBase(neighbour)) ? 'shifted' : 'unrelocated';
     }
-    return 'other';
+    return this.ranOn && this.insideImage(actual) ? 'overwritten' : 'other';
+  }
+
+  /** An address of the loaded image at the snapshot's base. */
+  private insideImage(value: bigint): boolean {
+    const { start, size } = this.plan.layout;
+    const low = (this.snapshot.base + start) & this.mask;
+    return value >= low && value < low + BigInt(size);
   }
 
   private inPlan(offset: number): boolean {

@@ -18,7 +18,7 @@ import {
 } from '../../elf/index.js';
 import type { Engine } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
-import { type MemorySegment, type MemorySnapshot, type Plan, plan } from '../model/index.js';
+import { type MemorySegment, type MemorySnapshot, type Plan, plan, relocationErrors } from '../model/index.js';
 import { baseMismatch, comparePlanned } from './memory-check.js';
 import type { VerifyRun } from './report.js';
 
@@ -112,7 +112,7 @@ export async function coreRun(file: string, elf: ElfFile, core: string, engine: 
   const end = { reason: 'core' as const, signal: memory.signal, signalName };
   return {
     plan: planned,
-    run: { base, end, compared, resolved: undefined, verified: compared.differences.length === 0, afterwards: undefined, message: undefined },
+    run: { base, end, compared, resolved: undefined, verified: relocationErrors(compared) === 0, afterwards: undefined, message: undefined },
   };
 }
 

@@ -34,9 +34,12 @@ export async function baseMismatch(
   return 'unchecked';
 }
 
-/** Every planned word of a snapshot compared with what the engine predicts at the snapshot's base. */
+/**
+ * Every planned word of a snapshot compared with what the engine predicts at the snapshot's base.
+ * The program has run past its relocator (to a stop, or into a core): a word it wrote is `overwritten`.
+ */
 export function comparePlanned(elf: ElfFile, planned: Plan, snapshot: MemorySnapshot, engine: Engine): ComparedWords {
   // The TypeScript plan does not depend on the base: the one already made serves.
   const { plan: used, image } = engine === 'ts' ? { plan: planned, image: undefined } : relocate(elf, snapshot.base, engine);
-  return comparedWords(comparePlannedWords(used, snapshot, image));
+  return comparedWords(comparePlannedWords(used, snapshot, image, true));
 }

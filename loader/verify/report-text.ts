@@ -1,12 +1,21 @@
 import { hex, type SymbolName, wordMask } from '../../elf/index.js';
-import type { Difference } from '../model/index.js';
+import { type Difference, relocationErrors } from '../model/index.js';
 import { noun } from '../wording.js';
 import type { StopPoint } from './gdbstub/stop-points.js';
 import type { Afterwards, RunEnd, VerifyReport, VerifyRun } from './report.js';
 import type { ResolvedCheck } from './resolved-check.js';
 
-/** The report as `piekit verify` prints it: per run a summary line, then each differing word; then what was not checked. */
-export function renderVerify(report: VerifyReport): string {
+/** Differing words printed per run unless asked otherwise: a screenful; `--json` has them all. */
+export const DEFAULT_MAX_DIFFERENCES = 20;
+
+export interface RenderOptions {
+  /** Differing words printed per run, then the count of the rest. */
+  readonly maxDifferences?: number;
+}
+
+/** The report as `piekit verify` prints it: per run a summary line, then the differing words; then what was not checked. */
+export function renderVerify(report: VerifyReport, options: RenderOptions = {}): string {
+  const limit = options.maxDifferences ?? DEFAULT_MAX_DIFFERENCES;
   const lines: string[] = [];
   for (const run of report.runs) {
     lines.push(`${report.file}: ${summary(report, run)}`);
@@ -19,7 +28,13 @@ export function renderVerify(report: VerifyReport): string {
       );
     }
     if (run.afterwards !== undefined) lines.push(`  let run on from there: ${describeAfterwards(run.afterwards)}`);
-    for (const difference of run.compared?.differences ?? []) lines.push(`  ${formatDifference(difference)}`);
+    const differences = run.compared?.differences ?? [];
+    for (const difference of differences.slice(0, limit)) lines.push(`  ${formatDifference(difference)}`);
+    const rest = differences.length - limit;
+    if (rest > 0)
+      lines.push(
+        `  ... and ${rest} more ${noun(rest, 'differing word', 'differing words')} (--max-differences N prints more, --json lists them all)`,
+      );
   }
   const { entries, notCheckedBecause } = report.resolvedAtRunTime;
   if (notCheckedBecause !== undefined) {
@@ -60,15 +75,15 @@ function summary(report: VerifyReport, run: VerifyRun): string {
   if (compared === undefined) return `nothing compared (${base}, ${describeEnd(report, run.end, run.base)})`;
   const what = report.method === 'dump' ? 'words of the writable segments' : 'planned words';
   const counts = Object.entries(compared.counts)
-    .filter(([, count]) => count > 0)
+    .filter(([kind, count]) => count > 0 && kind !== 'overwritten')
     .map(([kind, count]) => `${count} ${kind}`);
+  const errors = relocationErrors(compared);
   const verdict =
-    compared.differences.length > 0
-      ? `${compared.differences.length} ${noun(compared.differences.length, 'word differs', 'words differ')} (${counts.join(', ')})`
-      : run.verified
-        ? 'verified'
-        : 'not verified';
-  return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}; ${base}; ${describeEnd(report, run.end, run.base)}`;
+    errors > 0 ? `${errors} ${noun(errors, 'word differs', 'words differ')} (${counts.join(', ')})` : run.verified ? 'verified' : 'not verified';
+  const overwritten = compared.counts.overwritten;
+  const after =
+    overwritten === 0 ? '' : `, ${overwritten} ${noun(overwritten, 'word', 'words')} overwritten after relocation (not relocation errors)`;
+  return `${compared.matchingWords}/${compared.comparedWords} ${what} as planned, ${verdict}${after}; ${base}; ${describeEnd(report, run.end, run.base)}`;
 }
 
 function describeEnd(report: VerifyReport, end: RunEnd, base: bigint | undefined = undefined): string {

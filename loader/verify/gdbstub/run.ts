@@ -6,7 +6,7 @@
 import { AddressNames, ElfError, type ElfFile, hex, PT_LOAD, SymbolTable } from '../../../elf/index.js';
 import type { Engine } from '../../engines/index.js';
 import { PiekitError } from '../../errors.js';
-import { type ComparedWords, type MemorySnapshot, type Plan, plan } from '../../model/index.js';
+import { type ComparedWords, type MemorySnapshot, type Plan, plan, relocationErrors } from '../../model/index.js';
 import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
 import { baseMismatch, comparePlanned } from '../memory-check.js';
 import type { RunObserver } from '../observer.js';
@@ -80,7 +80,7 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
           end: outcome.end,
           compared,
           resolved: checkable ? checkResolved(elf, planned, outcome.snapshot) : undefined,
-          verified: compared.differences.length === 0,
+          verified: relocationErrors(compared) === 0,
           afterwards: outcome.afterwards,
           message: undefined,
         };
@@ -217,7 +217,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     // Before the program may run on: what the observer sees is the run up to the stop.
     await observer?.observe(end, session.stderr);
     // A trap written into the code has replaced instructions: running on would run garbage.
-    const runOn = atStopPoint && gdb.stop.kind === 'breakpoint' && compared.differences.length > 0 && request.runOnMs !== undefined;
+    const runOn = atStopPoint && gdb.stop.kind === 'breakpoint' && relocationErrors(compared) > 0 && request.runOnMs !== undefined;
     const runOnDeadline = Math.min(deadline, Date.now() + (request.runOnMs ?? 0));
     const afterwards = runOn ? await runToEnd(client, addresses, runOnDeadline, elf, planned, base, gdb.registers) : undefined;
     return { kind: 'stopped', base, end, snapshot, compared, afterwards };
