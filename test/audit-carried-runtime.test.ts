@@ -1,11 +1,11 @@
 /**
  * audit judges a static-PIE by the runtime it carries: real glibc and musl static-PIEs built here
- * (RELA and RELR, with symbols and stripped by `strip`), and the host's own ldconfig (Debian's
- * stripped glibc 2.36 static-PIE). The runtime each was built with is known from how the test
+ * (RELA and RELR, with symbols and stripped by `strip`), the host's own ldconfig (Debian's
+ * stripped glibc 2.36 static-PIE) and Debian's s390x one, whose R_390_64 entries glibc applies. The runtime each was built with is known from how the test
  * built it; the glibc release from the program's own `--version`; the files a directory walk skips
  * from GNU readelf.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,12 @@ import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
-import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 
 const CLI = 'dist/loader/cli/main.js';
 const LDCONFIG = '/usr/sbin/ldconfig';
+/** Debian's s390x ldconfig (glibc 2.36), fetched by scripts/fetch-shipped. */
+const LDCONFIG_S390X = join(import.meta.dirname, '..', 'build', 'shipped', 'ldconfig-s390x');
 const PROGRAM = '#include <stdio.h>\nint main(int argc, char **argv) { printf("%s %d\\n", argv[0], argc); return 0; }\n';
 
 async function audit(...args: string[]) {
@@ -55,6 +57,26 @@ describe.concurrent('the runtime a file carries', () => {
     expect(report.safe).toBe(true);
     expect(report.hazards.find((hazard) => hazard.id === 'entries-irelative')?.severity).toBe('info');
     expect(report.runtimes.find((runtime) => runtime.runtime === 'spec')?.status).toBe('safe');
+  });
+
+  it("Debian's s390x ldconfig: its R_390_64 entries, which glibc applies, are information under glibc and an error under musl", async (context) => {
+    if (!existsSync(LDCONFIG_S390X)) missing(context, `${LDCONFIG_S390X}, fetched by scripts/fetch-shipped`);
+    await requireCommand(context, 'readelf', 'binutils');
+    // GNU readelf's count of the file's R_390_64 entries.
+    const symbolic = (await execa('readelf', ['-rW', LDCONFIG_S390X])).stdout.split('\n').filter((line) => /\sR_390_64\s/.test(line)).length;
+    expect(symbolic).toBeGreaterThan(0);
+    const { status, report } = await auditJson(LDCONFIG_S390X);
+    expect(status).toBe(0);
+    expect(report.carried).toMatchObject({ family: 'glibc', judgedBy: ['glibc-2.36'] });
+    expect(report.safe).toBe(true);
+    const hazard = report.hazards.find((candidate) => candidate.id === 'entries-symbolic');
+    expect(hazard).toMatchObject({ severity: 'info', count: symbolic, message: expect.stringContaining(`R_390_64 ×${symbolic}`) });
+    expect(hazard?.message).toContain('the runtime the file carries (glibc-2.36) applies them');
+    expect(report.hazards.filter((candidate) => candidate.severity === 'error')).toEqual([]);
+    // Judged by a runtime that leaves them alone, the same entries are an error.
+    const musl = await auditJson(LDCONFIG_S390X, '--runtime', 'musl-1.2.4');
+    expect(musl.status).toBe(1);
+    expect(musl.report.hazards.find((candidate) => candidate.id === 'entries-symbolic')?.severity).toBe('error');
   });
 
   for (const relr of [false, true]) {
