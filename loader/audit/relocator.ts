@@ -64,14 +64,10 @@ export type ModelRun =
       readonly ignoredTables: readonly string[];
     };
 
-/** A run that stops the relocator: a trap, fault or panic (`refuses`), or undefined behaviour. */
-class Stop extends Error {
-  constructor(
-    readonly status: 'refuses' | 'undefined',
-    message: string,
-  ) {
-    super(message);
-  }
+/** Where the relocator stops: a trap, fault or panic (`refuses`), or undefined behaviour. */
+interface Halt {
+  readonly status: 'refuses' | 'undefined';
+  readonly reason: string;
 }
 
 interface Table {
@@ -93,31 +89,28 @@ export function runModel(context: FileContext, model: RuntimeModel): ModelRun {
   if (model.architectures !== 'all' && !model.architectures.includes(arch.name)) {
     return { status: 'unsupported', reason: `${model.describes} does not exist for ${arch.name}` };
   }
-  try {
-    checkLoads(context, model);
-    if (context.layout instanceof ElfError) {
-      throw new Stop('undefined', `not modelled: ${context.layout.message} [${context.layout.code}]`);
-    }
-    return new Run(context, context.layout, model).execute();
-  } catch (error) {
-    if (error instanceof Stop) return { status: error.status, reason: error.message };
-    throw error;
+  const refusal = loadRefusal(context, model);
+  if (refusal !== undefined) return refusal;
+  if (context.layout instanceof ElfError) {
+    return { status: 'undefined', reason: `not modelled: ${context.layout.message} [${context.layout.code}]` };
   }
+  return new Run(context, context.layout, model).execute();
 }
 
 /** Limine's program-header refusals (elf64_load, which checks 4 KiB pages); the other relocators run on whatever the kernel mapped. */
-function checkLoads(context: FileContext, model: RuntimeModel): void {
-  if (model.loads.overlapping === 'ignored' && model.loads.sharedPages === 'ignored') return;
+function loadRefusal(context: FileContext, model: RuntimeModel): Halt | undefined {
+  if (model.loads.overlapping === 'ignored' && model.loads.sharedPages === 'ignored') return undefined;
   for (const conflict of loadConflicts(
     context.elf.programHeaders.filter((header) => header.type === PT_LOAD),
     0x1000n,
     Number.POSITIVE_INFINITY,
   )) {
     const pair = `PT_LOAD ${conflict.first.index} and PT_LOAD ${conflict.second.index}`;
-    if (conflict.overlap && model.loads.overlapping === 'refused') throw new Stop('refuses', `panics: ${pair} overlap`);
+    if (conflict.overlap && model.loads.overlapping === 'refused') return { status: 'refuses', reason: `panics: ${pair} overlap` };
     if (!conflict.overlap && model.loads.sharedPages === 'refused')
-      throw new Stop('refuses', `panics: ${pair} share a 4 KiB page with different permissions`);
+      return { status: 'refuses', reason: `panics: ${pair} share a 4 KiB page with different permissions` };
   }
+  return undefined;
 }
 
 /** One interpretation of a model over one file. */
@@ -134,6 +127,7 @@ class Run {
   private readonly startHigh: number;
   private cached: LoadSegment;
   private cachedIndex = 0;
+  private halted: Halt | undefined;
 
   constructor(
     private readonly context: FileContext,
@@ -148,7 +142,11 @@ class Run {
 
   execute(): ModelRun {
     this.readTags();
-    for (const step of this.model.steps) this.step(step);
+    for (const step of this.model.steps) {
+      if (this.halted !== undefined) break;
+      this.step(step);
+    }
+    if (this.halted !== undefined) return this.halted;
     const ignoredTables = this.countUnwalkedTables();
     return {
       status: 'runs',
@@ -161,9 +159,13 @@ class Run {
     };
   }
 
-  /** Stops the run: the relocator traps, faults or panics (`refuses`), or its behaviour is undefined. */
-  private stop(status: 'refuses' | 'undefined', reason: string): never {
-    throw new Stop(status, reason);
+  /**
+   * Stops the run: the relocator traps, faults or panics (`refuses`), or its behaviour is undefined.
+   * The caller returns at once, and so does every loop and step above it once `halted` is set.
+   */
+  private stop(status: 'refuses' | 'undefined', reason: string): undefined {
+    this.halted = { status, reason };
+    return undefined;
   }
 
   // ----- dynamic tags
@@ -186,6 +188,7 @@ class Run {
           'undefined',
           `d_tag ${entry.tag} (entry ${entry.index}) compares below DT_NUM as a signed number and indexes the tag array out of bounds`,
         );
+        return;
       }
       const unsigned = BigInt.asUintN(bits, entry.tag);
       if (unsigned < BigInt(arrayBelow) || alsoReads.includes(entry.tag)) this.keep(unsigned, entry.value);
@@ -268,33 +271,34 @@ class Run {
     const size = this.value(tags.size);
     const present = this.model.tablePresent === 'address' ? address !== 0n : this.model.tablePresent === 'tag' ? hasAddress : size !== 0n;
     if (this.model.pairs.sizeWithoutAddress === 'refused' && hasSize && !hasAddress) {
-      this.stop('refuses', `refuses ${sizeName} without ${addressName}`);
+      return this.stop('refuses', `refuses ${sizeName} without ${addressName}`);
     }
     if (!present) return undefined;
     if (this.model.pairs.addressWithoutSize === 'refused' && !hasSize) {
-      this.stop('refuses', `${addressName} without ${sizeName}: a null dereference`);
+      return this.stop('refuses', `${addressName} without ${sizeName}: a null dereference`);
     }
     if (this.model.tablePresent === 'size' && !hasAddress && this.model.absentAddress === 'null') {
-      this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`);
+      return this.stop('refuses', `faults: ${sizeName} = ${size} without ${addressName} reads entries at the null pointer`);
     }
     const stride = this.stride(kind, tags.words * this.w, entryName);
+    if (stride === undefined) return undefined;
     return this.readTable(kind === 'rel' ? SOURCE_REL : kind === 'rela' ? SOURCE_RELA : SOURCE_RELR, kind.toUpperCase(), kind, address, size, stride);
   }
 
-  /** The entry size the model walks with, after its DT_*ENT check. */
-  private stride(kind: 'rel' | 'rela' | 'relr', entrySize: number, entryName: string): number {
+  /** The entry size the model walks with, after its DT_*ENT check (undefined where the check stops it). */
+  private stride(kind: 'rel' | 'rela' | 'relr', entrySize: number, entryName: string): number | undefined {
     const rule: EntrySizeRule = this.model.entrySizes[kind];
     const tags = TABLE_TAGS[kind];
     const declared = this.seen.has(tags.entrySize) ? this.value(tags.entrySize) : undefined;
     const wanted = BigInt(entrySize);
     if (rule === 'equal-if-present' && declared !== undefined && declared !== wanted) {
-      this.stop('refuses', `stops: ${entryName} = ${declared}, ELF${this.w * 8} entries are ${entrySize} bytes`);
+      return this.stop('refuses', `stops: ${entryName} = ${declared}, ELF${this.w * 8} entries are ${entrySize} bytes`);
     } else if (rule === 'required' && declared === undefined) {
-      this.stop('refuses', `stops: no ${entryName}, which it requires`);
+      return this.stop('refuses', `stops: no ${entryName}, which it requires`);
     } else if (rule === 'required' && declared !== wanted) {
-      this.stop('refuses', `stops: ${entryName} = ${declared}, it requires ${entrySize}`);
+      return this.stop('refuses', `stops: ${entryName} = ${declared}, it requires ${entrySize}`);
     } else if (rule === 'at-least' && (declared === undefined || declared < wanted)) {
-      this.stop('refuses', `stops: ${entryName} = ${declared ?? 'absent'}, it requires at least ${entrySize}`);
+      return this.stop('refuses', `stops: ${entryName} = ${declared ?? 'absent'}, it requires at least ${entrySize}`);
     } else if (rule === 'at-least' && declared !== undefined && declared > wanted) {
       // Walked with the declared stride; a stride beyond any sane entry is a fault soon enough.
       return declared > 0x10000n ? 0x10000 : Number(declared);
@@ -305,30 +309,27 @@ class Run {
   private readTable(source: number, name: string, format: 'rel' | 'rela' | 'relr', vaddr: bigint, size: bigint, stride: number): Table | undefined {
     const where = `${name} table (${hex(vaddr)}, ${size} bytes)`;
     if (this.model.tableAlignment === 'refused' && (vaddr % BigInt(this.w) !== 0n || size % BigInt(stride) !== 0n)) {
-      this.stop('refuses', `refuses the misaligned ${where}`);
+      return this.stop('refuses', `refuses the misaligned ${where}`);
     }
     const count = size / BigInt(stride);
     if (size % BigInt(stride) !== 0n) {
       const partial = `the ${where} ends in a partial ${stride}-byte entry`;
       switch (this.model.tableSize) {
         case 'refused':
-          this.stop('refuses', `refuses ${partial}`);
-          break;
+          return this.stop('refuses', `refuses ${partial}`);
         case 'runaway':
-          this.stop('refuses', `faults: ${partial}, so its loop never reaches the end`);
-          break;
+          return this.stop('refuses', `faults: ${partial}, so its loop never reaches the end`);
         case 'overrun':
-          this.stop('undefined', `${partial}, read past the table`);
-          break;
+          return this.stop('undefined', `${partial}, read past the table`);
         case 'floor':
           break;
       }
     }
     if (count * BigInt(stride) > this.context.loaded.mappedFrom(vaddr))
-      this.stop('refuses', `faults: the ${where} runs past the memory mapped for it`);
+      return this.stop('refuses', `faults: the ${where} runs past the memory mapped for it`);
     const bytes = this.context.loaded.read(vaddr, count * BigInt(stride));
     const whole = Math.floor(bytes.length / stride);
-    if (BigInt(whole) < count) this.stop('refuses', `faults: the ${where} is not in the file`);
+    if (BigInt(whole) < count) return this.stop('refuses', `faults: the ${where} is not in the file`);
     return { source, name, format, vaddr, size, stride, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: whole };
   }
 
@@ -342,6 +343,7 @@ class Run {
       const message = `${kind === 'rel' ? 'DT_RELCOUNT' : 'DT_RELACOUNT'} = ${counted} exceeds the ${table.count} entries of the ${table.name} table`;
       if (this.model.counts === 'split') this.stop('refuses', `refuses ${message}`);
       else this.stop('undefined', `${message}: entries past the table are applied as relative`);
+      return;
     }
     const head = Number(counted < BigInt(table.count) ? counted : BigInt(table.count));
     if (part === 'first') this.walked.push({ kind, vaddr: table.vaddr, size: table.size });
@@ -352,7 +354,7 @@ class Run {
     }
     if (part === 'rest') return;
     this.applyEntries(table, 0, head, 'relative');
-    this.applyEntries(table, head, table.count, 'by-type');
+    if (this.halted === undefined) this.applyEntries(table, head, table.count, 'by-type');
   }
 
   private jmprel(only: 'rel' | 'rela' | undefined): void {
@@ -364,6 +366,7 @@ class Run {
     const accepted = this.model.jmprelFormats ?? ['rel', 'rela'];
     if (format === undefined || !accepted.includes(format)) {
       this.stop('refuses', `refuses DT_PLTREL = ${pltrel} for DT_JMPREL`);
+      return;
     }
     if (only !== undefined && format !== only) return;
     const tags = TABLE_TAGS[format];
@@ -371,6 +374,7 @@ class Run {
     // a packed glibc static-PIE whose DT_JMPREL is its only RELA table runs without it.
     const checked = this.model.entrySizes[format] !== 'required' || this.seen.has(tags.address);
     const stride = checked ? this.stride(format, tags.words * this.w, tags.names[2]) : tags.words * this.w;
+    if (stride === undefined) return;
     const table = this.readTable(SOURCE_JMPREL, 'JMPREL', format, this.value(DT_JMPREL), size, stride);
     if (table === undefined) return;
     this.walked.push({ kind: 'jmprel', vaddr: table.vaddr, size: table.size });
@@ -405,10 +409,11 @@ class Run {
       if (mode === 'relative' || this.isRelative(infoLow, infoHigh)) {
         const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
         const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
-        this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index);
+        if (!this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index) && this.halted !== undefined) return;
         continue;
       }
       this.nonRelative(table, index, infoLow, infoHigh);
+      if (this.halted !== undefined) return;
     }
   }
 
@@ -477,17 +482,19 @@ class Run {
       const high = wide ? view.getUint32(at + highAt, little) : 0;
       if ((low & 1) === 0) {
         addressSeen = true;
-        this.push(low, high, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
+        if (!this.push(low, high, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry) && this.halted !== undefined) return;
         const next = low + w;
         whereLow = next >>> 0;
         whereHigh = wide && next >= TWO_32 ? (high + 1) >>> 0 : high;
         continue;
       }
       if (!addressSeen) this.leadingBitmap(entry);
+      if (this.halted !== undefined) return;
       const count = setBitIndexes(((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, indexes);
       for (let i = 0; i < count; i++) {
         const sum = whereLow + (indexes[i] as number) * w + shift;
-        this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
+        const placed = this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
+        if (!placed && this.halted !== undefined) return;
       }
       const advanced = whereLow + bitsPerEntry * w;
       whereLow = advanced >>> 0;
@@ -518,7 +525,7 @@ class Run {
     return this.push(Number(address & 0xffffffffn), Number(address >> 32n), op, Number(a & 0xffffffffn), Number(a >> 32n), source, entry);
   }
 
-  /** Places one write at a link-time address given as halves; false when it was dropped. */
+  /** Places one write at a link-time address given as halves; false when it was dropped or the run stopped there. */
   private push(low: number, high: number, op: number, addendLow: number, addendHigh: number, source: number, entry: number): boolean {
     let offset = low - this.startLow;
     let borrow = 0;
@@ -540,6 +547,7 @@ class Run {
         'refuses',
         `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex((BigInt(high) << 32n) | BigInt(low))} in read-only PT_LOAD ${segment.header.index}`,
       );
+      return false;
     }
     this.touched.add(this.cachedIndex);
     this.writes.push(offset, op, addendLow, addendHigh, source, entry);
@@ -550,6 +558,7 @@ class Run {
     if (this.model.outsideSegments === 'skipped') return false;
     const address = (BigInt(high) << 32n) | BigInt(low);
     this.stop('refuses', `faults: ${SOURCE_NAMES[source]}#${entry} writes ${hex(address)}, outside every PT_LOAD`);
+    return false;
   }
 
   // ----- tables the model never reads
