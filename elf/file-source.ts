@@ -38,6 +38,16 @@ export function readElfFile(path: string): ElfFile {
       closeSync(handle);
     }
   };
+  const copy = (position: number, into: Uint8Array): number => {
+    const handle = openSync(path, 'r');
+    try {
+      let done = 0;
+      for (let got = 1; done < into.length && got > 0; done += got) got = readSync(handle, into, done, into.length - done, position + done);
+      return done;
+    } finally {
+      closeSync(handle);
+    }
+  };
   fill(0, CHUNK);
-  return readElf(bytes, fill);
+  return readElf(bytes, { fill, copy });
 }

@@ -6,7 +6,7 @@ import { type DynamicSection, findDynamicHeader, readDynamic } from './dynamic.j
 import { ElfError } from './errors.js';
 import { type ElfHeader, openReader, readHeader } from './header.js';
 import { type ProgramHeader, readProgramHeaders, usesExtendedPhnum } from './program-headers.js';
-import type { ElfReader } from './reader.js';
+import type { ElfReader, LazySource } from './reader.js';
 import { findRelocationTables, type InfoDecoder, infoDecoder, type RelocationTable } from './relocations.js';
 import { readExtendedCounts, readSectionHeaders, type SectionHeader } from './section-headers.js';
 
@@ -23,10 +23,10 @@ export interface ElfFile {
 
 /**
  * Parses the header, program headers and (when present) section headers of an ELF file. With
- * `fill`, `bytes` may start out empty beyond e_ident: each range is filled before it is read.
+ * `source`, `bytes` may start out empty beyond e_ident: each range is filled before it is read.
  */
-export function readElf(bytes: Uint8Array, fill?: (start: number, end: number) => void): ElfFile {
-  const reader = openReader(bytes, fill);
+export function readElf(bytes: Uint8Array, source?: LazySource): ElfFile {
+  const reader = openReader(bytes, source);
   const header = readHeader(reader);
   const counts = readExtendedCounts(reader, header, usesExtendedPhnum(header));
   const programHeaders = readProgramHeaders(reader, header, counts.phnum);

@@ -1,6 +1,6 @@
 import { ELF_MAGIC, ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB, EV_CURRENT } from './constants.js';
 import { ElfError } from './errors.js';
-import { ElfReader } from './reader.js';
+import { ElfReader, type LazySource } from './reader.js';
 
 export interface ElfHeader {
   readonly class: 32 | 64;
@@ -24,7 +24,7 @@ export interface ElfHeader {
 const IDENT_SIZE = 16;
 
 /** Reads e_ident and picks the class and byte order every later read uses. */
-export function openReader(bytes: Uint8Array, fill?: (start: number, end: number) => void): ElfReader {
+export function openReader(bytes: Uint8Array, source?: LazySource): ElfReader {
   if (bytes.length < IDENT_SIZE) {
     throw new ElfError('TRUNCATED', `Invalid ELF header: e_ident needs ${IDENT_SIZE} bytes, the file has ${bytes.length}`);
   }
@@ -45,7 +45,7 @@ export function openReader(bytes: Uint8Array, fill?: (start: number, end: number
   if (bytes[6] !== EV_CURRENT) {
     throw new ElfError('BAD_VERSION', `Invalid ELF version: EI_VERSION = ${bytes[6]}`);
   }
-  return new ElfReader(bytes, data === ELFDATA2LSB ? 'little' : 'big', elfClass === ELFCLASS64 ? 8 : 4, fill);
+  return new ElfReader(bytes, data === ELFDATA2LSB ? 'little' : 'big', elfClass === ELFCLASS64 ? 8 : 4, source);
 }
 
 export function readHeader(reader: ElfReader): ElfHeader {

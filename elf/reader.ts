@@ -17,6 +17,17 @@ export function wordMask(wordSize: WordSize): bigint {
   return wordSize === 8 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn;
 }
 
+/** Where the bytes of a file read lazily come from (file-source.ts). */
+export interface LazySource {
+  /** Makes bytes [start, end) of the reader's buffer present before they are read. */
+  fill(start: number, end: number): void;
+  /** Copies the file's bytes from `position` into `into` without keeping them; returns how many it copied. */
+  copy(position: number, into: Uint8Array): number;
+}
+
+/** A search over a whole file read lazily goes through a window this large. */
+const SEARCH_WINDOW = 1 << 20;
+
 /**
  * Bounds-checked reads of one file in one class and byte order. Every structure module reads
  * through this, so endianness and word size are decided once, in the header.
@@ -31,14 +42,14 @@ export class ElfReader {
   readonly wordMask: bigint;
 
   /**
-   * `fill` makes bytes present before they are read, for files read lazily (see file-source.ts):
+   * `source` makes bytes present before they are read, for files read lazily (see file-source.ts):
    * planning a 130 MB library touches a tenth of it.
    */
   constructor(
     readonly bytes: Uint8Array,
     readonly endian: Endian,
     readonly wordSize: WordSize,
-    private readonly fill?: (start: number, end: number) => void,
+    private readonly source?: LazySource,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.little = endian === 'little';
@@ -57,8 +68,24 @@ export class ElfReader {
    */
   range(offset: bigint | number, size: bigint | number, what: string): number {
     const start = this.check(offset, size, what);
-    this.fill?.(start, start + Number(size));
+    this.source?.fill(start, start + Number(size));
     return start;
+  }
+
+  /**
+   * Whether the file holds `pattern` anywhere. A file read lazily is searched through a window of
+   * its own, so that a search does not keep a 130 MB library in memory.
+   */
+  includes(pattern: Uint8Array): boolean {
+    const { source, bytes } = this;
+    const needle = Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length);
+    if (source === undefined) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(needle);
+    const window = Buffer.alloc(SEARCH_WINDOW + pattern.length);
+    for (let start = 0; start < bytes.length; start += SEARCH_WINDOW) {
+      const copied = source.copy(start, window.subarray(0, Math.min(window.length, bytes.length - start)));
+      if (window.subarray(0, copied).includes(needle)) return true;
+    }
+    return false;
   }
 
   /** Every byte of the file, read in first where it is read lazily: for copying or searching it whole. */

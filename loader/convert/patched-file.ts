@@ -147,7 +147,12 @@ export class PatchedFile {
     };
     // e_ident is checked before anything asks for bytes.
     fill(0, CHUNK);
-    return readElf(bytes, fill);
+    const copy = (position: number, into: Uint8Array): number => {
+      const length = Math.max(0, Math.min(into.length, this.size - position));
+      this.read(position, into.subarray(0, length));
+      return length;
+    };
+    return readElf(bytes, { fill, copy });
   }
 
   /**

@@ -30,8 +30,7 @@ function dumpMarker(): Buffer {
 
 /** Whether the file carries piekit's dump hook, which writes its relocated memory to fd 3. */
 export function hasDumpHook(elf: ElfFile): boolean {
-  const bytes = elf.reader.allBytes();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(dumpMarker());
+  return elf.reader.includes(dumpMarker());
 }
 
 /** A sample's memory after its own relocation, as written to fd 3 (docs/dump-format.md). */
