@@ -6,7 +6,7 @@
  * the RELR samples are unpacked, and where the linker cannot pack RELR, the packed sample is.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -99,6 +99,49 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
     }
   });
 }
+
+/**
+ * unpack puts a table that does not fit in the old one into a new PT_LOAD at the file's end; pack
+ * of that file gives the space its RELA entries freed back: the segment ends with the RELR table
+ * and the file with the sections that followed it. GNU readelf reads the result: the same RELR
+ * entries as the sample the linker packed, and a file that ends where its last section does.
+ */
+describe('pack gives back the freed space at the end of the file', () => {
+  for (const arch of architectures.filter((candidate) => ['x86_64', 's390x'].includes(candidate.name))) {
+    it(`${arch.name}: many-relr unpacked into a new segment, then packed`, { timeout: 600_000 }, async (context) => {
+      const original = await sample(arch, 'many-relr');
+      const unpacked = `${original}-unpacked`;
+      const unpacking = convertFile(original, unpacked, unpack);
+      expect(unpacking.notes.join('\n')).toContain('new read-only PT_LOAD');
+      const packed = `${unpacked}-packed`;
+      const packing = convertFile(unpacked, packed, pack);
+      expect(packing.proof?.relocatedWords).toBeGreaterThan(0);
+      expect(packing.notes.join('\n')).toMatch(/the freed table space ended its PT_LOAD \d+ and the loaded file: given back, \d+ bytes/);
+      const readelf = async (...args: string[]) => (await execa('readelf', ['-W', ...args, packed])).stdout;
+      const entries = async (file: string) =>
+        /'\.relr\.dyn' at offset 0x[0-9a-f]+ contains (\d+) entries/.exec((await execa('readelf', ['-rW', file])).stdout)?.[1];
+      expect(await entries(packed)).toBe(await entries(original));
+      const relr = /\.relr\.dyn\s+RELR\s+[0-9a-f]+ ([0-9a-f]+) ([0-9a-f]+)/
+        .exec(await readelf('-S'))
+        ?.slice(1)
+        .map((field) => Number.parseInt(field, 16));
+      const loads = [...(await readelf('-l')).matchAll(/LOAD\s+0x([0-9a-f]+) 0x[0-9a-f]+ 0x[0-9a-f]+ 0x([0-9a-f]+) 0x([0-9a-f]+)/g)];
+      const last =
+        loads
+          .at(-1)
+          ?.slice(1)
+          .map((field) => Number.parseInt(field, 16)) ?? [];
+      expect(last[1]).toBe(last[2]);
+      expect((last[0] ?? 0) + (last[1] ?? 0)).toBe((relr?.[0] ?? 0) + (relr?.[1] ?? 0));
+      const sections = [...(await readelf('-S')).matchAll(/\]\s+\S+\s+(?!NOBITS)\S+\s+[0-9a-f]+ ([0-9a-f]+) ([0-9a-f]+)/g)];
+      const lastByte = Math.max(...sections.map((match) => Number.parseInt(match[1] ?? '0', 16) + Number.parseInt(match[2] ?? '0', 16)));
+      const { size } = await stat(packed);
+      expect(size).toBe(lastByte);
+      expect(size).toBeLessThan((await stat(unpacked)).size - (unpacking.after[0]?.bytes ?? 0) / 2);
+      await runsAndVerifies(context, packed);
+    });
+  }
+});
 
 function convertedBy(converted: ReadonlyMap<string, string>, test: string): string {
   const file = converted.get(test);

@@ -7,7 +7,8 @@ import { allTags } from './tags.js';
 /**
  * What the proof established for two files F (input) and O (output), at each of `bases`:
  * - O loads F's segments at the same addresses with the same sizes and flags, and at most adds
- *   read-only ones that nothing relocates;
+ *   read-only ones that nothing relocates; a read-only segment nothing relocates may end earlier,
+ *   where every byte it no longer loads described relocation (pack giving back a freed table);
  * - startup code relocates the same words in both (`relocatedWords`), and after relocation every
  *   loaded byte of F's segments is the same in both, relocated words included, except the bytes
  *   that describe relocation and loading: the ELF header, the program header table, the dynamic
@@ -53,8 +54,8 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
   };
   if (planAfter.layout.wordSize !== planBefore.layout.wordSize || after.arch !== before.arch) fail('another class or architecture');
   if (planAfter.layout.start !== planBefore.layout.start) fail(`its lowest segment starts at ${hex(planAfter.layout.start)}`);
-  const matching = matchSegments(planBefore, planAfter, fail);
   const excluded = merge([...describingRanges(before, planBefore), ...describingRanges(after, planAfter)]);
+  const matching = matchSegments(planBefore, planAfter, excluded, fail);
   const relocated = new Set(planBefore.relocatedSegments);
   let identicalBytes = 0;
 
@@ -105,12 +106,28 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
 }
 
 /** Each segment of the input with the output's segment at the same address, which must match it. */
-function matchSegments(before: Plan, after: Plan, fail: (what: string) => never): Map<LoadSegment, LoadSegment> {
+function matchSegments(
+  before: Plan,
+  after: Plan,
+  excluded: readonly (readonly [number, number])[],
+  fail: (what: string) => never,
+): Map<LoadSegment, LoadSegment> {
   const byAddress = new Map(after.layout.segments.map((segment) => [segment.header.vaddr, segment]));
   const matching = new Map<LoadSegment, LoadSegment>();
+  const relocated = new Set(before.relocatedSegments);
+  // A cut tail must lie within one describing range: a freed table.
+  const cutDescribes = (segment: LoadSegment, other: LoadSegment): boolean =>
+    !segment.writable &&
+    !relocated.has(segment) &&
+    other.memorySize < segment.memorySize &&
+    excluded.some(([from, to]) => from <= segment.offset + other.memorySize && to >= segment.offset + segment.memorySize);
   for (const segment of before.layout.segments) {
     const other = byAddress.get(segment.header.vaddr);
-    if (other === undefined || other.memorySize !== segment.memorySize || other.header.flags !== segment.header.flags) {
+    if (
+      other === undefined ||
+      (other.memorySize !== segment.memorySize && !cutDescribes(segment, other)) ||
+      other.header.flags !== segment.header.flags
+    ) {
       fail(`PT_LOAD ${segment.header.index} at ${hex(segment.header.vaddr)} is not loaded the same`);
     }
     matching.set(segment, other);

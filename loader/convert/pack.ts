@@ -7,6 +7,7 @@ import { refuse } from './errors.js';
 import { fileOffsetOf, memoryWord, segmentOf } from './memory.js';
 import { relrNotes } from './notes.js';
 import { PatchedFile } from './patched-file.js';
+import { type Reclaim, reclaimable, writeReclaim } from './reclaim.js';
 
 import { SectionEdits, sectionAt } from './sections.js';
 import { entryIsRelative, refuseWritesIntoRewritten } from './tables.js';
@@ -66,7 +67,9 @@ export function pack(elf: ElfFile): Conversion {
   const sections = sectionEdits(elf, remaining, oldRelr, place, relrBytes);
 
   const end = elf.bytes.length;
-  const output = new PatchedFile(elf, end + sections.appendedSize(end));
+  const reclaim = reclaimOf(elf, remaining, place, relrBytes, sections.appendedSize(end));
+  const size = reclaim?.fileEnd ?? end + sections.appendedSize(end);
+  const output = new PatchedFile(elf, size);
   const writer = new ElfWriter(output, elf.reader.endian, w);
   for (const { table, kept } of remaining) {
     let at = table.fileOffset;
@@ -75,9 +78,10 @@ export function pack(elf: ElfFile): Conversion {
       output.setBytes(at, elf.bytes.subarray(from, from + table.entrySize));
       at += table.entrySize;
     }
-    output.fill(at, table.fileOffset + Number(table.size));
+    output.fill(at, Math.min(size, table.fileOffset + Number(table.size)));
   }
-  if (oldRelr !== undefined) output.fill(oldRelr.fileOffset, oldRelr.fileOffset + Number(oldRelr.size));
+  if (oldRelr !== undefined) output.fill(oldRelr.fileOffset, Math.min(size, oldRelr.fileOffset + Number(oldRelr.size)));
+  if (reclaim !== undefined) writeReclaim(writer, sections, elf, reclaim);
   words.forEach((word, i) => {
     writer.word(place.fileOffset + i * w, word);
   });
@@ -87,12 +91,29 @@ export function pack(elf: ElfFile): Conversion {
 
   const keptRelative = remaining.reduce((sum, { relative }) => sum + relative, 0);
   const notes = [...relrNotes(elf, planned)];
+  if (reclaim !== undefined) {
+    notes.push(
+      `the freed table space ended its PT_LOAD ${reclaim.segment.index} and the loaded file: given back, ${end - reclaim.fileEnd} bytes${reclaim.moves.length === 0 ? '' : ` (${reclaim.moves.length} unloaded ${reclaim.moves.length === 1 ? 'section' : 'sections'} after it moved down)`}`,
+    );
+  }
   if (keptRelative > 0) {
     notes.push(
       `${keptRelative} relative entries stay in REL/RELA: ${unaligned} at unaligned addresses, ${shared} on words other relocations also write`,
     );
   }
   return converted('pack', planned, before, output, notes);
+}
+
+/** Where a table that ends the file now ends: its kept entries, or the RELR table placed after them. */
+function reclaimOf(elf: ElfFile, remaining: readonly Remaining[], place: RelrPlace, relrBytes: number, appended: number): Reclaim | undefined {
+  for (const { table, kept } of remaining) {
+    const tableEnd = table.fileOffset + Number(table.size);
+    const relrInside = place.fileOffset >= table.fileOffset && place.fileOffset < tableEnd;
+    const usedEnd = Math.max(table.fileOffset + kept.length * table.entrySize, relrInside ? place.fileOffset + relrBytes : 0);
+    const reclaim = reclaimable(elf, table, usedEnd, appended);
+    if (reclaim !== undefined) return reclaim;
+  }
+  return undefined;
 }
 
 interface Choice {

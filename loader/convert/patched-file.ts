@@ -7,7 +7,7 @@ const CHUNK = 1 << CHUNK_BITS;
 
 /**
  * A converter's output: the input file with the chunks it wrote copied, and zeros past the
- * input's end. Converting a 130 MB library touches a few megabytes of it; copying the rest would
+ * input's end; cut at `size` when that is shorter (pack gives freed table space back). Converting a 130 MB library touches a few megabytes of it; copying the rest would
  * cost more than the conversion (fresh pages fault in one by one), and writing the output copies
  * the input file in the kernel and then writes only these chunks.
  */
@@ -21,7 +21,6 @@ export class PatchedFile {
     readonly size: number,
   ) {
     this.inputSize = input.bytes.length;
-    if (size < this.inputSize) throw new Error('a converted file never shrinks');
     const count = Math.ceil(size / CHUNK);
     this.chunks = new Array<Uint8Array | undefined>(count).fill(undefined);
     this.views = new Array<DataView | undefined>(count).fill(undefined);
