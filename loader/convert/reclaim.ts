@@ -59,6 +59,8 @@ export function writeReclaim(writer: ElfWriter, sections: SectionEdits, elf: Elf
   const { index, ...fields } = segment;
   writer.programHeader(Number(elf.header.phoff) + index * PHDR_SIZE[elf.reader.wordSize], { ...fields, filesz: size, memsz: size });
   for (const move of reclaim.moves) {
+    // A file read lazily holds only the bytes asked for.
+    elf.reader.range(move.from, move.size, 'a section moved down');
     writer.file.setBytes(move.to, elf.bytes.subarray(move.from, move.from + move.size));
     sections.change(move.index, { offset: BigInt(move.to) });
   }
