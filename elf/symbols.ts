@@ -188,7 +188,16 @@ export class SymbolTable {
   }
 
   has(name: string): boolean {
-    return this.namesIndex().has(name);
+    return this.mentions(name) && this.namesIndex().has(name);
+  }
+
+  /**
+   * Whether the string table holds `text` anywhere (names are Latin-1, a byte a character): when it
+   * does not, no name is or contains it, and a library's tens of thousands of names need not be
+   * decoded to say so.
+   */
+  mentions(text: string): boolean {
+    return Buffer.from(this.strings.buffer, this.strings.byteOffset, this.strings.length).includes(text, 0, 'latin1');
   }
 
   /** How many distinct names. */

@@ -116,6 +116,7 @@ function supports(name: RuntimeName, elf: ElfFile): boolean {
 }
 
 function partsFound(symbols: SymbolTable, parts: readonly string[]): string[] {
+  if (!parts.some((part) => symbols.mentions(part))) return [];
   for (const name of symbols.names()) {
     if (parts.some((part) => name.includes(part))) return [`symbol ${name}`];
   }
