@@ -6,6 +6,19 @@
 #include "piekit.h"
 #include "arch.h"
 
+/* Enters the loaded program. Most arch.h name two fixed registers, for the entry and the initial
+ * stack pointer (fixed, so that neither lands in a register the code zeroes), the code that
+ * switches stacks, zeroes what the kernel's ABI leaves zero and jumps, and what that code clobbers
+ * besides memory; the others define PK_ARCH_ENTER whole. */
+#ifndef PK_ARCH_ENTER
+#define PK_ARCH_ENTER(entry, sp)                                                                          \
+	do {                                                                                              \
+		register uintptr_t pk_entry __asm__(PK_ENTER_ENTRY_REGISTER) = (entry);                   \
+		register uintptr_t pk_sp __asm__(PK_ENTER_STACK_REGISTER) = (sp);                         \
+		__asm__ volatile(PK_ENTER_CODE : : "r"(pk_entry), "r"(pk_sp) : PK_ENTER_CLOBBERS, "memory"); \
+	} while (0)
+#endif
+
 #define PK_PROT_READ 1
 #define PK_PROT_WRITE 2
 #define PK_PROT_EXEC 4

@@ -28,9 +28,7 @@ PK_START_FUNCTION("",
 /* Enters a loaded program as the kernel does: sp at argc, x0 0 (no function for atexit). The
  * entry goes in x17: fixed, so it cannot be x0, and with BTI a `br x16`/`br x17` may land on
  * the `bti c` a C-callable _start begins with. */
-#define PK_ARCH_ENTER(entry, sp)                                                                 \
-	do {                                                                                     \
-		register uintptr_t pk_entry __asm__("x17") = (entry);                            \
-		register uintptr_t pk_sp __asm__("x16") = (sp);                                  \
-		__asm__ volatile("mov sp, %1\n\tmov x0, #0\n\tbr %0" : : "r"(pk_entry), "r"(pk_sp) : "x0", "memory"); \
-	} while (0)
+#define PK_ENTER_ENTRY_REGISTER "x17"
+#define PK_ENTER_STACK_REGISTER "x16"
+#define PK_ENTER_CODE "mov sp, %1\n\tmov x0, #0\n\tbr %0"
+#define PK_ENTER_CLOBBERS "x0"

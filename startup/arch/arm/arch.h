@@ -113,9 +113,7 @@ uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor)
 /* Enters a loaded program as the kernel does: sp at argc, r0 0 (no function for atexit). bx
  * switches to T32 when bit 0 of the entry is set, as the kernel does from e_entry. Fixed
  * registers keep the entry and the stack out of r0. */
-#define PK_ARCH_ENTER(entry, sp)                                                                 \
-	do {                                                                                     \
-		register uintptr_t pk_entry __asm__("r1") = (entry);                             \
-		register uintptr_t pk_sp __asm__("r2") = (sp);                                   \
-		__asm__ volatile("mov sp, %1\n\tmov r0, #0\n\tbx %0" : : "r"(pk_entry), "r"(pk_sp) : "r0", "memory"); \
-	} while (0)
+#define PK_ENTER_ENTRY_REGISTER "r1"
+#define PK_ENTER_STACK_REGISTER "r2"
+#define PK_ENTER_CODE "mov sp, %1\n\tmov r0, #0\n\tbx %0"
+#define PK_ENTER_CLOBBERS "r0"

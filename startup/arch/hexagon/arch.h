@@ -65,10 +65,7 @@ int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor)
  * register and ELF_PLAT_INIT adds nothing, so r0 (the argument slot a _start may read an atexit
  * function from) and r30:31 (fp, lr: the end of the frame chain) are 0. Fixed registers keep the
  * entry and the stack out of the ones zeroed. */
-#define PK_ARCH_ENTER(entry, sp)                                                                 \
-	do {                                                                                     \
-		register uintptr_t pk_entry __asm__("r28") = (entry);                            \
-		register uintptr_t pk_sp __asm__("r27") = (sp);                                  \
-		__asm__ volatile("r29 = %1\n\tr0 = #0\n\tr31:30 = combine(#0, #0)\n\tjumpr %0"        \
-				 : : "r"(pk_entry), "r"(pk_sp) : "r0", "memory");                   \
-	} while (0)
+#define PK_ENTER_ENTRY_REGISTER "r28"
+#define PK_ENTER_STACK_REGISTER "r27"
+#define PK_ENTER_CODE "r29 = %1\n\tr0 = #0\n\tr31:30 = combine(#0, #0)\n\tjumpr %0"
+#define PK_ENTER_CLOBBERS "r0"

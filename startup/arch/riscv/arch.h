@@ -32,10 +32,7 @@ PK_START_FUNCTION("",
 /* Enters a loaded program as the kernel does: sp at argc, a0 0 (glibc's _start hands a0 to
  * __libc_start_main as the function for atexit). ra 0 ends the frame chain. Fixed registers keep
  * the entry and the stack out of a0 and ra. */
-#define PK_ARCH_ENTER(entry, sp)                                                                 \
-	do {                                                                                     \
-		register uintptr_t pk_entry __asm__("t1") = (entry);                             \
-		register uintptr_t pk_sp __asm__("t2") = (sp);                                   \
-		__asm__ volatile("mv sp, %1\n\tli a0, 0\n\tli ra, 0\n\tjr %0"                      \
-				 : : "r"(pk_entry), "r"(pk_sp) : "a0", "ra", "memory");             \
-	} while (0)
+#define PK_ENTER_ENTRY_REGISTER "t1"
+#define PK_ENTER_STACK_REGISTER "t2"
+#define PK_ENTER_CODE "mv sp, %1\n\tli a0, 0\n\tli ra, 0\n\tjr %0"
+#define PK_ENTER_CLOBBERS "a0", "ra"

@@ -46,10 +46,7 @@ PK_START_FUNCTION("",
  * ELF_PLAT_INIT). No back chain or save area: the program's _start makes its own. Fixed
  * registers keep the entry and the stack out of %r14, and the entry out of %r0, which as a
  * branch target means "no branch". */
-#define PK_ARCH_ENTER(entry, sp)                                                                 \
-	do {                                                                                     \
-		register uintptr_t pk_entry __asm__("r3") = (entry);                             \
-		register uintptr_t pk_sp __asm__("r2") = (sp);                                   \
-		__asm__ volatile("lgr %%r15, %1\n\tlghi %%r14, 0\n\tbr %0"                            \
-				 : : "r"(pk_entry), "r"(pk_sp) : "r14", "memory");                   \
-	} while (0)
+#define PK_ENTER_ENTRY_REGISTER "r3"
+#define PK_ENTER_STACK_REGISTER "r2"
+#define PK_ENTER_CODE "lgr %%r15, %1\n\tlghi %%r14, 0\n\tbr %0"
+#define PK_ENTER_CLOBBERS "r14"
