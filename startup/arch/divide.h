@@ -1,8 +1,8 @@
 /*
  * 32-bit division for the arch.h of targets that may lack a divide instruction (arm, hexagon):
  * their compilers call a run-time helper for `/` and `%`, and -nostdlib links no libgcc or
- * compiler-rt. Each such arch.h defines the helpers under its own names over these two, under
- * PK_START, so that each program gets exactly one copy. Nothing before relocation divides.
+ * compiler-rt. Each such arch.h defines the helpers under its own names over these two (most
+ * with the macros below), under PK_START, so that each program gets exactly one copy. Nothing before relocation divides.
  */
 #ifndef PIEKIT_DIVIDE_H
 #define PIEKIT_DIVIDE_H
@@ -35,5 +35,24 @@ static int32_t pk_divide_signed(int32_t dividend, int32_t divisor, int32_t *rema
 	*remainder = (int32_t)(dividend < 0 ? -rest : rest);
 	return (int32_t)((dividend ^ divisor) < 0 ? -quotient : quotient);
 }
+
+/* The run-time helper NAME(dividend, divisor), of TYPE, that returns the quotient or the remainder
+ * DIVIDE gives: one line for each name a compiler calls. */
+#define PK_QUOTIENT_HELPER(name, type, divide)                \
+	type name(type dividend, type divisor);               \
+	type name(type dividend, type divisor)                \
+	{                                                     \
+		type remainder;                               \
+		return divide(dividend, divisor, &remainder); \
+	}
+
+#define PK_REMAINDER_HELPER(name, type, divide)        \
+	type name(type dividend, type divisor);        \
+	type name(type dividend, type divisor)         \
+	{                                              \
+		type remainder;                        \
+		divide(dividend, divisor, &remainder); \
+		return remainder;                      \
+	}
 
 #endif

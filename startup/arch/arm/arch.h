@@ -59,33 +59,19 @@ static uint64_t pk_arm_pair(uint32_t in_r0, uint32_t in_r1)
 #endif
 }
 
-uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor);
-uint32_t __aeabi_uidiv(uint32_t dividend, uint32_t divisor)
-{
-	uint32_t remainder;
-	return pk_divide(dividend, divisor, &remainder);
-}
+/* __aeabi_uidivmod and __aeabi_idivmod: the quotient and the remainder at once. */
+#define PK_ARM_DIVMOD_HELPER(name, type, divide)                                        \
+	uint64_t name(type dividend, type divisor);                                     \
+	uint64_t name(type dividend, type divisor)                                      \
+	{                                                                               \
+		type remainder, quotient = divide(dividend, divisor, &remainder);       \
+		return pk_arm_pair((uint32_t)quotient, (uint32_t)remainder);            \
+	}
 
-uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor);
-uint64_t __aeabi_uidivmod(uint32_t dividend, uint32_t divisor)
-{
-	uint32_t remainder, quotient = pk_divide(dividend, divisor, &remainder);
-	return pk_arm_pair(quotient, remainder);
-}
-
-int32_t __aeabi_idiv(int32_t dividend, int32_t divisor);
-int32_t __aeabi_idiv(int32_t dividend, int32_t divisor)
-{
-	int32_t remainder;
-	return pk_divide_signed(dividend, divisor, &remainder);
-}
-
-uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor);
-uint64_t __aeabi_idivmod(int32_t dividend, int32_t divisor)
-{
-	int32_t remainder, quotient = pk_divide_signed(dividend, divisor, &remainder);
-	return pk_arm_pair((uint32_t)quotient, (uint32_t)remainder);
-}
+PK_QUOTIENT_HELPER(__aeabi_uidiv, uint32_t, pk_divide)
+PK_ARM_DIVMOD_HELPER(__aeabi_uidivmod, uint32_t, pk_divide)
+PK_QUOTIENT_HELPER(__aeabi_idiv, int32_t, pk_divide_signed)
+PK_ARM_DIVMOD_HELPER(__aeabi_idivmod, int32_t, pk_divide_signed)
 #endif
 
 /* EABI: number in r7, arguments in r0..r6, `svc #0`; the result (or -errno) in r0. In T32 code r7

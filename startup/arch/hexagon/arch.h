@@ -24,35 +24,10 @@ PK_START_FUNCTION("",
  * ordinary calling convention). */
 #include "../divide.h"
 
-uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor);
-uint32_t __hexagon_udivsi3(uint32_t dividend, uint32_t divisor)
-{
-	uint32_t remainder;
-	return pk_divide(dividend, divisor, &remainder);
-}
-
-uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor);
-uint32_t __hexagon_umodsi3(uint32_t dividend, uint32_t divisor)
-{
-	uint32_t remainder;
-	pk_divide(dividend, divisor, &remainder);
-	return remainder;
-}
-
-int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor);
-int32_t __hexagon_divsi3(int32_t dividend, int32_t divisor)
-{
-	int32_t remainder;
-	return pk_divide_signed(dividend, divisor, &remainder);
-}
-
-int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor);
-int32_t __hexagon_modsi3(int32_t dividend, int32_t divisor)
-{
-	int32_t remainder;
-	pk_divide_signed(dividend, divisor, &remainder);
-	return remainder;
-}
+PK_QUOTIENT_HELPER(__hexagon_udivsi3, uint32_t, pk_divide)
+PK_REMAINDER_HELPER(__hexagon_umodsi3, uint32_t, pk_divide)
+PK_QUOTIENT_HELPER(__hexagon_divsi3, int32_t, pk_divide_signed)
+PK_REMAINDER_HELPER(__hexagon_modsi3, int32_t, pk_divide_signed)
 #endif
 
 /* Number in r6, arguments in r0..r5, `trap0(#1)`; the result (or -errno) in r0. */
