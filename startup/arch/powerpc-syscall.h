@@ -1,9 +1,20 @@
 /*
- * The syscall functions of 32- and 64-bit PowerPC alike, for the powerpc and powerpc64 arch.h.
- * sc: number in r0, arguments from r3, result in r3. The kernel reports failure by setting the
+ * The system call numbers and functions of 32- and 64-bit PowerPC alike, for the powerpc and
+ * powerpc64 arch.h. sc: number in r0, arguments from r3, result in r3. The kernel reports failure by setting the
  * summary-overflow bit of cr0 with a positive errno in r3; piekit wants it negated. r0 and r4-r12,
  * ctr, xer and cr0 are volatile across the call.
  */
+/* The call numbers: one table for both widths, but for mmap (each arch.h's PK_SYS_MMAP). */
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 234
+/* What the userland loader needs as well. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MPROTECT 125
+#define PK_SYS_MUNMAP 91
+#define PK_SYS_OPENAT 286
+#define PK_SYS_GETRANDOM 359
+
 #define PK_PPC_SYSCALL_CLOBBERS "memory", "cr0", "ctr", "xer", "r9", "r10", "r11", "r12"
 
 static inline long pk_syscall1(long n, long a)

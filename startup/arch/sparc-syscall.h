@@ -1,8 +1,19 @@
 /*
- * The syscall functions of 32- and 64-bit SPARC, for the sparc and sparc64 arch.h: number in %g1,
- * arguments from %o0, result in %o0. Each arch.h defines PK_SPARC_SYSCALL, its trap followed by
- * the negation of the positive errno the kernel returns with the carry bit set.
+ * The system call numbers and functions of 32- and 64-bit SPARC, for the sparc and sparc64
+ * arch.h: number in %g1, arguments from %o0, result in %o0. Each arch.h defines PK_SPARC_SYSCALL,
+ * its trap followed by the negation of the positive errno the kernel returns with the carry bit set.
  */
+/* The call numbers: one table for both widths, but for mmap (each arch.h's PK_SYS_MMAP). */
+#define PK_SYS_WRITE 4
+#define PK_SYS_EXIT_GROUP 188
+/* What the userland loader needs as well. */
+#define PK_SYS_CLOSE 6
+#define PK_SYS_LSEEK 19
+#define PK_SYS_MPROTECT 74
+#define PK_SYS_MUNMAP 73
+#define PK_SYS_OPENAT 284
+#define PK_SYS_GETRANDOM 347
+
 static inline long pk_syscall1(long n, long a)
 {
 	register long g1 __asm__("g1") = n;

@@ -47,30 +47,7 @@ PK_START_FUNCTION(".global __start\n"
 	"	.set pop\n");
 #endif
 
-/* Number in $v0 ($2), arguments in $a0..$a2 ($4..$6), `syscall`; the result in $v0 and, in $a3
- * ($7), a flag that is set when $v0 holds a positive errno. The kernel may also change $at, $v1,
- * the temporaries $t0..$t9 and hi/lo. */
-#define PK_MIPS_SYSCALL_CLOBBERS "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24", "$25", "hi", "lo", "memory"
-
-static inline long pk_syscall1(long number, long a)
-{
-	register long v0 __asm__("$2") = number;
-	register long a0 __asm__("$4") = a;
-	register long a3 __asm__("$7");
-	__asm__ volatile("syscall" : "+r"(v0), "=r"(a3) : "r"(a0) : PK_MIPS_SYSCALL_CLOBBERS);
-	return a3 != 0 ? -v0 : v0;
-}
-
-static inline long pk_syscall3(long number, long a, long b, long c)
-{
-	register long v0 __asm__("$2") = number;
-	register long a0 __asm__("$4") = a;
-	register long a1 __asm__("$5") = b;
-	register long a2 __asm__("$6") = c;
-	register long a3 __asm__("$7");
-	__asm__ volatile("syscall" : "+r"(v0), "=r"(a3) : "r"(a0), "r"(a1), "r"(a2) : PK_MIPS_SYSCALL_CLOBBERS);
-	return a3 != 0 ? -v0 : v0;
-}
+#include "../mips-syscall.h"
 
 /* o32 passes a syscall's fifth and sixth arguments where a call passes them, at 16($sp) and
  * 20($sp) above the 16 bytes reserved for $a0..$a3; the compiler knows nothing of that, so the

@@ -1,15 +1,7 @@
 /* 64-bit PowerPC, ELFv2 ABI (big- and little-endian): what C cannot say. Linux syscall ABI. */
 
-#define PK_SYS_WRITE 4
-#define PK_SYS_EXIT_GROUP 234
-/* What the userland loader needs as well. */
-#define PK_SYS_CLOSE 6
-#define PK_SYS_LSEEK 19
+/* The other numbers are the family's: ../powerpc-syscall.h. */
 #define PK_SYS_MMAP 90
-#define PK_SYS_MPROTECT 125
-#define PK_SYS_MUNMAP 91
-#define PK_SYS_OPENAT 286
-#define PK_SYS_GETRANDOM 359
 
 #ifdef PK_START
 /*

@@ -1,15 +1,7 @@
 /* SPARC V8, 32-bit: what C cannot say. SPARC SVR4 ABI as Linux uses it; Linux syscall ABI. */
 
-#define PK_SYS_WRITE 4
-#define PK_SYS_EXIT_GROUP 188
-/* What the userland loader needs as well. */
-#define PK_SYS_CLOSE 6
-#define PK_SYS_LSEEK 19
+/* The other numbers are the family's: ../sparc-syscall.h. */
 #define PK_SYS_MMAP 56 /* mmap2: the loader maps only at offset 0, where it is mmap */
-#define PK_SYS_MPROTECT 74
-#define PK_SYS_MUNMAP 73
-#define PK_SYS_OPENAT 284
-#define PK_SYS_GETRANDOM 347
 
 #ifdef PK_START
 /*

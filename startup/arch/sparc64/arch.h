@@ -1,15 +1,7 @@
 /* SPARC V9, 64-bit: what C cannot say. SPARC V9 psABI as Linux uses it; Linux syscall ABI. */
 
-#define PK_SYS_WRITE 4
-#define PK_SYS_EXIT_GROUP 188
-/* What the userland loader needs as well. */
-#define PK_SYS_CLOSE 6
-#define PK_SYS_LSEEK 19
+/* The other numbers are the family's: ../sparc-syscall.h. */
 #define PK_SYS_MMAP 71
-#define PK_SYS_MPROTECT 74
-#define PK_SYS_MUNMAP 73
-#define PK_SYS_OPENAT 284
-#define PK_SYS_GETRANDOM 347
 
 #ifdef PK_START
 /*
