@@ -25,32 +25,12 @@ PK_START_FUNCTION("",
 	"	trap\n");
 #endif
 
-#include "../powerpc-syscall.h"
-
 /*
  * Enters a loaded program: r1 at argc, LR 0 so no frame looks like a caller. The kernel zeroes
  * r3-r7, but the SVR4 PowerPC ABI has them carry argc, argv, envp, the auxv and an atexit
  * function, and glibc's __libc_start_main reads them instead of the stack whenever the word at
  * r1 is 0 (an argc of 0): they get those values, and r7 0 for "no function".
  */
-#define PK_ARCH_ENTER(entry, sp) pk_arch_enter((uintptr_t)(entry), (uintptr_t)(sp))
+#define PK_PPC_ENTRY_REGISTER
 
-static inline __attribute__((always_inline, noreturn)) void pk_arch_enter(uintptr_t entry, uintptr_t sp)
-{
-	const uintptr_t *words = (const uintptr_t *)sp;
-	const uintptr_t *envp = words + 1 + words[0] + 1;
-	const uintptr_t *auxv = envp;
-	while (*auxv != 0)
-		auxv++;
-	auxv++;
-	register uintptr_t r3 __asm__("r3") = words[0];
-	register uintptr_t r4 __asm__("r4") = (uintptr_t)(words + 1);
-	register uintptr_t r5 __asm__("r5") = (uintptr_t)envp;
-	register uintptr_t r6 __asm__("r6") = (uintptr_t)auxv;
-	register uintptr_t r7 __asm__("r7") = 0;
-	__asm__ volatile("mtctr %[entry]\n\tmr 1, %[sp]\n\tli 0, 0\n\tmtlr 0\n\tbctr"
-			 :
-			 : [entry] "r"(entry), [sp] "r"(sp), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
-			 : "r0", "ctr", "lr", "memory");
-	__builtin_unreachable();
-}
+#include "../powerpc.h"
