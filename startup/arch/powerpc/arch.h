@@ -1,6 +1,6 @@
 /* 32-bit PowerPC (big- and little-endian): what C cannot say. SVR4 PowerPC ABI; Linux syscall ABI. */
 
-/* The other numbers are the family's: ../powerpc-syscall.h. */
+/* The other numbers are the family's: ../powerpc.h. */
 #define PK_SYS_MMAP 192 /* mmap2: the loader maps only at offset 0, where it is mmap */
 
 #ifdef PK_START

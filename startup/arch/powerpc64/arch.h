@@ -1,6 +1,6 @@
 /* 64-bit PowerPC, ELFv2 ABI (big- and little-endian): what C cannot say. Linux syscall ABI. */
 
-/* The other numbers are the family's: ../powerpc-syscall.h. */
+/* The other numbers are the family's: ../powerpc.h. */
 #define PK_SYS_MMAP 90
 
 #ifdef PK_START
