@@ -1,4 +1,5 @@
 import { hex, type SymbolName } from '../../elf/index.js';
+import { describeChoice } from '../verify/index.js';
 import type { TraceEnd, TraceFinding, TraceReport, TraceSite } from './report.js';
 
 /** Findings printed per kind: a relocator that skipped a table leaves thousands of words never written; `--json` has them all. */
@@ -41,7 +42,7 @@ export function renderTrace(report: TraceReport): string {
 
 function describeEnd(report: TraceReport): string {
   const { stop } = report;
-  const where = `${stop.kind === 'system call' ? 'the first system call' : stop.symbol === undefined ? hex(stop.vaddr ?? 0n) : `${stop.symbol} (${hex(stop.vaddr ?? 0n)})`}, chosen by ${stop.chosenBy}`;
+  const where = `${stop.kind === 'system call' ? 'the first system call' : stop.symbol === undefined ? hex(stop.vaddr ?? 0n) : `${stop.symbol} (${hex(stop.vaddr ?? 0n)})`}, ${describeChoice(stop)}`;
   return stop.reached ? `stopped at ${where}` : `did not reach ${where}: ${endText(stop.end)}`;
 }
 

@@ -50,5 +50,5 @@ export {
 export type { RunObserver } from './observer.js';
 export type { Afterwards, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';
 export { reportJson } from './report-json.js';
-export { renderVerify } from './report-text.js';
+export { describeChoice, renderVerify } from './report-text.js';
 export { DEFAULT_TIMEOUT_MS, type VerifyOptions, verifyCore, verifyFile, verifyRunning } from './verify.js';

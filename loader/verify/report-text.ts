@@ -123,8 +123,8 @@ function describeStop(stop: StopPoint, at: bigint | undefined = undefined): stri
   return stop.symbol === undefined ? hex(vaddr) : `${stop.symbol} (${hex(vaddr)})`;
 }
 
-/** How the stop was chosen, in a report's words. */
-function describeChoice(stop: StopPoint): string {
+/** How the stop was chosen, in a report's words (verify's and trace's). */
+export function describeChoice(stop: Pick<StopPoint, 'chosenBy'>): string {
   switch (stop.chosenBy) {
     case 'requested':
       return 'chosen by --stop-at';
