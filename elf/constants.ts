@@ -71,6 +71,7 @@ export const DT_RELASZ = 8n;
 export const DT_RELAENT = 9n;
 export const DT_STRSZ = 10n;
 export const DT_SYMENT = 11n;
+export const DT_INIT = 12n;
 export const DT_REL = 17n;
 export const DT_RELSZ = 18n;
 export const DT_RELENT = 19n;

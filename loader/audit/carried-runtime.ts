@@ -1,4 +1,6 @@
-import { type ElfFile, PF_X, PT_LOAD, PT_NOTE, SymbolTable } from '../../elf/index.js';
+// The reader's index does not export these two; a file whose tables piekit refuses is still audited.
+import { findDynamicHeader, readDynamic } from '../../elf/dynamic.js';
+import { DT_INIT, ElfError, type ElfFile, PF_X, PT_LOAD, PT_NOTE, SymbolTable } from '../../elf/index.js';
 import { hasDumpHook } from '../verify/index.js';
 import type { RuntimeName } from './runtime-model.js';
 import { runtime } from './runtimes.js';
@@ -29,6 +31,8 @@ interface Signature {
   readonly symbolParts?: readonly string[];
   /** Any one of these byte strings in the loaded, non-executable segments: what a stripped file keeps. */
   readonly strings: readonly string[];
+  /** When this holds, the strings are no evidence: they show the language, not the startup code. */
+  readonly stringsUnless?: (elf: ElfFile) => boolean;
   /** Other evidence, found by a check of its own. */
   readonly marker?: { readonly found: (elf: ElfFile) => boolean; readonly evidence: string };
   /** An ELF note (owner, type) the runtime's start files carry. */
@@ -47,8 +51,12 @@ const NT_GNU_ABI_TAG = 1;
  * (elf/dl-tunables.c, sysdeps/posix/libc_fatal.c). musl: rcrt1.o's `_dlstart_c`/`_start_c` and
  * `__dls2` (ldso/dlstart.c, crt/rcrt1.c); stripped, the strings of its strerror table
  * (src/errno/__strerror.h) and printf (src/stdio/vfprintf.c). Zig 0.11: lib/std/os/linux/start_pie.zig's
- * `relocate` and lib/std/start.zig's `posixCallMainAndExit`, named by module path; no Zig compiler
- * is packaged in Debian 12, so these names come from Zig's sources, not from a build.
+ * `relocate` and lib/std/start.zig's `posixCallMainAndExit`, named by module path (Zig 0.11 builds
+ * here keep the second; ReleaseSmall inlines the first); stripped, the messages of std's panic
+ * handler (lib/std/debug.zig) and of the SIGPIPE handler start.zig installs before main
+ * (lib/std/os.zig), which every program on std's startup carries. A Zig program linked with a libc
+ * carries them too, but the libc's start files relocate it: their crti.o's `_init` gives it a
+ * DT_INIT, which Zig's own startup never has, and then the strings are no evidence.
  */
 const SIGNATURES: readonly Signature[] = [
   {
@@ -71,7 +79,14 @@ const SIGNATURES: readonly Signature[] = [
     strings: ['No error information', '-0X+0X 0X-0x+0x 0x'],
     releases: ['musl-1.2.4', 'musl-1.2.3'],
   },
-  { family: 'zig', symbols: [], symbolParts: ['start_pie.relocate', 'start.posixCallMainAndExit'], strings: [], releases: ['zig-0.11'] },
+  {
+    family: 'zig',
+    symbols: [],
+    symbolParts: ['start_pie.relocate', 'start.posixCallMainAndExit'],
+    strings: ['failed to install noop SIGPIPE handler', 'Panicked during a panic. Aborting.'],
+    stringsUnless: hasInitFunction,
+    releases: ['zig-0.11'],
+  },
 ];
 
 /**
@@ -93,7 +108,9 @@ export function carriedRuntime(elf: ElfFile): CarriedRuntime {
       ...(signature.symbolParts === undefined ? [] : partsFound(symbols, signature.symbolParts)),
       ...(signature.note !== undefined && notes.has(`${signature.note.owner}/${signature.note.type}`) ? [`note ${signature.note.name}`] : []),
       ...(signature.marker?.found(elf) === true ? [signature.marker.evidence] : []),
-      ...signature.strings.filter((text) => data.some((bytes) => bytes.includes(text))).map((text) => `string "${text}"`),
+      ...(signature.stringsUnless?.(elf) === true ? [] : signature.strings)
+        .filter((text) => data.some((bytes) => bytes.includes(text)))
+        .map((text) => `string "${text}"`),
     ];
     if (evidence.length === 0) continue;
     const version = versionOf(signature.family, data);
@@ -108,6 +125,16 @@ export function carriedRuntime(elf: ElfFile): CarriedRuntime {
     };
   }
   return { family: 'unknown', version: null, evidence: [], judgedBy: [], otherReleases: [] };
+}
+
+/** DT_INIT: a libc's start files (crti.o's `_init`) are linked in. A dynamic array piekit cannot read has none. */
+function hasInitFunction(elf: ElfFile): boolean {
+  try {
+    return readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders)).entries.some((entry) => entry.tag === DT_INIT);
+  } catch (error) {
+    if (error instanceof ElfError) return false;
+    throw error;
+  }
 }
 
 function supports(name: RuntimeName, elf: ElfFile): boolean {
