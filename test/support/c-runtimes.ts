@@ -23,6 +23,11 @@ int main(int argc, char **argv) {
 export async function linkMuslStaticPie(source: string, output: string, flags: readonly string[] = []): Promise<string> {
   const object = `${output}.o`;
   await execa('musl-gcc', ['-O2', '-fPIE', '-c', source, '-o', object]);
+  return linkMuslObject(object, output, flags);
+}
+
+/** An object (PIC) linked as a musl static-PIE: rcrt1.o's startup relocates it. */
+export async function linkMuslObject(object: string, output: string, flags: readonly string[] = []): Promise<string> {
   const libgcc = (await execa('gcc', ['-print-libgcc-file-name'])).stdout;
   await execa('gcc', [
     '-static-pie',

@@ -84,14 +84,27 @@ function filesUnder(directory: string): string[] {
 export async function builtProgram(options: Omit<BuildOptions, 'output'>, name: string): Promise<string> {
   const command = buildCommand({ ...options, output: 'OUTPUT' });
   const [compiler] = command;
+  const inputs: (string | Uint8Array)[] = [JSON.stringify(command), toolIdentity(compiler as string)];
+  for (const file of [...options.sources, ...filesUnder('startup')]) inputs.push(file, readFileSync(file));
+  return cachedOutput(inputs, name, (output) => buildProgram({ ...options, output }));
+}
+
+/** A command's identity for a cache key: the file PATH finds, its size and time, or just the name when none. */
+export function toolIdentity(command: string): string {
+  const path = resolveCommand(command);
+  if (path === undefined) return command;
+  const stat = statSync(path);
+  return `${resolve(path)} ${stat.size} ${stat.mtimeMs}`;
+}
+
+/**
+ * The file `make` writes, made once into a directory named by the hash of `inputs` (everything
+ * that goes into it: command lines, sources, the tools' identities) and moved into place whole,
+ * so that a second test, in this file or another, asking for the same one gets the first one's.
+ */
+export async function cachedOutput(inputs: readonly (string | Uint8Array)[], name: string, make: (output: string) => Promise<void>): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify(command));
-  const compilerPath = resolveCommand(compiler as string);
-  if (compilerPath !== undefined) {
-    const stat = statSync(compilerPath);
-    hash.update(`${resolve(compilerPath)} ${stat.size} ${stat.mtimeMs}`);
-  }
-  for (const file of [...options.sources, ...filesUnder('startup')]) hash.update(file).update(readFileSync(file));
+  for (const input of inputs) hash.update(input).update('\0');
   const directory = join(PROGRAMS, hash.digest('hex').slice(0, 24));
   const output = join(directory, name);
   if (existsSync(output)) return output;
@@ -101,7 +114,7 @@ export async function builtProgram(options: Omit<BuildOptions, 'output'>, name: 
       await mkdir(directory, { recursive: true });
       const temporary = `${output}.${process.pid}.tmp`;
       try {
-        await buildProgram({ ...options, output: temporary });
+        await make(temporary);
         await rename(temporary, output);
       } finally {
         await rm(temporary, { force: true });
