@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { architectures, sampleFormats } from '../../elf/index.js';
+import { architectures, readElfFile, readRelocationInfo, sampleFormats } from '../../elf/index.js';
 import { packageRoot } from '../../loader/package-root.js';
 import { type TraceReport, traceFile } from '../../loader/trace/index.js';
 import { verifyFile } from '../../loader/verify/index.js';
+import { ZIG_TARGETS, zigProgram } from '../support/zig.js';
 
 const RUNS = 5;
 const LDCONFIG = '/usr/sbin/ldconfig';
@@ -64,7 +65,8 @@ int main(int argc, char **argv) { printf("%p\\n", (void *)pointers[argc]); retur
 /**
  * Instructions per relocation from the trace: piekit's stub on its `many` sample (131,334
  * relocations) on every architecture qemu runs, in each table format the toolchain writes; glibc
- * 2.36 and musl 1.2.3 on a program with 4,096 pointers where they are built here. "loop" counts
+ * 2.36 and musl 1.2.3 on a program with 4,096 pointers where they are built here, and Zig 0.11 on
+ * the same in Zig (test/zig/program.zig) on every architecture its PIE startup supports. "loop" counts
  * from the first relocating store to the last; "from entry" from the program's first instruction.
  */
 export async function reportTraceInstructions(): Promise<void> {
@@ -123,6 +125,18 @@ export async function reportTraceInstructions(): Promise<void> {
       console.log('  | musl 1.2.3 x86_64 | RELA | musl-gcc failed here | | | |');
     }
     if (existsSync(LDCONFIG)) console.log(row('ldconfig (glibc 2.36, Debian)', 'RELR', await traceFile(LDCONFIG)));
+    for (const target of ZIG_TARGETS) {
+      const name = `Zig 0.11 ${target.arch}`;
+      const file = await zigProgram(target, 'zig', { stripped: true }).catch(() => undefined);
+      if (file === undefined) {
+        console.log(`  | ${name} | | not built (scripts/setup installs Zig into build/zig) | | | |`);
+        continue;
+      }
+      const format = readRelocationInfo(readElfFile(file))
+        .tables.map((table) => table.kind.toUpperCase())
+        .join('+');
+      console.log(row(name, format, await traceFile(file)));
+    }
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
