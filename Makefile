@@ -39,9 +39,12 @@ dist/loader/cli/main.js: $(wildcard loader/*.ts loader/*/*.ts elf/*.ts)
 build/ts/samples/generate-many.js: samples/generate-many.ts
 	npx tsc -p test
 
+# Compiling the tests rewrites the generator's .js; many.c is replaced only when its bytes change,
+# so that every architecture's many samples are not rebuilt for nothing.
 samples/out/many.c: build/ts/samples/generate-many.js
 	@mkdir -p $(dir $@)
-	node build/ts/samples/generate-many.js > $@
+	node build/ts/samples/generate-many.js > $@.new
+	cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 build/architectures.mk: elf/architectures.ts | dist/loader/cli/main.js
 	@mkdir -p $(dir $@)
