@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { DT_RELR, readElfFile } from 'piekit/elf';
-import { type VerifyReport, verifyFile } from 'piekit/verify';
+import { verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { expectVerifiedAtFirstSystemCall, strippedCopy } from './support/stripped.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
 const SHIPPED = join(import.meta.dirname, '..', 'build', 'shipped');
@@ -44,22 +45,8 @@ afterAll(async () => {
 });
 
 /** Stripped as distributions strip: no .symtab; what is left to find the stop is the code. */
-async function stripped(context: TestContext, file: string): Promise<string> {
-  await requireCommand(context, 'llvm-strip-19', 'llvm-19');
-  const output = `${file}-stripped`;
-  await execa('llvm-strip-19', ['-o', output, file]);
-  return output;
-}
-
-/** Run 0 stopped at the first system call, every planned word as planned. */
-function expectVerifiedAtFirstSystemCall(report: VerifyReport): void {
-  expect(report.stopPoint).toMatchObject({ kind: 'system call', chosenBy: 'system call' });
-  const [run] = report.runs;
-  expect(run?.end.reason).toBe('stop point');
-  expect(run?.compared?.differences).toEqual([]);
-  expect(run?.compared?.comparedWords).toBe(report.plannedWords);
-  expect(report.plannedWords).toBeGreaterThan(0);
-  expect(report.verified).toBe(true);
+function stripped(context: TestContext, file: string): Promise<string> {
+  return strippedCopy(context, file, `${file}-stripped`);
 }
 
 /** The addresses of the IRELATIVE entries GNU readelf lists, every relocation section included. */

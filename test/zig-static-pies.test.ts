@@ -13,10 +13,11 @@ import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
 import { readElfFile } from 'piekit/elf';
 import { traceFile } from 'piekit/trace';
-import { type VerifyReport, verifyFile } from 'piekit/verify';
+import { verifyFile } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslObject } from './support/c-runtimes.js';
 import { requireCommand, requireEmulator, requireX86_64Host } from './support/environment.js';
+import { expectVerifiedAtFirstSystemCall, strippedCopy } from './support/stripped.js';
 import { PROGRAM, PROGRAM_OUTPUT, requireZig, runZig, START_PIE, ZIG_TARGETS, type ZigTarget, zigMuslObject, zigStaticPie } from './support/zig.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'loader', 'cli', 'main.js');
@@ -44,16 +45,8 @@ async function run(context: TestContext, file: string) {
   return command === undefined ? execa(file, [], options) : execa(command, [...prefix, file], options);
 }
 
-function expectVerifiedAtFirstSystemCall(report: VerifyReport): void {
-  expect(report.stopPoint).toMatchObject({ kind: 'system call', chosenBy: 'system call' });
-  const [only] = report.runs;
-  expect(only?.end.reason).toBe('stop point');
-  expect(only?.compared?.differences).toEqual([]);
-  expect(only?.compared?.comparedWords).toBe(report.plannedWords);
-  // PROGRAM's 4,096 pointers, and what std adds.
-  expect(report.plannedWords).toBeGreaterThan(4096);
-  expect(report.verified).toBe(true);
-}
+/** PROGRAM's pointers: every build plans these and what std adds. */
+const PROGRAM_POINTERS = 4096;
 
 async function auditJson(file: string): Promise<{ status: number | undefined; report: AuditReport }> {
   const result = await cli('audit', file, '--json');
@@ -84,7 +77,7 @@ for (const target of ZIG_TARGETS) {
       const ran = await run(context, file);
       expect(ran.stdout).toBe(PROGRAM_OUTPUT);
       expect(ran.exitCode).toBe(0);
-      expectVerifiedAtFirstSystemCall(await verifyFile(file));
+      expectVerifiedAtFirstSystemCall(await verifyFile(file), PROGRAM_POINTERS);
       const result = await cli('verify', file);
       expect(result.exitCode, result.stdout + result.stderr).toBe(0);
       expect(result.stdout).toMatch(/ planned words as planned, verified; .*stopped at the first system call/);
@@ -148,7 +141,7 @@ for (const target of ZIG_TARGETS) {
       expect(result.exitCode, result.stderr).toBe(0);
       const ran = await run(context, unpacked);
       expect(ran.stdout).toBe(PROGRAM_OUTPUT);
-      expectVerifiedAtFirstSystemCall(await verifyFile(unpacked));
+      expectVerifiedAtFirstSystemCall(await verifyFile(unpacked), PROGRAM_POINTERS);
       expect((await cli('audit', unpacked)).exitCode).toBe(0);
     });
   });
@@ -159,17 +152,15 @@ describe("a Zig program whose startup is a libc's", () => {
     requireZig(context);
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    await requireCommand(context, 'llvm-strip-19', 'llvm-19');
     const linked = await linkMuslObject(await zigMuslObject(), join(directory, 'zig-musl'));
-    const file = join(directory, 'zig-musl-stripped');
-    await execa('llvm-strip-19', ['-o', file, linked]);
+    const file = await strippedCopy(context, linked, join(directory, 'zig-musl-stripped'));
     expect((await execa(file, [])).stdout).toBe(PROGRAM_OUTPUT);
     const bytes = await readFile(file);
     expect(bytes.includes('Panicked during a panic. Aborting.')).toBe(true);
     expect((await execa('readelf', ['-d', '-W', file])).stdout).toMatch(/\(INIT\)/);
     const { report } = await auditJson(file);
     expect(report.carried.family).toBe('unknown');
-    expectVerifiedAtFirstSystemCall(await verifyFile(file));
+    expectVerifiedAtFirstSystemCall(await verifyFile(file), PROGRAM_POINTERS);
   });
 });
 
