@@ -1,7 +1,7 @@
 import { readElfFile } from '../../elf/index.js';
 import { requireLoadBase } from '../model/index.js';
-import { renderTrace, type TraceReport, traceAlongside, traceJson } from '../trace/index.js';
-import { GdbRemoteError, renderVerify, reportJson, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
+import { renderTrace, type TraceReport, traceJson, verifyTraced } from '../trace/index.js';
+import { renderVerify, reportJson, type VerifyOptions, type VerifyReport, verifyCore, verifyFile } from '../verify/index.js';
 import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseCount, parseEngine } from './arguments.js';
 import { EXIT_DIFFERENCE, EXIT_OK, usageError } from './exit-codes.js';
 
@@ -41,15 +41,7 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
     if (typeof options.base === 'bigint') requireLoadBase(elf, options.base);
     if (values.trace === true) {
       if (options.runner !== undefined) throw usageError('--trace runs the program under qemu-user with the trace plugin: --runner does not apply');
-      const tracer = await traceAlongside(file);
-      try {
-        report = await verifyFile(file, { ...options, observer: tracer.observer });
-        trace = tracer.report();
-      } catch (error) {
-        throw (error instanceof GdbRemoteError && error.code === 'QEMU_EXITED' ? tracer.refusal(error.message) : undefined) ?? error;
-      } finally {
-        await tracer.close();
-      }
+      ({ report, trace } = await verifyTraced(file, elf, options));
     } else report = await verifyFile(file, options);
   }
   out.write(

@@ -7,36 +7,50 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ElfFile, readElfFile, requireStaticPie } from '../../elf/index.js';
+import { type ElfFile, requireStaticPie } from '../../elf/index.js';
 import { type Plan, plan } from '../model/index.js';
 import { requireEmulator } from '../userland/index.js';
-import { type RunEnd, type RunObserver, type StopPoint, SymbolTable } from '../verify/index.js';
+import {
+  GdbRemoteError,
+  type RunEnd,
+  type RunObserver,
+  type StopPoint,
+  SymbolTable,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyFile,
+} from '../verify/index.js';
 import { pluginOptions, pluginRefused, tracePlugin } from './plugin.js';
 import { readRecord, type TraceRecord } from './record.js';
 import type { TraceEnd, TraceReport } from './report.js';
 import { judgeRecord, stopDescription, traceStop } from './trace.js';
 
-export interface VerifyTrace {
-  /** Given to verify: the plugin's options for its first run, and the record read at its stop. */
-  readonly observer: RunObserver;
-  /** The trace of the observed run; throws when qemu never loaded the plugin. */
-  report(): TraceReport;
-  /** Why a verify run that failed to start failed, when it is qemu refusing the plugin. */
-  refusal(message: string): Error | undefined;
-  /** Removes the record. */
-  close(): Promise<void>;
-}
-
-export async function traceAlongside(file: string): Promise<VerifyTrace> {
-  const elf = readElfFile(file);
+/**
+ * verify's run of `file` (already read as `elf`) with the trace plugin in its qemu: the report and
+ * the trace of that one run. A qemu that cannot load plugins ends the run before any stop: that is
+ * said as the refusal it is, not as qemu exiting.
+ */
+export async function verifyTraced(
+  file: string,
+  elf: ElfFile,
+  options: Omit<VerifyOptions, 'observer'>,
+): Promise<{ readonly report: VerifyReport; readonly trace: TraceReport }> {
   requireStaticPie(elf);
   const qemu = await requireEmulator(elf);
   const plugin = tracePlugin();
   const directory = await mkdtemp(join(tmpdir(), 'piekit-trace-'));
-  return new Alongside(file, elf, plan(elf), qemu, plugin, directory);
+  const tracer = new Alongside(file, elf, plan(elf), qemu, plugin, directory);
+  try {
+    const report = await verifyFile(file, { ...options, observer: tracer.observer });
+    return { report, trace: tracer.report() };
+  } catch (error) {
+    throw tracer.refusal(error) ?? error;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
 }
 
-class Alongside implements VerifyTrace {
+class Alongside {
   private stop: StopPoint | undefined;
   private record: TraceRecord | undefined;
   private end: TraceEnd | undefined;
@@ -49,7 +63,7 @@ class Alongside implements VerifyTrace {
     private readonly planned: Plan,
     private readonly qemu: string,
     plugin: string,
-    private readonly directory: string,
+    directory: string,
   ) {
     const out = join(directory, 'record');
     this.observer = {
@@ -67,18 +81,19 @@ class Alongside implements VerifyTrace {
     };
   }
 
+  /** The trace of the observed run; throws when qemu never loaded the plugin. */
   report(): TraceReport {
     const { record, end, stop } = this;
     if (record === undefined || end === undefined || stop === undefined) throw pluginRefused(this.qemu, this.stderr);
     return judgeRecord(this.file, this.elf, this.planned, record, end, stopDescription(stop));
   }
 
-  refusal(message: string): Error | undefined {
-    return this.stop !== undefined && this.record === undefined && message.includes('plugin') ? pluginRefused(this.qemu, message) : undefined;
-  }
-
-  close(): Promise<void> {
-    return rm(this.directory, { recursive: true, force: true });
+  /** Why verify's run failed to start, when it is qemu refusing the plugin. */
+  refusal(error: unknown): Error | undefined {
+    if (!(error instanceof GdbRemoteError) || error.code !== 'QEMU_EXITED') return undefined;
+    return this.stop !== undefined && this.record === undefined && error.message.includes('plugin')
+      ? pluginRefused(this.qemu, error.message)
+      : undefined;
   }
 }
 

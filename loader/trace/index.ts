@@ -1,6 +1,6 @@
 /** Tracing a static-PIE's startup under qemu-user: every load and store until its relocator is done, judged against the plan. */
 
-export { traceAlongside, type VerifyTrace } from './alongside.js';
+export { verifyTraced } from './alongside.js';
 export { type FindingKind, judgeTrace, READ_MODIFY_WRITE_WINDOW } from './judge.js';
 export { tracePlugin } from './plugin.js';
 export { readRecord, type TraceRecord } from './record.js';
