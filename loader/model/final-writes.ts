@@ -17,12 +17,21 @@ export interface FinalWrite {
  */
 export function finalWriteIndexes(plan: Plan): Uint32Array {
   const { count, targets } = plan.writes;
-  const seen = new Uint8Array((plan.layout.size >>> 3) + 1);
+  // One bit per byte of the span the writes cover, not of the whole image: a library's writes
+  // cover its data segment, a few MB of a 130 MB layout.
+  let lowest = 0xffffffff;
+  let highest = 0;
+  for (let i = 0; i < count; i++) {
+    const at = targets[i] as number;
+    if (at < lowest) lowest = at;
+    if (at > highest) highest = at;
+  }
+  const seen = new Uint8Array(count === 0 ? 0 : ((highest - lowest) >>> 3) + 1);
   const order = new Uint32Array(count);
   let distinct = 0;
   let repeated = false;
   for (let i = 0; i < count; i++) {
-    const at = targets[i] as number;
+    const at = (targets[i] as number) - lowest;
     const bit = 1 << (at & 7);
     const byte = seen[at >>> 3] as number;
     if ((byte & bit) !== 0) {

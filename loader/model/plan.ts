@@ -6,6 +6,7 @@ import {
   type ElfFile,
   forEachRelrEntry,
   hex,
+  hostWords,
   type RelocationInfo,
   type RelocationTable,
   readRelocationInfo,
@@ -135,28 +136,19 @@ class PlanBuilder {
   }
 
   addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
-    const { little, lowAt, highAt } = this.elf.reader;
-    const view = table.view;
-    const { lowMask, low: lowValue, highMask, high: highValue } = info.decoder.relative;
-    const w = this.wordSize;
-    const isRela = table.kind === 'rela';
-    const source = TABLE_SOURCE[table.kind];
-    const kind = isRela && !this.elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE;
+    const entries = entryWords(this.elf, info, table, this.startLow, this.startHigh);
+    const { words, low, high, highMask, addendAt, isRela, kind, source } = entries;
     const before = this.writes.count;
     this.writes.reserve(table.count);
-    for (let index = 0, at = 0; index < table.count; index++, at += table.entrySize) {
-      const infoLow = view.getUint32(at + w + lowAt, little);
-      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
-      const offsetLow = view.getUint32(at + lowAt, little);
-      const offsetHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
-      if ((infoLow & lowMask) >>> 0 === lowValue && (infoHigh & highMask) >>> 0 === highValue) {
-        const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
-        const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
-        this.push(offsetLow, offsetHigh, kind, addendLow, addendHigh, source, index);
-        continue;
-      }
-      this.skips.sources.push(source);
-      this.skips.entries.push(index);
+    for (let index = 0; index < table.count; index++) {
+      const [from, to] = this.cachedWritableRange();
+      index = planInSegment(entries, index, table.count, this.writes, this.skips, from, to);
+      if (index === table.count) break;
+      // A relative entry landing outside the cached writable segment: `push` finds its segment.
+      const at = index * entries.step;
+      const addendLow = isRela ? (words[at + addendAt + low] as number) : 0;
+      const addendHigh = isRela ? ((words[at + addendAt + high] as number) & highMask) >>> 0 : 0;
+      this.push(words[at + low] as number, ((words[at + high] as number) & highMask) >>> 0, kind, addendLow, addendHigh, source, index);
     }
     return { table, relative: this.writes.count - before, skipped: skippedByType(this.elf, info, this.skips, table) };
   }
@@ -186,6 +178,12 @@ class PlanBuilder {
       }
     });
     return { table, relative: this.writes.count - before, skipped: new Map() };
+  }
+
+  /** The image offsets a word may start at in the cached segment when it is writable, else an empty range. */
+  private cachedWritableRange(): [from: number, to: number] {
+    const segment = this.cached;
+    return segment.writable ? [segment.offset, segment.offset + segment.memorySize - this.wordSize] : [1, 0];
   }
 
   /** The image offset of `size` bytes at an address when they lie in the cached writable segment, else -1. */
@@ -233,4 +231,101 @@ class PlanBuilder {
     this.writes.push(offset, kind, addendLow, addendHigh, source, entry);
     return true;
   }
+}
+
+/** A REL or RELA table as 32-bit words, with what a relocator reads of each entry, as word indexes. */
+interface EntryWords {
+  readonly words: Uint32Array;
+  readonly count: number;
+  /** Words per entry. */
+  readonly step: number;
+  /** A word's low and high halves; on ELF32 the high half is the low one, masked to 0 by `highMask`. */
+  readonly low: number;
+  readonly high: number;
+  readonly highMask: number;
+  readonly infoAt: number;
+  readonly addendAt: number;
+  /** r_info is relative when `(half & mask) === value` for both halves (InfoDecoder.relative, as int32). */
+  readonly infoLowMask: number;
+  readonly infoLowValue: number;
+  readonly infoHighMask: number;
+  readonly infoHighValue: number;
+  readonly isRela: boolean;
+  readonly kind: number;
+  readonly source: number;
+  readonly startLow: number;
+  readonly startHigh: number;
+}
+
+function entryWords(elf: ElfFile, info: RelocationInfo, table: RelocationTable, startLow: number, startHigh: number): EntryWords {
+  const { view, count, entrySize } = table;
+  const { reader, arch } = elf;
+  const { relative } = info.decoder;
+  const isRela = table.kind === 'rela';
+  return {
+    words: hostWords(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), reader.little),
+    count,
+    step: entrySize >>> 2,
+    low: reader.lowAt >>> 2,
+    high: reader.highAt >>> 2,
+    highMask: reader.wordSize === 8 ? 0xffffffff : 0,
+    infoAt: reader.wordSize >>> 2,
+    addendAt: 2 * (reader.wordSize >>> 2),
+    infoLowMask: relative.lowMask,
+    infoLowValue: relative.low | 0,
+    infoHighMask: relative.highMask,
+    infoHighValue: relative.high | 0,
+    isRela,
+    kind: isRela && !arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE,
+    source: TABLE_SOURCE[table.kind],
+    startLow,
+    startHigh,
+  };
+}
+
+/**
+ * Plans entries from `index` on, logging the ones a relocator skips, while each relative one
+ * lands in the image offsets [from, to] (the cached writable segment): the writes go straight into
+ * the arrays `writes` has reserved. Returns the index of the first relative entry that lands
+ * elsewhere, or `count`. The hot loop of planning, apart from the class: run once per table, a
+ * loop inside a large method is compiled on stack replacement, whose code V8 caches and which
+ * deoptimizes at the method's colder code on every later call.
+ */
+function planInSegment(
+  e: EntryWords,
+  index: number,
+  count: number,
+  writes: WriteList,
+  skips: { readonly sources: number[]; readonly entries: number[] },
+  from: number,
+  to: number,
+): number {
+  const { words, step, low, high, highMask, infoAt, addendAt, infoLowMask, infoLowValue, infoHighMask, infoHighValue } = e;
+  const { isRela, kind, source, startLow, startHigh } = e;
+  const { targets, addendLow, addendHigh, entries } = writes;
+  const first = writes.count;
+  let slot = first;
+  let at = index * step;
+  for (; index < count; index++, at += step) {
+    if (
+      ((words[at + infoAt + low] as number) & infoLowMask) !== infoLowValue ||
+      ((words[at + infoAt + high] as number) & infoHighMask) !== infoHighValue
+    ) {
+      skips.sources.push(source);
+      skips.entries.push(index);
+      continue;
+    }
+    const offset = (words[at + low] as number) - startLow;
+    if (((words[at + high] as number) & highMask) >>> 0 !== startHigh || offset < from || offset > to) break;
+    targets[slot] = offset;
+    addendLow[slot] = isRela ? (words[at + addendAt + low] as number) : 0;
+    addendHigh[slot] = isRela ? ((words[at + addendAt + high] as number) & highMask) >>> 0 : 0;
+    entries[slot] = index;
+    slot++;
+  }
+  // The same kind and source for the whole run: filled at once rather than stored per write.
+  writes.kinds.fill(kind, first, slot);
+  writes.sources.fill(source, first, slot);
+  writes.count = slot;
+  return index;
 }

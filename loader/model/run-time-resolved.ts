@@ -7,6 +7,7 @@ import {
   DT_RELA,
   type ElfFile,
   hex,
+  hostWords,
   type RelocationInfo,
   type RelocationTable,
   readRelocation,
@@ -67,14 +68,36 @@ export function resolvedAtRunTime(elf: ElfFile, info: RelocationInfo): RunTimeRe
   if (jmprel !== undefined) tables.push({ name: 'jmprel', table: jmprel });
   const resolved: RunTimeResolved[] = [];
   for (const { name, table } of tables) {
-    for (let index = 0; index < table.count; index++) {
+    for (const index of resolvedEntries(elf, info, table)) {
       const entry = readRelocation(elf.reader, info.decoder, table, index);
-      if (!isResolvedAtRunTime(elf.arch, entry.type)) continue;
       const resolver = entry.addend ?? wordAt(elf, entry.offset);
       resolved.push({ table: name, index, offset: entry.offset, type: entry.type, typeName: typeName(elf.arch, entry.type), resolver });
     }
   }
   return resolved;
+}
+
+/**
+ * Indexes of a table's resolver-based entries. Only r_info is read, as words, and each type is
+ * judged once: a library holds hundreds of thousands of entries of a handful of types.
+ */
+function resolvedEntries(elf: ElfFile, info: RelocationInfo, table: RelocationTable): number[] {
+  const { reader, arch } = elf;
+  const { view, count, entrySize } = table;
+  const words = hostWords(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), reader.little);
+  const step = entrySize >>> 2;
+  const low = (reader.wordSize >>> 2) + (reader.lowAt >>> 2);
+  const high = (reader.wordSize >>> 2) + (reader.highAt >>> 2);
+  const highMask = reader.wordSize === 8 ? 0xffffffff : 0;
+  const judged = new Map<number, boolean>();
+  const indexes: number[] = [];
+  for (let index = 0, at = 0; index < count; index++, at += step) {
+    const type = info.decoder.type(words[at + low] as number, ((words[at + high] as number) & highMask) >>> 0);
+    let resolved = judged.get(type);
+    if (resolved === undefined) judged.set(type, (resolved = isResolvedAtRunTime(arch, type)));
+    if (resolved) indexes.push(index);
+  }
+  return indexes;
 }
 
 /** A memoizing getter of the list, for a plan's `resolvedAtRunTime` property. */
