@@ -39,6 +39,13 @@ export function readElfFile(path: string): ElfFile {
     }
   };
   const copy = (position: number, into: Uint8Array): number => {
+    const end = Math.min(position + into.length, size);
+    let chunk = Math.floor(position / CHUNK);
+    while (chunk < Math.ceil(end / CHUNK) && present[chunk] === 1) chunk++;
+    if (chunk >= Math.ceil(end / CHUNK)) {
+      into.set(bytes.subarray(position, end));
+      return end - position;
+    }
     const handle = openSync(path, 'r');
     try {
       let done = 0;

@@ -21,7 +21,7 @@ export function wordMask(wordSize: WordSize): bigint {
 export interface LazySource {
   /** Makes bytes [start, end) of the reader's buffer present before they are read. */
   fill(start: number, end: number): void;
-  /** Copies the file's bytes from `position` into `into` without keeping them; returns how many it copied. */
+  /** Copies the file's bytes from `position` into `into` without keeping them (from memory where they are present); returns how many it copied. */
   copy(position: number, into: Uint8Array): number;
 }
 
@@ -86,6 +86,18 @@ export class ElfReader {
       if (window.subarray(0, copied).includes(needle)) return true;
     }
     return false;
+  }
+
+  /**
+   * Copies `size` bytes at `offset`, checked as `range` checks them, into `into`. A file read
+   * lazily is read straight into `into` and keeps nothing: an image of a library's data segment
+   * must not also leave that segment in the file's buffer.
+   */
+  copyInto(offset: bigint | number, size: bigint | number, what: string, into: Uint8Array): void {
+    const start = this.check(offset, size, what);
+    const length = Number(size);
+    if (this.source === undefined) into.set(this.bytes.subarray(start, start + length));
+    else if (this.source.copy(start, into.subarray(0, length)) !== length) throw new Error(`the file ended while ${what} was read`);
   }
 
   /** Every byte of the file, read in first where it is read lazily: for copying or searching it whole. */

@@ -22,8 +22,8 @@ export function createImage(elf: ElfFile, layout: ImageLayout, segments: readonl
   const bytes = new Uint8Array(end - origin);
   for (const segment of layout.segments) {
     if (segment.offset < origin || segment.offset + segment.memorySize > end) continue;
-    const start = elf.reader.range(segment.fileOffset, segment.fileSize, `PT_LOAD ${segment.header.index} file bytes`);
-    bytes.set(elf.bytes.subarray(start, start + segment.fileSize), segment.offset - origin);
+    const into = bytes.subarray(segment.offset - origin, segment.offset - origin + segment.fileSize);
+    elf.reader.copyInto(segment.fileOffset, segment.fileSize, `PT_LOAD ${segment.header.index} file bytes`, into);
   }
   return { layout, origin, bytes, view: new DataView(bytes.buffer), little: elf.reader.endian === 'little' };
 }

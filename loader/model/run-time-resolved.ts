@@ -94,7 +94,10 @@ function resolvedEntries(elf: ElfFile, info: RelocationInfo, table: RelocationTa
   for (let index = 0, at = 0; index < count; index++, at += step) {
     const type = info.decoder.type(words[at + low] as number, ((words[at + high] as number) & highMask) >>> 0);
     let resolved = judged.get(type);
-    if (resolved === undefined) judged.set(type, (resolved = isResolvedAtRunTime(arch, type)));
+    if (resolved === undefined) {
+      resolved = isResolvedAtRunTime(arch, type);
+      judged.set(type, resolved);
+    }
     if (resolved) indexes.push(index);
   }
   return indexes;

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ElfFile } from '../../elf/index.js';
+import { type ElfFile, readElf } from '../../elf/index.js';
 import { apply, imageFor, plan, readElfFile, relocate } from '../../loader/index.js';
 import { benchAudit } from './audit.js';
 import { reportCommands } from './commands.js';
@@ -35,9 +35,8 @@ function measure(file: string): Row {
     apply(planned, imageFor(planned), 0x7f0000000000n);
     relocations = planned.writes.count;
   };
-  // The file read once (its tables and segments reach memory in the warm-up run), then planned
-  // and applied: the work of plan + apply alone.
-  const inMemory = readElfFile(file);
+  // The whole file in memory, then planned and applied: the work of plan + apply alone.
+  const inMemory = readElf(readFileSync(file));
   const planApplyMs = medianMs(RUNS, () => planApply(inMemory));
   // What a caller waits for from a path: reading the bytes relocation needs, then the same work.
   const fromDiskMs = medianMs(RUNS, () => planApply(readElfFile(file)));
