@@ -97,6 +97,8 @@ export async function reportCommands(
         measured: measure(RUNS, 'llvm-readelf-19', ['--relocations', path], scratch),
         target: undefined,
       }),
+      // Node's own start-up, the floor under every piekit command: a target below it cannot be met.
+      () => ({ name: 'node -e 0 (start-up alone)', measured: measure(RUNS, node, ['-e', '0'], scratch), target: undefined }),
       piekit(TARGETS.ratio, 'inspect', 'inspect', path),
       piekit(TARGETS.ratio, 'inspect --json', 'inspect', path, '--json'),
       piekit(TARGETS.ratio, 'plan', 'plan', path, ...base),
