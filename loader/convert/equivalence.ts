@@ -1,4 +1,4 @@
-import { DT_NULL, type ElfFile, hex, PT_LOAD, type RelocationTable, readRelocation, TABLE_TAGS } from '../../elf/index.js';
+import { DT_NULL, type ElfFile, hex, PT_LOAD, TABLE_TAGS } from '../../elf/index.js';
 import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
 import { memoryBytes } from './memory.js';
 import type { PatchedFile } from './patched-file.js';
@@ -74,18 +74,19 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
 
   const relocatedWords = sameRelocatedWords(planBefore, planAfter, fail);
   const bases = PROOF_BASES[planBefore.layout.wordSize];
-  const pristineBefore = imageFor(planBefore);
-  const pristineAfter = imageFor(planAfter);
-  if (pristineBefore.origin !== pristineAfter.origin || pristineBefore.bytes.length !== pristineAfter.bytes.length) {
+  // One image per file, refilled from its file for each base: a pristine copy of each would cost
+  // as much memory again as the relocated segments.
+  const imageBefore = imageFor(planBefore);
+  const imageAfter = imageFor(planAfter);
+  if (imageBefore.origin !== imageAfter.origin || imageBefore.bytes.length !== imageAfter.bytes.length) {
     fail('its relocated segments span other addresses');
   }
-  // One working copy per file, refilled for each base: fresh pages cost more than copying.
-  const imageBefore = workingCopy(pristineBefore);
-  const imageAfter = workingCopy(pristineAfter);
-  const origin = pristineBefore.origin;
+  const origin = imageBefore.origin;
   for (const [round, base] of bases.entries()) {
-    imageBefore.bytes.set(pristineBefore.bytes);
-    imageAfter.bytes.set(pristineAfter.bytes);
+    if (round > 0) {
+      refill(imageBefore, planBefore);
+      refill(imageAfter, planAfter);
+    }
     apply(planBefore, imageBefore, base);
     apply(planAfter, imageAfter, base);
     for (const segment of planBefore.relocatedSegments) {
@@ -99,10 +100,10 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
     }
   }
   const others = otherRelocations(planBefore);
-  if (!sameList(others, otherRelocations(planAfter))) fail('the relocations startup code skips are not the same');
+  if (!sameRelocations(others, otherRelocations(planAfter))) fail('the relocations startup code skips are not the same');
   if (!sameList(otherDynamicEntries(planBefore), otherDynamicEntries(planAfter))) fail('dynamic entries besides the relocation tables differ');
   const describingBytes = excluded.reduce((sum, [from, to]) => sum + (to - from), 0);
-  return { bases, relocatedWords, identicalBytes, describingBytes, otherRelocations: others.length / 4, milliseconds: performance.now() - started };
+  return { bases, relocatedWords, identicalBytes, describingBytes, otherRelocations: others.length, milliseconds: performance.now() - started };
 }
 
 /** Each segment of the input with the output's segment at the same address, which must match it. */
@@ -187,9 +188,16 @@ function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => n
   return words;
 }
 
-function workingCopy(image: Image): Image {
-  const bytes = new Uint8Array(image.bytes.length);
-  return { ...image, bytes, view: new DataView(bytes.buffer) };
+/** The image as the plan found it: its segments' file bytes, then zeros (apply writes nothing between segments). */
+function refill(image: Image, planned: Plan): void {
+  const { elf, layout } = planned;
+  const end = image.origin + image.bytes.length;
+  for (const segment of layout.segments) {
+    if (segment.offset < image.origin || segment.offset + segment.memorySize > end) continue;
+    const at = segment.offset - image.origin;
+    image.bytes.set(memoryBytes(elf, segment, segment.offset, segment.fileSize), at);
+    image.bytes.fill(0, at + segment.fileSize, at + segment.memorySize);
+  }
 }
 
 /** Link-time ranges, as layout offsets, of what describes loading and relocation. */
@@ -254,17 +262,32 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return at;
 }
 
-/** The entries startup code skips or leaves to resolvers, as (table, r_offset, r_info, r_addend) flattened. */
-function otherRelocations(planned: Plan): bigint[] {
+/**
+ * The entries startup code skips or leaves to resolvers (IRELATIVE, symbolic ones): every REL/RELA
+ * entry that is not relative, in table order, as views of their bytes (r_offset, r_info and
+ * r_addend: equal bytes are equal fields). Read from the tables' bytes, not as an object per entry.
+ */
+function otherRelocations(planned: Plan): Uint8Array[] {
   const { elf, info } = planned;
-  const flat: bigint[] = [];
-  const inTables = planned.resolvedAtRunTime.flatMap((entry) => (entry.table === 'jmprel' ? [] : [{ table: entry.table, index: entry.index }]));
-  for (const skipped of [...planned.skipped, ...inTables]) {
-    const table = info.tables.find((candidate) => candidate.kind === skipped.table) as RelocationTable;
-    const entry = readRelocation(elf.reader, info.decoder, table, skipped.index);
-    flat.push(table.kind === 'rel' ? 0n : 1n, entry.offset, entry.info, entry.addend ?? 0n);
+  const { little, lowAt, highAt, wordSize: w } = elf.reader;
+  const { lowMask, low, highMask, high } = info.decoder.relative;
+  const entries: Uint8Array[] = [];
+  for (const table of info.tables) {
+    if (table.kind === 'relr') continue;
+    const { view, entrySize } = table;
+    for (let index = 0, at = 0; index < table.count; index++, at += entrySize) {
+      const infoLow = view.getUint32(at + w + lowAt, little);
+      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+      if ((infoLow & lowMask) >>> 0 === low && (infoHigh & highMask) >>> 0 === high) continue;
+      entries.push(new Uint8Array(view.buffer, view.byteOffset + at, entrySize));
+    }
   }
-  return flat;
+  return entries;
+}
+
+/** The same entries in the same order; a REL and a RELA entry never match (their sizes differ). */
+function sameRelocations(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((entry, i) => sameBytes(entry, b[i] as Uint8Array));
 }
 
 const TABLE_TAG_SET = new Set<bigint>(Object.values(TABLE_TAGS).flatMap(allTags));

@@ -5,15 +5,29 @@ import { type ElfFile, readElf } from '../../elf/index.js';
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 
+/** A chunk's bytes in `bytes`: not there yet (zeros, to be read from the input), the input's, or written. */
+const ABSENT = 0;
+const INPUT = 1;
+const WRITTEN = 2;
+
+/** Written chunks go out in runs of at most this many bytes per system call. */
+const WRITE_RUN = 1 << 24;
+
 /**
  * A converter's output: the input file with the chunks it wrote copied, and zeros past the
- * input's end; cut at `size` when that is shorter (pack gives freed table space back). Converting a 130 MB library touches a few megabytes of it; copying the rest would
- * cost more than the conversion (fresh pages fault in one by one), and writing the output copies
- * the input file in the kernel and then writes only these chunks.
+ * input's end; cut at `size` when that is shorter (pack gives freed table space back). Converting
+ * a 130 MB library touches a few megabytes of it; copying the rest would cost more than the
+ * conversion (fresh pages fault in one by one), and writing the output copies the input file in
+ * the kernel and then writes only these chunks.
+ *
+ * The chunks live at their file offsets in one buffer of the output's size whose untouched pages
+ * cost nothing: a chunk only zeroed stays untouched, and the output read as an ELF file (`asElf`)
+ * is that same buffer, filled from the input where nothing was written.
  */
 export class PatchedFile {
-  private readonly chunks: (Uint8Array | undefined)[];
-  private readonly views: (DataView | undefined)[];
+  private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  private readonly state: Uint8Array;
   private readonly inputSize: number;
 
   constructor(
@@ -21,45 +35,45 @@ export class PatchedFile {
     readonly size: number,
   ) {
     this.inputSize = input.bytes.length;
-    const count = Math.ceil(size / CHUNK);
-    this.chunks = new Array<Uint8Array | undefined>(count).fill(undefined);
-    this.views = new Array<DataView | undefined>(count).fill(undefined);
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+    this.state = new Uint8Array(Math.ceil(size / CHUNK));
   }
 
-  /** The writable copy of chunk `index`, made on first use. */
-  private chunk(index: number): Uint8Array {
-    const present = this.chunks[index];
-    if (present !== undefined) return present;
+  /** Makes chunk `index` hold its current bytes: the input's, where nothing was written yet. */
+  private present(index: number): void {
+    if (this.state[index] !== ABSENT) return;
     const start = index * CHUNK;
-    const end = Math.min(start + CHUNK, this.size);
-    const copy = new Uint8Array(end - start);
-    const fromInput = Math.min(end, this.inputSize) - start;
+    const fromInput = Math.min(start + CHUNK, this.size, this.inputSize) - start;
     if (fromInput > 0) {
       this.input.reader.range(start, fromInput, 'input bytes');
-      copy.set(this.input.bytes.subarray(start, start + fromInput));
+      this.bytes.set(this.input.bytes.subarray(start, start + fromInput), start);
     }
-    this.chunks[index] = copy;
-    this.views[index] = new DataView(copy.buffer);
-    return copy;
+    this.state[index] = INPUT;
   }
 
-  private view(index: number): DataView {
-    this.chunk(index);
-    return this.views[index] as DataView;
+  /** Makes the chunks under [start, end) writable: present, and marked as written. */
+  private writable(start: number, end: number): void {
+    for (let index = start >>> CHUNK_BITS; index * CHUNK < end; index++) {
+      if (this.state[index] === WRITTEN) continue;
+      this.present(index);
+      this.state[index] = WRITTEN;
+    }
   }
 
   setUint8(at: number, value: number): void {
-    (this.chunk(at >>> CHUNK_BITS) as Uint8Array)[at & (CHUNK - 1)] = value;
+    if (this.state[at >>> CHUNK_BITS] !== WRITTEN) this.writable(at, at + 1);
+    this.bytes[at] = value;
   }
 
   setUint16(at: number, value: number, little: boolean): void {
-    if ((at & (CHUNK - 1)) <= CHUNK - 2) this.view(at >>> CHUNK_BITS).setUint16(at & (CHUNK - 1), value, little);
-    else this.bytewise(at, value, 2, little);
+    this.writable(at, at + 2);
+    this.view.setUint16(at, value, little);
   }
 
   setUint32(at: number, value: number, little: boolean): void {
-    if ((at & (CHUNK - 1)) <= CHUNK - 4) this.view(at >>> CHUNK_BITS).setUint32(at & (CHUNK - 1), value >>> 0, little);
-    else this.bytewise(at, value >>> 0, 4, little);
+    if (this.state[at >>> CHUNK_BITS] !== WRITTEN || this.state[(at + 3) >>> CHUNK_BITS] !== WRITTEN) this.writable(at, at + 4);
+    this.view.setUint32(at, value >>> 0, little);
   }
 
   setBigUint64(at: number, value: bigint, little: boolean): void {
@@ -69,27 +83,23 @@ export class PatchedFile {
     this.setUint32(little ? at + 4 : at, high, little);
   }
 
-  /** A field that straddles two chunks. */
-  private bytewise(at: number, value: number, size: number, little: boolean): void {
-    for (let byte = 0; byte < size; byte++) this.setUint8(at + (little ? byte : size - 1 - byte), Math.floor(value / 2 ** (8 * byte)) & 0xff);
-  }
-
   setBytes(at: number, bytes: Uint8Array): void {
-    for (let done = 0; done < bytes.length; ) {
-      const index = (at + done) >>> CHUNK_BITS;
-      const within = (at + done) & (CHUNK - 1);
-      const length = Math.min(bytes.length - done, CHUNK - within);
-      this.chunk(index).set(bytes.subarray(done, done + length), within);
-      done += length;
-    }
+    this.writable(at, at + bytes.length);
+    this.bytes.set(bytes, at);
   }
 
   fill(start: number, end: number, value = 0): void {
     for (let at = start; at < end; ) {
-      const within = at & (CHUNK - 1);
-      const length = Math.min(end - at, CHUNK - within);
-      this.chunk(at >>> CHUNK_BITS).fill(value, within, within + length);
-      at += length;
+      const index = at >>> CHUNK_BITS;
+      const next = Math.min(end, (index + 1) * CHUNK);
+      // A whole chunk zeroed before anything was read into it is zero already: left untouched.
+      if (value === 0 && this.state[index] === ABSENT && at === index * CHUNK && next === Math.min(this.size, (index + 1) * CHUNK)) {
+        this.state[index] = WRITTEN;
+      } else {
+        this.writable(at, next);
+        this.bytes.fill(value, at, next);
+      }
+      at = next;
     }
   }
 
@@ -99,7 +109,7 @@ export class PatchedFile {
     for (let index = start >>> CHUNK_BITS; index * CHUNK < end; index++) {
       const from = Math.max(start, index * CHUNK);
       const to = Math.min(end, (index + 1) * CHUNK);
-      if (this.chunks[index] === undefined && to <= this.inputSize) continue;
+      if (this.state[index] !== WRITTEN && to <= this.inputSize) continue;
       const last = parts.at(-1);
       if (last !== undefined && last[1] === from) last[1] = to;
       else parts.push([from, to]);
@@ -109,21 +119,13 @@ export class PatchedFile {
 
   /** Copies the output's bytes [start, start + into.length) into `into`. */
   read(start: number, into: Uint8Array): void {
-    const end = start + into.length;
-    for (let at = start; at < end; ) {
-      const index = at >>> CHUNK_BITS;
-      const within = at & (CHUNK - 1);
-      const length = Math.min(end - at, CHUNK - within);
-      const chunk = this.chunks[index];
-      if (chunk !== undefined) {
-        into.set(chunk.subarray(within, within + length), at - start);
-      } else if (at < this.inputSize) {
-        const fromInput = Math.min(length, this.inputSize - at);
-        this.input.reader.range(at, fromInput, 'input bytes');
-        into.set(this.input.bytes.subarray(at, at + fromInput), at - start);
-      }
-      at += length;
-    }
+    this.fillRange(start, start + into.length);
+    into.set(this.bytes.subarray(start, start + into.length));
+  }
+
+  /** Makes the output's bytes [start, end) present in `bytes`. */
+  private fillRange(start: number, end: number): void {
+    for (let index = start >>> CHUNK_BITS; index * CHUNK < Math.min(end, this.size); index++) this.present(index);
   }
 
   /** The whole output in memory. */
@@ -133,52 +135,45 @@ export class PatchedFile {
     return bytes;
   }
 
-  /** The output as an ELF file whose bytes are read when a structure needs them. */
+  /** The output as an ELF file over the same buffer, whose bytes are read when a structure needs them. */
   asElf(): ElfFile {
-    const bytes = new Uint8Array(this.size);
-    const present = new Uint8Array(Math.ceil(this.size / CHUNK));
-    const fill = (start: number, end: number): void => {
-      for (let index = start >>> CHUNK_BITS; index * CHUNK < Math.min(end, this.size); index++) {
-        if (present[index] === 1) continue;
-        present[index] = 1;
-        this.read(index * CHUNK, bytes.subarray(index * CHUNK, Math.min((index + 1) * CHUNK, this.size)));
-      }
-    };
     // e_ident is checked before anything asks for bytes.
-    fill(0, CHUNK);
+    this.fillRange(0, CHUNK);
     const copy = (position: number, into: Uint8Array): number => {
       const length = Math.max(0, Math.min(into.length, this.size - position));
       this.read(position, into.subarray(0, length));
       return length;
     };
-    return readElf(bytes, { fill, copy });
+    return readElf(this.bytes, { fill: (start, end) => this.fillRange(start, end), copy });
   }
 
   /**
    * Writes the output to `path`, which must not exist yet: a copy of `inputPath` made by the kernel
-   * (the input's bytes never pass through this process) with the changed chunks written over it,
-   * or, without an input path, every byte.
+   * (the input's bytes never pass through this process) with the written chunks over it, or,
+   * without an input path, every byte; consecutive chunks go out in one call.
    */
   writeNew(path: string, inputPath: string | undefined): void {
     if (inputPath !== undefined) copyFileSync(inputPath, path);
     const fd = openSync(path, inputPath === undefined ? 'wx' : 'r+');
     try {
-      for (let index = 0; index < this.chunks.length; index++) {
-        const chunk = this.chunks[index];
-        if (chunk === undefined && inputPath !== undefined) continue;
-        const bytes = chunk ?? this.copyOfChunk(index);
-        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, index * CHUNK + done);
+      const chunks = this.state.length;
+      for (let index = 0; index < chunks; ) {
+        if (inputPath !== undefined && this.state[index] !== WRITTEN) {
+          index++;
+          continue;
+        }
+        let last = index + 1;
+        while (last < chunks && (last - index) * CHUNK < WRITE_RUN && (inputPath === undefined || this.state[last] === WRITTEN)) last++;
+        const start = index * CHUNK;
+        const end = Math.min(last * CHUNK, this.size);
+        this.fillRange(start, end);
+        for (let done = start; done < end; ) done += writeSync(fd, this.bytes, done, end - done, done);
+        index = last;
       }
       ftruncateSync(fd, this.size);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-  }
-
-  private copyOfChunk(index: number): Uint8Array {
-    const bytes = new Uint8Array(Math.min(CHUNK, this.size - index * CHUNK));
-    this.read(index * CHUNK, bytes);
-    return bytes;
   }
 }
