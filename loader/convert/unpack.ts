@@ -11,7 +11,7 @@ import {
   SHT_RELR,
   TABLE_TAGS,
 } from '../../elf/index.js';
-import { type Plan, plan, SOURCE_RELR } from '../model/index.js';
+import { type LoadSegment, type Plan, plan, SOURCE_RELR, splitWord } from '../model/index.js';
 import { type Conversion, converted, refuseTextRelocations, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
@@ -99,17 +99,9 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   const writer = new ElfWriter(output, elf.reader.endian, w);
   output.fill(relr.fileOffset, relr.fileOffset + Number(relr.size));
   if (old !== undefined) output.fill(old.fileOffset, old.fileOffset + Number(old.size));
-  const info = relativeInfo(elf.arch);
-  const start = planned.layout.start;
   // ARC's RELA adds the base to the word (elf.arch.relaAddsToWord): there the word is the value.
   const zeroWords = format === 'rela' && !elf.arch.relaAddsToWord && options.keepAddends !== true;
-  targets.forEach((target, i) => {
-    const at = place.fileOffset + i * entrySize;
-    writer.relocation(at, start + BigInt(target), info, format === 'rela' ? linkTimeValue(planned, target) : undefined);
-    // A word past p_filesz is zero already.
-    const word = zeroWords ? fileOffsetOf(segmentOf(planned.layout, target, w), target, w) : undefined;
-    if (word !== undefined) writer.word(word, 0n);
-  });
+  writeEntries(writer, planned, targets, place.fileOffset, format, zeroWords);
   if (old !== undefined)
     output.setBytes(place.fileOffset + targets.length * entrySize, elf.bytes.subarray(old.fileOffset, old.fileOffset + Number(old.size)));
   if (place.segment !== undefined) writeNewSegment(writer, elf, place.segment);
@@ -140,9 +132,10 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
  * relocation also writes would see its writes reordered (and a RELR address listed twice adds
  * the base twice, which no RELA entry can express).
  */
-function relrTargets(planned: Plan, use: WordUse): number[] {
+function relrTargets(planned: Plan, use: WordUse): Uint32Array {
   const { writes, layout } = planned;
-  const targets: number[] = [];
+  const targets = new Uint32Array(writes.count);
+  let count = 0;
   for (let i = 0; i < writes.count; i++) {
     if (writes.sources[i] !== SOURCE_RELR) continue;
     const target = writes.targets[i] as number;
@@ -153,15 +146,46 @@ function relrTargets(planned: Plan, use: WordUse): number[] {
           'and moving it out of RELR would change the order of those writes',
       );
     }
-    targets.push(target);
+    targets[count++] = target;
   }
-  return targets;
+  return targets.subarray(0, count);
 }
 
-function linkTimeValue(planned: Plan, target: number): bigint {
+/**
+ * One relative entry per RELR word, in its order: r_offset the word's link-time address, and for
+ * RELA r_addend its link-time value (file bytes, or zero past p_filesz), which `zeroWords` then
+ * clears in the word. Words as 32-bit halves: a bigint per field of a million entries would cost
+ * more than the rest of unpacking.
+ */
+function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at: number, format: 'rel' | 'rela', zeroWords: boolean): void {
   const { elf, layout } = planned;
-  const at = fileOffsetOf(segmentOf(layout, target, layout.wordSize), target, layout.wordSize);
-  return at === undefined ? memoryWord(elf, layout, target) : elf.reader.word(elf.reader.range(at, layout.wordSize, 'relocated word'));
+  const { reader } = elf;
+  const w = layout.wordSize;
+  const entrySize = (format === 'rel' ? 2 : 3) * w;
+  const [startLow, startHigh] = splitWord(layout.start);
+  const [infoLow, infoHigh] = splitWord(relativeInfo(elf.arch));
+  let segment: LoadSegment | undefined;
+  for (let i = 0; i < targets.length; i++, at += entrySize) {
+    const target = targets[i] as number;
+    const low = startLow + target;
+    writer.wordHalves(at, low >>> 0, startHigh + (low > 0xffffffff ? 1 : 0));
+    writer.wordHalves(at + w, infoLow, infoHigh);
+    if (format === 'rel') continue;
+    if (segment === undefined || target < segment.offset || target + w > segment.offset + segment.memorySize) {
+      segment = segmentOf(layout, target, w);
+      // The segment's file bytes read in once, not word by word.
+      reader.range(segment.fileOffset, segment.fileSize, `PT_LOAD ${segment.header.index} file bytes`);
+    }
+    const word = fileOffsetOf(segment, target, w);
+    if (word === undefined) {
+      // Memory past p_filesz, which the file does not hold and so cannot zero.
+      const [valueLow, valueHigh] = splitWord(memoryWord(elf, layout, target));
+      writer.wordHalves(at + 2 * w, valueLow, valueHigh);
+      continue;
+    }
+    writer.wordHalves(at + 2 * w, reader.wordLow(word), reader.wordHigh(word));
+    if (zeroWords) writer.wordHalves(word, 0, 0);
+  }
 }
 
 function leadingRelativeOf(elf: ElfFile, planned: Plan, table: RelocationTable): number {
