@@ -19,7 +19,7 @@ import {
 import type { Engine } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
 import { type MemorySegment, type MemorySnapshot, type Plan, plan, relocationErrors } from '../model/index.js';
-import { baseMismatch, comparePlanned } from './memory-check.js';
+import { baseMismatch, comparePlanned, fileBytes } from './memory-check.js';
 import type { VerifyRun } from './report.js';
 
 /** What a core file says about the process it was taken from. */
@@ -28,8 +28,15 @@ export interface CoreMemory {
   readonly auxv: ReadonlyMap<bigint, bigint>;
   /** The signal that ended the process (NT_PRSTATUS pr_info.si_signo), in the target's numbering. */
   readonly signal: number | undefined;
-  /** The bytes each PT_LOAD holds, at run-time addresses (p_filesz of them: the rest was not dumped). */
-  readonly segments: readonly MemorySegment[];
+  /**
+   * The bytes each PT_LOAD holds, at run-time addresses (p_filesz of them: the rest was not
+   * dumped); `size` is their count, and `bytes` are read from the core when first asked for.
+   */
+  readonly segments: readonly CoreSegment[];
+}
+
+export interface CoreSegment extends MemorySegment {
+  readonly size: number;
 }
 
 /**
@@ -63,9 +70,20 @@ export function readCore(core: ElfFile, path: string): CoreMemory {
   }
   const segments = core.programHeaders
     .filter((header) => header.type === PT_LOAD && header.filesz > 0n)
-    .map((header) => {
-      const at = reader.range(header.offset, header.filesz, `core PT_LOAD ${header.index}`);
-      return { vaddr: header.vaddr, bytes: reader.bytes.subarray(at, at + Number(header.filesz)) };
+    .map((header): CoreSegment => {
+      const what = `core PT_LOAD ${header.index}`;
+      // Checked now, read when compared: a core holds the stack, the heap and the emulator's own mappings too.
+      const at = reader.check(header.offset, header.filesz, what);
+      const size = Number(header.filesz);
+      let bytes: Uint8Array | undefined;
+      return {
+        vaddr: header.vaddr,
+        size,
+        get bytes() {
+          bytes ??= reader.bytes.subarray(reader.range(at, size, what), at + size);
+          return bytes;
+        },
+      };
     });
   return { auxv, signal, segments };
 }
@@ -94,18 +112,23 @@ export async function coreRun(file: string, elf: ElfFile, core: string, engine: 
   const memory = readCore(coreElf, core);
   const base = coreBase(memory, elf, core, file);
   const planned = plan(elf);
-  const mismatch = await baseMismatch(planned, elf.reader.allBytes(), base, async (address, length) => {
+  const mismatch = await baseMismatch(planned, fileBytes(elf), base, async (address, length) => {
     const segment = memory.segments.find(
-      (candidate) => address >= candidate.vaddr && address + BigInt(length) <= candidate.vaddr + BigInt(candidate.bytes.length),
+      (candidate) => address >= candidate.vaddr && address + BigInt(length) <= candidate.vaddr + BigInt(candidate.size),
     );
     return segment?.bytes.subarray(Number(address - segment.vaddr), Number(address - segment.vaddr) + length);
   });
   if (mismatch !== undefined && mismatch !== 'unchecked') throw new PiekitError('UNVERIFIABLE', `${core} is not a core of ${file}: ${mismatch}`);
   const mask = elf.reader.wordMask;
-  // The core's segments at link-time addresses; those below the base wrap far past the image and are left out.
+  const { start, size } = planned.layout;
+  // The core's segments at link-time addresses, those that hold part of the image only: the
+  // comparison reads nothing else. Those below the base wrap far past the image.
   const snapshot: MemorySnapshot = {
     base,
-    segments: memory.segments.map((segment) => ({ vaddr: (segment.vaddr - base) & mask, bytes: segment.bytes })),
+    segments: memory.segments
+      .map((segment) => ({ vaddr: (segment.vaddr - base) & mask, segment }))
+      .filter(({ vaddr, segment }) => vaddr < start + BigInt(size) && vaddr + BigInt(segment.size) > start)
+      .map(({ vaddr, segment }) => ({ vaddr, bytes: segment.bytes })),
   };
   const compared = comparePlanned(elf, planned, snapshot, engine);
   const signalName = memory.signal === undefined ? undefined : LINUX_SIGNALS[memory.signal];

@@ -13,7 +13,7 @@ export {
   type MemorySegment,
   type MemorySnapshot,
 } from '../model/index.js';
-export { type CoreMemory, coreBase, readCore } from './core.js';
+export { type CoreMemory, type CoreSegment, coreBase, readCore } from './core.js';
 export { checkDumpFits, type Dump, type DumpSegment, hasDumpHook, parseDump, runSample, type SampleRun } from './dump.js';
 export { GdbRemoteClient } from './gdbstub/client.js';
 export { RANDOM_BASE_RANGES, randomBase } from './gdbstub/load-bases.js';
@@ -36,7 +36,7 @@ export {
   type StopReply,
 } from './gdbstub/replies.js';
 export { type LiveOutcome, type LiveRunRequest, runToStopPoint } from './gdbstub/run.js';
-export { launchQemuSession, type QemuSession, type QemuSessionOptions, withQemuSession } from './gdbstub/session.js';
+export { type FilePatch, launchQemuSession, type QemuSession, type QemuSessionOptions, withQemuSession } from './gdbstub/session.js';
 export {
   chooseStopPoint,
   RUNTIME_STOPS,
@@ -49,6 +49,6 @@ export {
 } from './gdbstub/stop-points.js';
 export type { RunObserver } from './observer.js';
 export type { Afterwards, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';
-export { reportJson } from './report-json.js';
+export { reportJson, writeReportJson } from './report-json.js';
 export { describeChoice, renderVerify } from './report-text.js';
 export { DEFAULT_TIMEOUT_MS, type VerifyOptions, verifyCore, verifyFile, verifyRunning } from './verify.js';

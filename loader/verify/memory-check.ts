@@ -8,14 +8,14 @@ const CHECKED_BYTES = 256;
 
 /**
  * Whether memory at `base` holds this program: the first bytes of a segment relocation leaves
- * alone, compared with the file (`programBytes`, the file as it was run). Shared by the methods
+ * alone, compared with the file (`programBytes` gives its bytes at a file offset, as it was run). Shared by the methods
  * that find the base themselves (a stopped process, a core). Returns a description of the
  * mismatch, `undefined` when it matches, or 'unchecked' when no such segment could be read (every
  * segment relocated, or a core that left it out).
  */
 export async function baseMismatch(
   plan: Plan,
-  programBytes: Uint8Array,
+  programBytes: (offset: number, length: number) => Uint8Array,
   base: bigint,
   read: (address: bigint, length: number) => Promise<Uint8Array | undefined>,
 ): Promise<string | undefined | 'unchecked'> {
@@ -27,11 +27,19 @@ export async function baseMismatch(
     const address = (base + segment.header.vaddr) & mask;
     const actual = await read(address, length);
     if (actual === undefined) continue;
-    const expected = programBytes.subarray(segment.fileOffset, segment.fileOffset + length);
+    const expected = programBytes(segment.fileOffset, length);
     if (Buffer.from(actual).equals(expected)) return undefined;
     return `memory at ${hex(address)} is not PT_LOAD ${segment.header.index} of the file (vaddr ${hex(segment.header.vaddr)})`;
   }
   return 'unchecked';
+}
+
+/** A file's bytes at a file offset, read when asked for: a check of a few bytes does not read the whole file. */
+export function fileBytes(elf: ElfFile): (offset: number, length: number) => Uint8Array {
+  return (offset, length) => {
+    const at = elf.reader.range(offset, length, 'program bytes');
+    return elf.bytes.subarray(at, at + length);
+  };
 }
 
 /**

@@ -1,14 +1,28 @@
 import { hex, type SymbolName } from '../../elf/index.js';
+import type { Difference } from '../model/index.js';
 import type { RunEnd, VerifyReport, VerifyRun } from './report.js';
 import { symbolText } from './report-text.js';
 
+/** Text written out once this much has gathered: large writes, and never the whole document in one string. */
+const WRITE_SIZE = 1 << 20;
+
 /**
  * The `piekit verify --json` document (README.md documents it): addresses and word values as
- * hexadecimal strings, so that no 64-bit value is rounded; absent values as null.
+ * hexadecimal strings, so that no 64-bit value is rounded; absent values as null. One line.
  */
 export function reportJson(report: VerifyReport): string {
+  const parts: string[] = [];
+  writeReportJson(report, (text) => parts.push(text));
+  return parts.join('');
+}
+
+/**
+ * `reportJson`'s bytes handed to `write` in pieces as they are made: a core of a large program
+ * may differ in a million words, each described.
+ */
+export function writeReportJson(report: VerifyReport, write: (text: string) => void): void {
   const stop = report.stopPoint;
-  return `${JSON.stringify({
+  const head = JSON.stringify({
     file: report.file,
     arch: report.arch,
     method: report.method,
@@ -42,10 +56,34 @@ export function reportJson(report: VerifyReport): string {
       })),
       notCheckedBecause: report.resolvedAtRunTime.notCheckedBecause ?? null,
     },
-    runs: report.runs.map(runJson),
-  })}\n`;
+  });
+  // `runs` is the last member: the object is reopened for it, and each run for its differences.
+  let pending = `${head.slice(0, -1)},"runs":[`;
+  const emit = (text: string): void => {
+    pending += text;
+    if (pending.length < WRITE_SIZE) return;
+    write(pending);
+    pending = '';
+  };
+  report.runs.forEach((run, index) => {
+    if (index > 0) emit(',');
+    const differences = run.compared?.differences;
+    const described = JSON.stringify(runJson(run));
+    if (differences === undefined) {
+      emit(described);
+      return;
+    }
+    // `compared` ends the run and `differences` ends `compared`: both are closed again after them.
+    emit(`${described.slice(0, -2)},"differences":[`);
+    differences.forEach((difference, at) => {
+      emit(`${at === 0 ? '' : ','}${JSON.stringify(differenceJson(difference))}`);
+    });
+    emit(']}}');
+  });
+  write(`${pending}]}\n`);
 }
 
+/** A run without its differences (`compared.differences`), which follow it one by one. */
 function runJson(run: VerifyRun): unknown {
   const compared = run.compared;
   return {
@@ -67,24 +105,20 @@ function runJson(run: VerifyRun): unknown {
               writer: `${word.entry.table}#${word.entry.index}`,
             })),
           },
-    compared:
-      compared === undefined
-        ? null
-        : {
-            words: compared.comparedWords,
-            matching: compared.matchingWords,
-            counts: compared.counts,
-            differences: compared.differences.map((difference) => ({
-              address: hex(difference.address),
-              vaddr: hex(difference.vaddr),
-              section: difference.section ?? null,
-              symbol: optionalSymbol(difference.symbol),
-              expected: hex(difference.expected),
-              actual: hex(difference.actual),
-              kind: difference.kind,
-              writers: difference.writers,
-            })),
-          },
+    compared: compared === undefined ? null : { words: compared.comparedWords, matching: compared.matchingWords, counts: compared.counts },
+  };
+}
+
+function differenceJson(difference: Difference): unknown {
+  return {
+    address: hex(difference.address),
+    vaddr: hex(difference.vaddr),
+    section: difference.section ?? null,
+    symbol: optionalSymbol(difference.symbol),
+    expected: hex(difference.expected),
+    actual: hex(difference.actual),
+    kind: difference.kind,
+    writers: difference.writers,
   };
 }
 

@@ -8,14 +8,14 @@ import type { Engine } from '../../engines/index.js';
 import { PiekitError } from '../../errors.js';
 import { type ComparedWords, type MemorySnapshot, type Plan, plan, relocationErrors } from '../../model/index.js';
 import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
-import { baseMismatch, comparePlanned } from '../memory-check.js';
+import { baseMismatch, comparePlanned, fileBytes } from '../memory-check.js';
 import type { RunObserver } from '../observer.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
 import { checkResolved, whyResolvedNotChecked } from '../resolved-check.js';
 import type { GdbRemoteClient } from './client.js';
 import { RANDOM_BASE_TRIES, randomBase } from './load-bases.js';
 import { GDB_SIGTRAP, GdbRemoteError, gdbSignalName, type StopReply } from './replies.js';
-import { type QemuSessionOptions, withQemuSession } from './session.js';
+import { type FilePatch, type QemuSessionOptions, withQemuSession } from './session.js';
 import { chooseStopPoint, type StopPoint } from './stop-points.js';
 
 export interface StoppedRunOptions {
@@ -162,7 +162,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
   const deadline = Date.now() + request.timeoutMs;
   const trapAt = stop.vaddrs[0];
   if (gdb.stop.kind === 'trap' && (stop.kind !== 'address' || trapAt === undefined)) throw new Error(`${elf.arch.name} stops at one address only`);
-  const copy = gdb.stop.kind === 'trap' ? withTrap(elf, trapAt ?? 0n, gdb.stop.code) : undefined;
+  const trap = gdb.stop.kind === 'trap' ? trapPatch(elf, trapAt ?? 0n, gdb.stop.code) : undefined;
   const options: QemuSessionOptions = {
     qemu: request.qemu,
     program: request.file,
@@ -170,7 +170,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     timeoutMs: request.timeoutMs,
     byteOrder: elf.reader.endian,
     ...(observer === undefined ? {} : { qemuOptions: observer.qemuOptions({ base: request.base, stop }) }),
-    ...(copy === undefined ? {} : { programCopy: copy }),
+    ...(trap === undefined ? {} : { programPatch: trap }),
     ...(request.base === undefined || request.loader === undefined ? {} : { prefix: [request.loader, '--base', hex(request.base), '--'] }),
     ...(gdb.pc === undefined ? {} : { pcFallback: gdb.pc }),
   };
@@ -206,9 +206,7 @@ export async function runToStopPoint(request: LiveRunRequest): Promise<LiveOutco
     // A trap written into the code reports SIGTRAP past itself; a breakpoint reports it at its address.
     const atStopPoint = reply.signal === GDB_SIGTRAP && (gdb.stop.kind === 'trap' || pc === undefined || addresses.has(pc));
     const snapshot = await readPlannedRanges(client, planned, base, mask);
-    const mismatch = await baseMismatch(planned, copy ?? elf.reader.allBytes(), base, (at, length) =>
-      client.readMemory(at, length).catch(() => undefined),
-    );
+    const mismatch = await baseMismatch(planned, patchedBytes(elf, trap), base, (at, length) => client.readMemory(at, length).catch(() => undefined));
     if (mismatch !== undefined && mismatch !== 'unchecked') throw new Error(`the program is not at base ${hex(base)}: ${mismatch}`);
     const compared = comparePlanned(elf, planned, snapshot, request.engine ?? 'ts');
     // For the first system call, the call made; unknown where registers cannot be read.
@@ -303,12 +301,12 @@ async function readPlannedRanges(client: GdbRemoteClient, planned: Plan, base: b
 }
 
 /**
- * The file with `code` (hexadecimal bytes in memory order) written over the instructions at a
- * link-time address: how a stop is made where the stub cannot plant breakpoints and cannot write
- * read-only pages either. Only those bytes differ, so every relocation and every byte the
- * relocator reads stays as in the file.
+ * `code` (hexadecimal bytes in memory order) to write over the instructions at a link-time
+ * address, at their file offset: how a stop is made where the stub cannot plant breakpoints and
+ * cannot write read-only pages either. Only those bytes differ, so every relocation and every byte
+ * the relocator reads stays as in the file.
  */
-function withTrap(elf: ElfFile, vaddr: bigint, code: string): Uint8Array {
+function trapPatch(elf: ElfFile, vaddr: bigint, code: string): FilePatch {
   const bytes = Buffer.from(code.replace(/\s+/g, ''), 'hex');
   const segment = elf.programHeaders.find(
     (header) => header.type === PT_LOAD && vaddr >= header.vaddr && vaddr + BigInt(bytes.length) <= header.vaddr + header.filesz,
@@ -316,7 +314,18 @@ function withTrap(elf: ElfFile, vaddr: bigint, code: string): Uint8Array {
   if (segment === undefined) {
     throw new ElfError('UNMAPPED_ADDRESS', `Invalid stop address ${hex(vaddr)}: no PT_LOAD holds ${bytes.length} bytes of code from the file there`);
   }
-  const copy = Uint8Array.from(elf.reader.allBytes());
-  copy.set(bytes, Number(vaddr - segment.vaddr + segment.offset));
-  return copy;
+  return { offset: Number(vaddr - segment.vaddr + segment.offset), bytes };
+}
+
+/** The bytes of the file as it was run: the file's, with the patch written over them. */
+function patchedBytes(elf: ElfFile, patch: FilePatch | undefined): (offset: number, length: number) => Uint8Array {
+  const read = fileBytes(elf);
+  if (patch === undefined) return read;
+  return (offset, length) => {
+    const bytes = Uint8Array.from(read(offset, length));
+    const from = Math.max(offset, patch.offset);
+    const to = Math.min(offset + length, patch.offset + patch.bytes.length);
+    if (from < to) bytes.set(patch.bytes.subarray(from - patch.offset, to - patch.offset), from - offset);
+    return bytes;
+  };
 }

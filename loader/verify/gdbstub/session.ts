@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, open, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +12,21 @@ import { PiekitError } from '../../errors.js';
 import { type ByteOrder, GdbRemoteClient } from './client.js';
 import { GdbRemoteError, type RegisterLocation } from './replies.js';
 
+/** Bytes to write over a file at a file offset. */
+export interface FilePatch {
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
 export interface QemuSessionOptions {
   /** The emulator, e.g. `qemu-aarch64`, or a path to it. */
   readonly qemu: string;
   readonly program: string;
   /**
-   * Run these bytes instead of `program`'s: written as `program`'s name into the session's private
-   * directory, and removed with it (e.g. a copy with a trap patched in).
+   * Run a copy of `program` with these bytes written over it: the copy gets `program`'s name in the
+   * session's private directory, and is removed with it (e.g. a trap patched into the code).
    */
-  readonly programCopy?: Uint8Array;
+  readonly programPatch?: FilePatch;
   readonly args?: readonly string[];
   /** Run under qemu before the program, e.g. `['piekit-loader', '--base', B, '--']`. */
   readonly prefix?: readonly string[];
@@ -67,6 +73,18 @@ const OUTPUT_GRACE_MS = 1_000;
 const MAX_SOCKET_PATH = 107;
 
 /** Starts qemu with its stub on a private unix socket and connects to it. */
+/** A copy of `from` at `to` with `patch` written over it, made by the kernel: the program's bytes never pass through this process. */
+async function writePatchedCopy(from: string, to: string, patch: FilePatch): Promise<void> {
+  await copyFile(from, to);
+  await chmod(to, 0o700);
+  const handle = await open(to, 'r+');
+  try {
+    await handle.write(patch.bytes, 0, patch.bytes.length, patch.offset);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function launchQemuSession(options: QemuSessionOptions): Promise<QemuSession> {
   // mkdtemp makes the directory 0700: no other user can reach the stub, which obeys anyone.
   const directory = await mkdtemp(path.join(os.tmpdir(), 'piekit-gdb-'));
@@ -76,10 +94,10 @@ export async function launchQemuSession(options: QemuSessionOptions): Promise<Qe
     throw new GdbRemoteError('SPAWN_FAILED', `socket path too long for a unix socket: ${socketPath}`);
   }
   let program = options.program;
-  if (options.programCopy !== undefined) {
+  if (options.programPatch !== undefined) {
     program = path.join(directory, path.basename(options.program));
     try {
-      await writeFile(program, options.programCopy, { mode: 0o700 });
+      await writePatchedCopy(options.program, program, options.programPatch);
     } catch (error) {
       await rm(directory, { recursive: true, force: true });
       throw error;
