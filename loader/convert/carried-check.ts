@@ -1,5 +1,8 @@
 import { DT_NEEDED, type ElfFile, PT_INTERP, readRelocationInfo } from '../../elf/index.js';
-import { auditElf, carriedRuntime, type RuntimeReport } from '../audit/index.js';
+// The modules themselves, not audit's index: pack and unpack need neither its worker pool nor its walker.
+import { auditElf } from '../audit/audit.js';
+import { carriedRuntime } from '../audit/carried-runtime.js';
+import type { RuntimeReport } from '../audit/report.js';
 import type { Conversion } from './conversion.js';
 
 /** How the runtime a static-PIE carries would relocate a conversion of it (loader/audit judges it). */

@@ -3,35 +3,15 @@
  * (docs/dump-format.md); every word of its writable segments is compared with the plan, and its
  * own pointer checks count too.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
 import { comparedWords, compareSegments, layoutOf, type Plan } from '../model/index.js';
-import { packageRoot } from '../package-root.js';
 import { emulatorFor, loaderCommand, loaderFor, requireEmulator } from '../userland/index.js';
 import { randomBase } from './gdbstub/load-bases.js';
 import type { RunObserver } from './observer.js';
 import type { VerifyRun } from './report.js';
-
-let marker: Buffer | undefined;
-
-/** PIEKIT_DUMP_MARKER, as startup/piekit.h defines it for startup/dump.c: the string is said once, there. */
-function dumpMarker(): Buffer {
-  if (marker !== undefined) return marker;
-  const header = readFileSync(join(packageRoot(), 'startup', 'piekit.h'), 'latin1');
-  const text = /#define PIEKIT_DUMP_MARKER "([^"\\]+)"/.exec(header)?.[1];
-  if (text === undefined) throw new Error('startup/piekit.h defines no PIEKIT_DUMP_MARKER');
-  marker = Buffer.from(text, 'latin1');
-  return marker;
-}
-
-/** Whether the file carries piekit's dump hook, which writes its relocated memory to fd 3. */
-export function hasDumpHook(elf: ElfFile): boolean {
-  return elf.reader.includes(dumpMarker());
-}
 
 /** A sample's memory after its own relocation, as written to fd 3 (docs/dump-format.md). */
 export interface Dump {

@@ -14,7 +14,8 @@ export {
   type MemorySnapshot,
 } from '../model/index.js';
 export { type CoreMemory, type CoreSegment, coreBase, readCore } from './core.js';
-export { checkDumpFits, type Dump, type DumpSegment, hasDumpHook, parseDump, runSample, type SampleRun } from './dump.js';
+export { checkDumpFits, type Dump, type DumpSegment, parseDump, runSample, type SampleRun } from './dump.js';
+export { hasDumpHook } from './dump-hook.js';
 export { GdbRemoteClient } from './gdbstub/client.js';
 export { RANDOM_BASE_RANGES, randomBase } from './gdbstub/load-bases.js';
 export {
