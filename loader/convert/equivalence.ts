@@ -166,6 +166,8 @@ function changedParts(segment: LoadSegment, output: PatchedFile, from: number, t
 function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => never): number {
   const origin = Math.min(...before.relocatedSegments.map((segment) => segment.offset));
   const end = Math.max(origin, ...before.relocatedSegments.map((segment) => segment.offset + segment.memorySize));
+  // Distinct targets are counted as their bits are set: no pass over the bits afterwards.
+  let words = 0;
   const marks = (planned: Plan): Uint8Array => {
     const bits = new Uint8Array(((end - origin) >>> 3) + 1);
     const { count, targets } = planned.writes;
@@ -173,7 +175,10 @@ function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => n
       const at = (targets[i] as number) - origin;
       if (at < 0 || at >= end - origin)
         fail(`a word at ${hex(planned.layout.start + BigInt(at + origin))} is relocated outside the input's relocated segments`);
-      bits[at >>> 3] = (bits[at >>> 3] as number) | (1 << (at & 7));
+      const byte = bits[at >>> 3] as number;
+      const bit = 1 << (at & 7);
+      if ((byte & bit) === 0 && planned === before) words++;
+      bits[at >>> 3] = byte | bit;
     }
     return bits;
   };
@@ -183,8 +188,6 @@ function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => n
     const at = firstDifference(a, b) * 8;
     fail(`the words near ${hex(before.layout.start + BigInt(origin + at))} are relocated in one file only`);
   }
-  let words = 0;
-  for (const byte of a) for (let bits = byte; bits !== 0; bits &= bits - 1) words++;
   return words;
 }
 
@@ -195,7 +198,7 @@ function refill(image: Image, planned: Plan): void {
   for (const segment of layout.segments) {
     if (segment.offset < image.origin || segment.offset + segment.memorySize > end) continue;
     const at = segment.offset - image.origin;
-    image.bytes.set(memoryBytes(elf, segment, segment.offset, segment.fileSize), at);
+    elf.reader.copyInto(segment.fileOffset, segment.fileSize, `PT_LOAD ${segment.header.index} file bytes`, image.bytes.subarray(at));
     image.bytes.fill(0, at + segment.fileSize, at + segment.memorySize);
   }
 }
@@ -287,7 +290,15 @@ function otherRelocations(planned: Plan): Uint8Array[] {
 
 /** The same entries in the same order; a REL and a RELA entry never match (their sizes differ). */
 function sameRelocations(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  return a.length === b.length && a.every((entry, i) => sameBytes(entry, b[i] as Uint8Array));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Uint8Array;
+    const y = b[i] as Uint8Array;
+    // A few bytes each: a loop, where a Buffer per entry would cost more than the comparison.
+    if (x.length !== y.length) return false;
+    for (let at = 0; at < x.length; at++) if (x[at] !== y[at]) return false;
+  }
+  return true;
 }
 
 const TABLE_TAG_SET = new Set<bigint>(Object.values(TABLE_TAGS).flatMap(allTags));

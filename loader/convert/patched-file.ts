@@ -45,10 +45,8 @@ export class PatchedFile {
     if (this.state[index] !== ABSENT) return;
     const start = index * CHUNK;
     const fromInput = Math.min(start + CHUNK, this.size, this.inputSize) - start;
-    if (fromInput > 0) {
-      this.input.reader.range(start, fromInput, 'input bytes');
-      this.bytes.set(this.input.bytes.subarray(start, start + fromInput), start);
-    }
+    // Straight from the input's file: a file read lazily does not keep them a second time.
+    if (fromInput > 0) this.input.reader.copyInto(start, fromInput, 'input bytes', this.bytes.subarray(start, start + fromInput));
     this.state[index] = INPUT;
   }
 
@@ -59,6 +57,12 @@ export class PatchedFile {
       this.present(index);
       this.state[index] = WRITTEN;
     }
+  }
+
+  /** The output's 32-bit field at `at`: the chunk is made present, as a write to it would. */
+  getUint32(at: number, little: boolean): number {
+    if (this.state[at >>> CHUNK_BITS] === ABSENT || this.state[(at + 3) >>> CHUNK_BITS] === ABSENT) this.fillRange(at, at + 4);
+    return this.view.getUint32(at, little);
   }
 
   setUint8(at: number, value: number): void {
@@ -117,10 +121,21 @@ export class PatchedFile {
     return parts;
   }
 
-  /** Copies the output's bytes [start, start + into.length) into `into`. */
+  /** Copies the output's bytes [start, start + into.length) into `into`, keeping no chunk that was not here. */
   read(start: number, into: Uint8Array): void {
-    this.fillRange(start, start + into.length);
-    into.set(this.bytes.subarray(start, start + into.length));
+    const end = start + into.length;
+    for (let at = start; at < end; ) {
+      const index = at >>> CHUNK_BITS;
+      const next = Math.min(end, (index + 1) * CHUNK);
+      const part = into.subarray(at - start, next - start);
+      if (this.state[index] !== ABSENT || at >= this.inputSize) part.set(this.bytes.subarray(at, next));
+      else {
+        const fromInput = Math.min(next, this.inputSize) - at;
+        this.input.reader.copyInto(at, fromInput, 'input bytes', part);
+        part.fill(0, fromInput);
+      }
+      at = next;
+    }
   }
 
   /** Makes the output's bytes [start, end) present in `bytes`. */

@@ -160,8 +160,12 @@ function relrTargets(planned: Plan, use: WordUse): Uint32Array {
 function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at: number, format: 'rel' | 'rela', zeroWords: boolean): void {
   const { elf, layout } = planned;
   const { reader } = elf;
+  const { little, lowAt, highAt } = reader;
+  const output = writer.file;
   const w = layout.wordSize;
   const entrySize = (format === 'rel' ? 2 : 3) * w;
+  const tableStart = at;
+  const tableEnd = at + targets.length * entrySize;
   const [startLow, startHigh] = splitWord(layout.start);
   const [infoLow, infoHigh] = splitWord(relativeInfo(elf.arch));
   let segment: LoadSegment | undefined;
@@ -171,11 +175,7 @@ function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at
     writer.wordHalves(at, low >>> 0, startHigh + (low > 0xffffffff ? 1 : 0));
     writer.wordHalves(at + w, infoLow, infoHigh);
     if (format === 'rel') continue;
-    if (segment === undefined || target < segment.offset || target + w > segment.offset + segment.memorySize) {
-      segment = segmentOf(layout, target, w);
-      // The segment's file bytes read in once, not word by word.
-      reader.range(segment.fileOffset, segment.fileSize, `PT_LOAD ${segment.header.index} file bytes`);
-    }
+    if (segment === undefined || target < segment.offset || target + w > segment.offset + segment.memorySize) segment = segmentOf(layout, target, w);
     const word = fileOffsetOf(segment, target, w);
     if (word === undefined) {
       // Memory past p_filesz, which the file does not hold and so cannot zero.
@@ -183,7 +183,12 @@ function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at
       writer.wordHalves(at + 2 * w, valueLow, valueHigh);
       continue;
     }
-    writer.wordHalves(at + 2 * w, reader.wordLow(word), reader.wordHigh(word));
+    // Read where it is about to be zeroed, the output's copy of the word, so that the input's
+    // segment is not held as well; the input's own where the new table lies over it.
+    const source = word + w > tableStart && word < tableEnd ? undefined : output;
+    const valueLow = source === undefined ? reader.wordLow(reader.range(word, w, 'relocated word')) : source.getUint32(word + lowAt, little);
+    const valueHigh = w === 4 ? 0 : source === undefined ? reader.wordHigh(word) : source.getUint32(word + highAt, little);
+    writer.wordHalves(at + 2 * w, valueLow, valueHigh);
     if (zeroWords) writer.wordHalves(word, 0, 0);
   }
 }
