@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { type Difference, expectedImage, type Image, type Plan } from '../model/index.js';
+import { type Difference, expectedImage, type Plan } from '../model/index.js';
 import { type CarriedRuntime, carriedRuntime } from './carried-runtime.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
 import { type Hazard, SEVERITIES, simpleHazard } from './hazard.js';
 import { findHazards } from './hazards.js';
-import { countDifferingWords, tallyFromPlan } from './memory-diff.js';
+import { PlanComparison, sameWrites } from './memory-diff.js';
 import { Names } from './names.js';
 import { type ModelRun, runModel } from './relocator.js';
 import type { AuditReport, DifferingWord, RuntimeReport } from './report.js';
@@ -47,10 +47,10 @@ export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {})
   const context = fileContext(elf);
   const base = options.base ?? defaultBase(context);
   const planned = context.problems[0] ?? (context.reading as Plan);
-  const expected = planned instanceof ElfError ? undefined : expectedImage(planned, base);
+  const expected = planned instanceof ElfError ? undefined : new PlanComparison(planned, expectedImage(planned, base), base);
   const names = new Names(context);
   const models = (options.runtimes ?? RUNTIMES.map((model) => model.name)).map(runtime);
-  const comparison = { planned, expected, base, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
+  const comparison = { planned, expected, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
   const runtimes = models.map((model) => judge(context, model, comparison));
   const carried = carriedRuntime(elf);
   const judgedBy = options.runtimes ?? judgedByDefault(carried, runtimes);
@@ -128,15 +128,14 @@ function defaultBase(context: FileContext): bigint {
 /** What every runtime is compared with, and the comparisons already made (runtimes often leave identical memory). */
 interface ComparisonSetting {
   readonly planned: Plan | ElfError;
-  readonly expected: Image | undefined;
-  readonly base: bigint;
+  readonly expected: PlanComparison | undefined;
   readonly wordLimit: number;
   readonly classify: boolean;
   readonly memo: Map<string, Pick<RuntimeReport, 'differingWords' | 'differences' | 'words'>>;
 }
 
 function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSetting): RuntimeReport {
-  const { planned, expected, base, wordLimit, classify, memo } = setting;
+  const { planned, expected, wordLimit, classify, memo } = setting;
   const empty = { differingWords: null, differences: null, words: [], leftAlone: null, applied: null, ignoredTables: [] } as const;
   const report = (status: RuntimeReport['status'], reason: string | null, rest: Partial<RuntimeReport> = {}): RuntimeReport => ({
     runtime: model.name,
@@ -160,16 +159,17 @@ function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSet
   if (planned instanceof ElfError || expected === undefined) {
     return report('not compared', `piekit's reader refuses the file (${planned instanceof ElfError ? planned.code : 'no plan'})`, found);
   }
-  const key = writesDigest(run);
-  let compared = memo.get(key);
+  // Most runtimes write what the plan writes: the same memory, which needs neither a digest nor a comparison.
+  const key = sameWrites(planned, run) ? undefined : writesDigest(run);
+  let compared = key === undefined ? undefined : memo.get(key);
   if (compared === undefined) {
     if (classify) {
-      const tally = tallyFromPlan(context, planned, expected, run, base, wordLimit);
+      const tally = expected.tally(run, wordLimit);
       compared = { differingWords: tally.count, differences: tally.byKind, words: tally.first.map(differingWord) };
     } else {
-      compared = { differingWords: countDifferingWords(context, planned, expected, run, base), differences: null, words: [] };
+      compared = { differingWords: expected.count(run), differences: null, words: [] };
     }
-    memo.set(key, compared);
+    if (key !== undefined) memo.set(key, compared);
   }
   const breaks = (compared.differingWords ?? 0) > 0 || Object.values(leftAlone).some((n) => n > 0);
   const summary = { ...compared, leftAlone, ignoredTables: run.ignoredTables };

@@ -1,7 +1,16 @@
-import { ElfError } from '../../elf/index.js';
-import { countByKind, DIFFERENCE_KINDS, type DifferenceTally, type Image, type Plan, tallyDifferences } from '../model/index.js';
-import type { FileContext } from './file-context.js';
-import { modelImage, snapshotOf } from './model-memory.js';
+import {
+  countByKind,
+  DIFFERENCE_KINDS,
+  type DifferenceTally,
+  type Image,
+  type LoadSegment,
+  type Plan,
+  plannedWords,
+  tallyDifferences,
+  unrelocatedImage,
+  type WordWalk,
+} from '../model/index.js';
+import { applyWrites, snapshotOf } from './model-memory.js';
 import type { ModelRun } from './relocator.js';
 
 type Runs = Extract<ModelRun, { status: 'runs' }>;
@@ -9,58 +18,141 @@ type Runs = Extract<ModelRun, { status: 'runs' }>;
 const NONE: DifferenceTally = { count: 0, byKind: countByKind([], DIFFERENCE_KINDS), first: [] };
 
 /**
- * The words where the memory a run leaves differs from the plan's, classified by piekit's
- * comparison (loader/model/compare.ts) as `verify` classifies a real program's memory: every word
- * of the writable segments, and the plan's words in read-only ones (text relocations). Counted by
- * kind; only the `limit` of lowest address are described.
+ * The memory runs leave compared with the plan's, classified by piekit's comparison
+ * (loader/model/compare.ts) as `verify` classifies a real program's memory: every word of the
+ * writable segments, and the plan's words in read-only ones (text relocations).
+ *
+ * One image of the plan's relocated segments holds each run's memory in turn, and a bitmap of
+ * words each run's: a run costs a pass over the words it writes, not an image of its own. Only
+ * words the plan or the run writes can differ, since both start from the file's bytes, so only
+ * those are compared.
  */
-export function tallyFromPlan(context: FileContext, plan: Plan, expected: Image, run: Runs, base: bigint, limit: number): DifferenceTally {
-  if (sameWrites(plan, run)) return NONE;
-  const image = modelImage(context, run, base, plan.relocatedSegments);
-  const writable = plan.layout.segments.filter((segment) => segment.writable);
-  if (writable.every((segment) => sameBytes(image, expected, segment.offset, segment.memorySize)) && plan.textRelocations.length === 0) return NONE;
-  const readOnly = plan.relocatedSegments.filter((segment) => !segment.writable);
-  const planned = snapshotOf(image, plan.relocatedSegments, base);
-  let inSegments: DifferenceTally;
-  try {
-    inSegments = tallyDifferences(plan, snapshotOf(image, writable, base), expected, 'segments', limit);
-  } catch (error) {
-    // A segment whose start is not word-aligned cannot be compared word by word from its start:
-    // fall back to the plan's own words.
-    if (!(error instanceof ElfError)) throw error;
-    return tallyDifferences(plan, planned, expected, 'planned', limit);
-  }
-  if (readOnly.length === 0) return inSegments;
-  const inReadOnly = (offset: number): boolean =>
-    readOnly.some((segment) => offset >= segment.offset && offset - segment.offset < segment.memorySize);
-  const text = tallyDifferences(plan, planned, expected, 'planned', limit, inReadOnly);
-  const byKind = countByKind([], DIFFERENCE_KINDS);
-  for (const kind of DIFFERENCE_KINDS) byKind[kind] = inSegments.byKind[kind] + text.byKind[kind];
-  const first = [...inSegments.first, ...text.first].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0)).slice(0, limit);
-  return { count: inSegments.count + text.count, byKind, first };
-}
+export class PlanComparison {
+  private readonly w: 4 | 8;
+  private readonly writable: readonly LoadSegment[];
+  private state: { readonly memory: Image; readonly grid: number; readonly planned: Uint32Array; readonly written: Uint32Array } | undefined;
 
-/**
- * How many words differ from the plan, without classifying them: the words of the writable
- * segments (aligned on run-time addresses as the comparison aligns them) and the plan's words in
- * read-only segments. Directory audits count; classifying every word of every library costs more
- * than the audit itself.
- */
-export function countDifferingWords(context: FileContext, plan: Plan, expected: Image, run: Runs, base: bigint): number {
-  if (sameWrites(plan, run)) return 0;
-  const image = modelImage(context, run, base, plan.relocatedSegments);
-  const w = plan.layout.wordSize;
-  let differing = 0;
-  for (const segment of plan.layout.segments.filter((candidate) => candidate.writable)) {
-    if (sameBytes(image, expected, segment.offset, segment.memorySize)) continue;
-    const end = segment.offset + segment.memorySize;
-    for (let word = segment.offset - Number(segment.header.vaddr % BigInt(w)); word < end; word += w) {
-      if (differs(image, expected, Math.max(word, segment.offset), Math.min(word + w, end))) differing++;
+  constructor(
+    private readonly plan: Plan,
+    private readonly expected: Image,
+    private readonly base: bigint,
+  ) {
+    this.w = plan.layout.wordSize;
+    this.writable = plan.layout.segments.filter((segment) => segment.writable);
+  }
+
+  /** The words where the run's memory differs from the plan's, counted by kind; the `limit` of lowest address described. */
+  tally(run: Runs, limit: number): DifferenceTally {
+    if (sameWrites(this.plan, run)) return NONE;
+    const { memory } = this.load(run);
+    const { plan, base, expected } = this;
+    const inSegments = tallyDifferences(
+      plan,
+      snapshotOf(memory, this.writable, base),
+      expected,
+      (visit) => this.forEachWritten('whole', visit),
+      limit,
+    );
+    const readOnly = plan.relocatedSegments.filter((segment) => !segment.writable);
+    if (readOnly.length === 0) return inSegments;
+    const inReadOnly = (offset: number): boolean =>
+      readOnly.some((segment) => offset >= segment.offset && offset - segment.offset < segment.memorySize);
+    const walk: WordWalk = (visit) =>
+      plannedWords(plan)((offset) => {
+        if (inReadOnly(offset)) visit(offset);
+      });
+    const text = tallyDifferences(plan, snapshotOf(memory, plan.relocatedSegments, base), expected, walk, limit);
+    const byKind = countByKind([], DIFFERENCE_KINDS);
+    for (const kind of DIFFERENCE_KINDS) byKind[kind] = inSegments.byKind[kind] + text.byKind[kind];
+    const first = [...inSegments.first, ...text.first].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0)).slice(0, limit);
+    return { count: inSegments.count + text.count, byKind, first };
+  }
+
+  /**
+   * How many words differ from the plan, without classifying them: the words of the writable
+   * segments (aligned on run-time addresses as the comparison aligns them, those the segment
+   * bounds cut counted too) and the plan's words in read-only segments. Directory audits count;
+   * classifying every word of every library costs more than the audit itself.
+   */
+  count(run: Runs): number {
+    if (sameWrites(this.plan, run)) return 0;
+    const { memory } = this.load(run);
+    const { plan, expected, w } = this;
+    let differing = 0;
+    this.forEachWritten('cut', (word, segment) => {
+      const end = segment.offset + segment.memorySize;
+      if (differs(memory, expected, Math.max(word, segment.offset), Math.min(word + w, end))) differing++;
+    });
+    const text = new Set(Array.from(plan.textRelocations, (index) => plan.writes.targets[index] as number));
+    for (const offset of text) if (differs(memory, expected, offset, offset + w)) differing++;
+    return differing;
+  }
+
+  /** The run's memory, in the image every run shares, and the words it or the plan writes marked. */
+  private load(run: Runs): NonNullable<PlanComparison['state']> {
+    this.state ??= this.prepare();
+    const state = this.state;
+    const { memory, grid, planned, written } = state;
+    memory.bytes.set(unrelocatedImage(this.plan).bytes);
+    applyWrites(run.writes, memory, this.base);
+    written.set(planned);
+    markWords(written, run.writes.targets, run.writes.count, memory, grid);
+    return state;
+  }
+
+  private prepare(): NonNullable<PlanComparison['state']> {
+    const { plan, w } = this;
+    const original = unrelocatedImage(plan);
+    const bytes = new Uint8Array(original.bytes.length);
+    const memory: Image = { ...original, bytes, view: new DataView(bytes.buffer) };
+    // Word k of the bitmaps starts at layout offset grid + k * w, aligned on run-time addresses
+    // (the layout's start and the base share their alignment); word 0 holds the image's first byte.
+    const aligned = Number((BigInt(w) - (plan.layout.start % BigInt(w))) % BigInt(w));
+    const grid = memory.origin - ((((memory.origin - aligned) % w) + w) % w);
+    const words = Math.ceil((memory.origin + bytes.length - grid) / w);
+    const planned = new Uint32Array((words + 31) >>> 5);
+    markWords(planned, plan.writes.targets, plan.writes.count, memory, grid);
+    return { memory, grid, planned, written: new Uint32Array(planned.length) };
+  }
+
+  /**
+   * Visits, in address order, the marked words of the writable segments with the segment: `whole`,
+   * those inside the segment, as the comparison takes them; `cut`, also those its bounds cut (a
+   * word two segments cut is visited for each).
+   */
+  private forEachWritten(words: 'whole' | 'cut', visit: (offset: number, segment: LoadSegment) => void): void {
+    const { grid, written } = this.state as NonNullable<PlanComparison['state']>;
+    const w = this.w;
+    const shift = w === 8 ? 3 : 2;
+    for (const segment of this.writable) {
+      const end = segment.offset + segment.memorySize;
+      // Word indexes: from the first word starting in the segment (whole) or holding its first byte
+      // (cut), to the last word ending in it (whole) or holding its last byte (cut).
+      const from = (words === 'whole' ? segment.offset + w - 1 - grid : segment.offset - grid) >> shift;
+      const to = (words === 'whole' ? end - w - grid : end - 1 - grid) >> shift;
+      for (let k = from; k <= to; k++) {
+        const bits = written[k >>> 5] as number;
+        if (bits === 0) k |= 31;
+        else if ((bits & (1 << (k & 31))) !== 0) visit(grid + k * w, segment);
+      }
     }
   }
-  const text = new Set(Array.from(plan.textRelocations, (index) => plan.writes.targets[index] as number));
-  for (const offset of text) if (differs(image, expected, offset, offset + w)) differing++;
-  return differing;
+}
+
+/** Marks the bitmap words the image's words that writes at `targets` touch; writes outside the image are not seen. */
+function markWords(bits: Uint32Array, targets: Uint32Array, count: number, image: Image, grid: number): void {
+  const w = image.layout.wordSize;
+  const shift = w === 8 ? 3 : 2;
+  const start = image.origin;
+  const end = image.origin + image.bytes.length;
+  for (let i = 0; i < count; i++) {
+    const target = targets[i] as number;
+    if (target < start || target + w > end) continue;
+    const first = (target - grid) >> shift;
+    const last = (target + w - 1 - grid) >> shift;
+    bits[first >>> 5] = (bits[first >>> 5] as number) | (1 << (first & 31));
+    if (last !== first) bits[last >>> 5] = (bits[last >>> 5] as number) | (1 << (last & 31));
+  }
 }
 
 function differs(a: Image, b: Image, from: number, to: number): boolean {
@@ -69,7 +161,7 @@ function differs(a: Image, b: Image, from: number, to: number): boolean {
 }
 
 /** The same writes in the same order: the same memory, without building it. */
-function sameWrites(plan: Plan, run: Runs): boolean {
+export function sameWrites(plan: Plan, run: Runs): boolean {
   const a = plan.writes;
   const b = run.writes;
   if (a.count !== b.count) return false;
@@ -78,10 +170,4 @@ function sameWrites(plan: Plan, run: Runs): boolean {
     if (a.kinds[i] !== 0 && (a.addendLow[i] !== b.addendLow[i] || a.addendHigh[i] !== b.addendHigh[i])) return false;
   }
   return true;
-}
-
-function sameBytes(a: Image, b: Image, offset: number, size: number): boolean {
-  const x = a.bytes.subarray(offset - a.origin, offset - a.origin + size);
-  const y = b.bytes.subarray(offset - b.origin, offset - b.origin + size);
-  return x.length === size && y.length === size && Buffer.from(x.buffer, x.byteOffset, size).equals(Buffer.from(y.buffer, y.byteOffset, size));
 }

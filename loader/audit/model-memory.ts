@@ -1,5 +1,5 @@
 import { wordHalves } from '../../elf/index.js';
-import { createImage, type Image, type LoadSegment, type MemorySnapshot, splitWord, TWO_32 } from '../model/index.js';
+import { createImage, type Image, type LoadSegment, type MemorySnapshot, splitWord, TWO_32, type WriteList } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { type ModelRun, OP_ADD_BASE, OP_ADD_BASE_ADDEND } from './relocator.js';
 
@@ -15,18 +15,21 @@ export function modelImage(context: FileContext, run: Runs, base: bigint, alsoSe
   const also = new Set(alsoSegments.map((segment) => segment.offset));
   const segments = run.layout.segments.filter((segment, index) => segment.writable || run.touched.has(index) || also.has(segment.offset));
   const image = createImage(context.elf, run.layout, segments);
-  applyWrites(run, image, base);
+  applyWrites(run.writes, image, base);
   return image;
 }
 
-function applyWrites(run: Runs, image: Image, base: bigint): void {
-  const w = run.layout.wordSize;
+/** Applies writes in order to the image at `base`; those outside it are left out (no byte of the image is theirs). */
+export function applyWrites(writes: WriteList, image: Image, base: bigint): void {
+  const w = image.layout.wordSize;
   const [baseLow, baseHigh] = splitWord(base);
-  const { count, targets, kinds, addendLow, addendHigh } = run.writes;
+  const { count, targets, kinds, addendLow, addendHigh } = writes;
   const { view, little, origin } = image;
+  const size = image.bytes.length;
   const { lowAt, highAt } = wordHalves(w, little);
   for (let i = 0; i < count; i++) {
     const at = (targets[i] as number) - origin;
+    if (at < 0 || at + w > size) continue;
     const kind = kinds[i] as number;
     let low = kind === OP_ADD_BASE || kind === OP_ADD_BASE_ADDEND ? view.getUint32(at + lowAt, little) : 0;
     let high = w === 8 && (kind === OP_ADD_BASE || kind === OP_ADD_BASE_ADDEND) ? view.getUint32(at + highAt, little) : 0;

@@ -1,9 +1,9 @@
-import { AddressNames, ElfError, type ElfFile, hex, type SymbolName, wordMask } from '../../elf/index.js';
+import { AddressNames, ElfError, type ElfFile, hex, type SymbolName, wordHalves, wordMask } from '../../elf/index.js';
 import { apply } from './apply.js';
 import { finalWriteIndexes } from './final-writes.js';
-import { type Image, imageFor, readImageWord } from './image.js';
+import { type Image, imageFor } from './image.js';
 import { describeSource, type Plan } from './plan.js';
-import { joinWord } from './words.js';
+import { joinWord, splitWord } from './words.js';
 
 /**
  * Memory of a relocated program: byte ranges at link-time addresses, as read from it at `base`
@@ -121,52 +121,74 @@ export interface DifferenceTally {
   readonly first: readonly Difference[];
 }
 
+/** Calls `visit` with the layout offset of each word to compare, each once. */
+export type WordWalk = (visit: (offset: number) => void) => void;
+
+/** Every word of the writable segments, as `compareSegments` compares them (the snapshot must hold them). */
+export function segmentWords(plan: Plan, snapshot: MemorySnapshot): WordWalk {
+  return (visit) => forEachSegmentWord(plan, snapshot, visit);
+}
+
+/** Every word the plan writes, once each, as `comparePlannedWords` compares them. */
+export function plannedWords(plan: Plan): WordWalk {
+  return (visit) => forEachPlannedWord(plan, visit);
+}
+
 /**
- * `compareSegments` (`words: 'segments'`) or `comparePlannedWords` (`'planned'`), restricted to
- * the layout offsets `within` accepts, as counts: a runtime that misses every word of a library
- * must not cost an object per word.
+ * The words `walk` visits compared as `compareSegments` and `comparePlannedWords` compare them,
+ * as counts: a runtime that misses every word of a library must not cost an object, nor a bigint,
+ * per word. Only the `limit` differing words of lowest address are described.
  */
-export function tallyDifferences(
-  plan: Plan,
-  snapshot: MemorySnapshot,
-  expected: Image,
-  words: 'segments' | 'planned',
-  limit: number,
-  within: (offset: number) => boolean = () => true,
-): DifferenceTally {
+export function tallyDifferences(plan: Plan, snapshot: MemorySnapshot, expected: Image, walk: WordWalk, limit: number): DifferenceTally {
   const context = new ComparisonContext(plan, snapshot, expected);
   const byKind = countByKind([], DIFFERENCE_KINDS);
-  let offsets = new Uint32Array(1024);
-  let kinds = new Uint8Array(1024);
+  const lowest = new LowestOffsets(limit);
   let count = 0;
-  const visit = (offset: number): void => {
-    if (!within(offset)) return;
+  walk((offset) => {
     const kind = context.kindAt(offset);
     // A model's memory, never a program that ran on: no word is overwritten.
     if (kind === undefined || kind === 'overwritten') return;
     byKind[kind]++;
-    if (count === offsets.length) {
-      const wider = new Uint32Array(count * 2);
-      wider.set(offsets);
-      offsets = wider;
-      const widerKinds = new Uint8Array(count * 2);
-      widerKinds.set(kinds);
-      kinds = widerKinds;
-    }
-    offsets[count] = offset;
-    kinds[count++] = DIFFERENCE_KINDS.indexOf(kind);
-  };
-  if (words === 'segments') forEachSegmentWord(plan, snapshot, visit);
-  else forEachPlannedWord(plan, visit);
-  const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (offsets[a] as number) - (offsets[b] as number));
-  const chosen = order.slice(0, limit);
-  // One pass over the writes for the few words described, rather than an index of them all.
-  const writers = writersAt(plan, new Set(chosen.map((i) => offsets[i] as number)));
-  const first = chosen.map((i) => {
-    const offset = offsets[i] as number;
-    return context.describe(offset, DIFFERENCE_KINDS[kinds[i] as number] as DifferenceKind, writers.get(offset) ?? []);
+    count++;
+    lowest.add(offset);
   });
+  const chosen = lowest.sorted();
+  // One pass over the writes for the few words described, rather than an index of them all.
+  const writers = writersAt(plan, new Set(chosen));
+  const first = Array.from(chosen, (offset) => context.describe(offset, context.kindAt(offset) as DifferenceKind, writers.get(offset) ?? []));
   return { count, byKind, first };
+}
+
+/** The `limit` smallest of the offsets added (distinct), kept without holding them all. */
+class LowestOffsets {
+  private kept: Uint32Array;
+  private size = 0;
+
+  constructor(private readonly limit: number) {
+    this.kept = new Uint32Array(Math.min(Math.max(2 * limit, 64), 1 << 16));
+  }
+
+  add(offset: number): void {
+    if (this.limit <= 0) return;
+    if (this.size === this.kept.length) this.trim();
+    this.kept[this.size++] = offset;
+  }
+
+  sorted(): Uint32Array {
+    this.trim();
+    return this.kept.slice(0, this.size);
+  }
+
+  /** Sorts what is kept and drops all but the smallest; grows instead while all of them are wanted. */
+  private trim(): void {
+    this.kept.subarray(0, this.size).sort();
+    if (this.size > this.limit) this.size = this.limit;
+    else if (this.size === this.kept.length) {
+      const wider = new Uint32Array(this.kept.length * 2);
+      wider.set(this.kept);
+      this.kept = wider;
+    }
+  }
 }
 
 /** Visits the layout offset of every word the plan writes, once each; returns how many. */
@@ -290,15 +312,47 @@ function plannedOffsetsOf(plan: Plan): Uint8Array {
   return planned;
 }
 
-/** Words of the plan, the file and the snapshot at one layout offset, and their classification. */
+const filesOfPlans = new WeakMap<Plan, Image>();
+
+/** The file's own bytes over the plan's relocated segments, before any write: built once per plan. */
+export function unrelocatedImage(plan: Plan): Image {
+  let image = filesOfPlans.get(plan);
+  if (image === undefined) {
+    image = imageFor(plan);
+    filesOfPlans.set(plan, image);
+  }
+  return image;
+}
+
+interface SnapshotRange {
+  /** Layout offset of `bytes[0]`. */
+  readonly start: number;
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+}
+
+/**
+ * Words of the plan, the file and the snapshot at one layout offset, and their classification.
+ * Words are read as their 32-bit halves into `low` and `high`: a bigint is made only for a word
+ * that is described.
+ */
 class ComparisonContext {
   // Built only once a word differs: most comparisons find none.
   private originalCache: Image | undefined;
   private plannedCache: Uint8Array | undefined;
   private readonly mask: bigint;
+  private readonly w: 4 | 8;
+  private readonly lowAt: number;
+  private readonly highAt: number;
+  private readonly little: boolean;
+  private readonly baseLow: number;
+  private readonly baseHigh: number;
   /** The snapshot's ranges placed at layout offsets; the one that answered last is tried first. */
-  private readonly ranges: { readonly start: number; readonly bytes: Uint8Array }[];
+  private readonly ranges: readonly SnapshotRange[];
   private lastRange = 0;
+  /** The halves of the word the last read found. */
+  private low = 0;
+  private high = 0;
 
   constructor(
     private readonly plan: Plan,
@@ -306,19 +360,24 @@ class ComparisonContext {
     private readonly expected: Image,
     private readonly ranOn = false,
   ) {
-    this.mask = wordMask(plan.layout.wordSize);
+    this.w = plan.layout.wordSize;
+    this.mask = wordMask(this.w);
+    this.little = expected.little;
+    ({ lowAt: this.lowAt, highAt: this.highAt } = wordHalves(this.w, this.little));
+    [this.baseLow, this.baseHigh] = splitWord(snapshot.base & this.mask);
     const { start, size } = plan.layout;
     this.ranges = snapshot.segments
       .filter((segment) => segment.vaddr + BigInt(segment.bytes.length) > start && segment.vaddr < start + BigInt(size))
       .map((segment) => {
         // Clipped to the layout, so that offsets stay small numbers.
         const skip = segment.vaddr < start ? Number(start - segment.vaddr) : 0;
-        return { start: Number(segment.vaddr - start) + skip, bytes: segment.bytes.subarray(skip) };
+        const bytes = segment.bytes.subarray(skip);
+        return { start: Number(segment.vaddr - start) + skip, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length) };
       });
   }
 
   private get original(): Image {
-    this.originalCache ??= imageFor(this.plan);
+    this.originalCache ??= unrelocatedImage(this.plan);
     return this.originalCache;
   }
 
@@ -329,55 +388,63 @@ class ComparisonContext {
 
   /** How the word at a layout offset differs, or undefined when it is as planned. */
   kindAt(offset: number): DifferenceKind | undefined {
-    const w = this.plan.layout.wordSize;
-    const actualBytes = this.bytesAt(offset);
-    if (actualBytes === undefined) {
+    if (!this.readActual(offset)) {
       const vaddr = this.plan.layout.start + BigInt(offset);
       throw new ElfError('BAD_DUMP', `Invalid memory snapshot: the word at ${hex(vaddr)} (run-time ${hex(this.runTime(vaddr))}) was not read`);
     }
-    // Bytes first: millions of words match, and only a difference is worth a bigint.
-    const { bytes, origin } = this.expected;
-    const at = offset - origin;
-    let same = at >= 0 && at + w <= bytes.length;
-    for (let i = 0; same && i < w; i++) same = bytes[at + i] === actualBytes[i];
-    if (same) return undefined;
-    const actual = this.actualAt(offset) as bigint;
-    const expected = this.wordOf(this.expected, offset);
-    if (actual === expected) return undefined;
-    return this.classify(offset, actual, expected);
+    // Where the plan's image holds no word, the plan's word is the snapshot's own.
+    if (!this.readImage(this.expected, offset)) return undefined;
+    const expectedLow = this.low;
+    const expectedHigh = this.high;
+    this.readActual(offset);
+    if (this.low === expectedLow && this.high === expectedHigh) return undefined;
+    return this.classify(offset, this.low, this.high, expectedLow, expectedHigh);
   }
 
   /** The differing word at a layout offset, named. */
   describe(offset: number, kind: DifferenceKind, writers: readonly string[] = writersOf(this.plan).get(offset) ?? []): Difference {
     const vaddr = this.plan.layout.start + BigInt(offset);
     const names = addressNamesOf(this.plan);
+    this.readWord(this.expected, offset);
+    const expected = joinWord(this.low, this.high);
+    this.readActual(offset);
     return {
       address: this.runTime(vaddr),
       vaddr,
       section: names.section(vaddr),
       sectionOffset: names.sectionOffset(vaddr),
       symbol: names.symbol(vaddr),
-      expected: this.wordOf(this.expected, offset),
-      actual: this.actualAt(offset) as bigint,
+      expected,
+      actual: joinWord(this.low, this.high),
       kind,
       writers,
     };
   }
 
-  private classify(offset: number, actual: bigint, expected: bigint): DifferenceKind {
-    const w = this.plan.layout.wordSize;
-    const base = this.snapshot.base;
-    if (actual === ((expected + base) & this.mask)) {
+  private classify(offset: number, actualLow: number, actualHigh: number, expectedLow: number, expectedHigh: number): DifferenceKind {
+    const w = this.w;
+    if (this.plusBase(expectedLow, expectedHigh, actualLow, actualHigh)) {
       // One base too many next to an unrelocated word is where that word's relocation landed.
-      if ([offset - w, offset + w].some((neighbour) => this.leftUnrelocated(neighbour))) return 'shifted';
+      if (this.leftUnrelocated(offset - w) || this.leftUnrelocated(offset + w)) return 'shifted';
       return this.inPlan(offset) ? 'relocated twice' : 'other';
     }
-    const neighbours = [offset - w, offset + w];
-    if (neighbours.some((neighbour) => this.inPlan(neighbour) && this.wordOf(this.expected, neighbour) === actual)) return 'shifted';
-    if (actual === this.wordOf(this.original, offset)) {
-      return neighbours.some((neighbour) => this.gotExtraBase(neighbour)) ? 'shifted' : 'unrelocated';
+    for (const neighbour of [offset - w, offset + w]) {
+      if (!this.inPlan(neighbour)) continue;
+      this.readWord(this.expected, neighbour);
+      if (this.low === actualLow && this.high === actualHigh) return 'shifted';
     }
-    return this.ranOn && this.insideImage(actual) ? 'overwritten' : 'other';
+    this.readWord(this.original, offset);
+    if (this.low === actualLow && this.high === actualHigh) {
+      return this.gotExtraBase(offset - w) || this.gotExtraBase(offset + w) ? 'shifted' : 'unrelocated';
+    }
+    return this.ranOn && this.insideImage(joinWord(actualLow, actualHigh)) ? 'overwritten' : 'other';
+  }
+
+  /** Whether `(low, high)` is `(expectedLow, expectedHigh)` plus the base, wrapping at the word size. */
+  private plusBase(expectedLow: number, expectedHigh: number, low: number, high: number): boolean {
+    const sum = expectedLow + this.baseLow;
+    if (low !== sum >>> 0) return false;
+    return this.w === 4 ? high === 0 : high === (expectedHigh + this.baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0;
   }
 
   /** An address of the loaded image at the snapshot's base. */
@@ -393,46 +460,52 @@ class ComparisonContext {
   }
 
   private leftUnrelocated(offset: number): boolean {
-    return (
-      this.inPlan(offset) &&
-      this.actualAt(offset) === this.wordOf(this.original, offset) &&
-      this.wordOf(this.expected, offset) !== this.wordOf(this.original, offset)
-    );
+    if (!this.inPlan(offset) || !this.readActual(offset)) return false;
+    const { low, high } = this;
+    this.readWord(this.original, offset);
+    if (this.low !== low || this.high !== high) return false;
+    this.readWord(this.expected, offset);
+    return this.low !== low || this.high !== high;
   }
 
   private gotExtraBase(offset: number): boolean {
-    const actual = this.actualAt(offset);
-    return actual !== undefined && this.snapshot.base !== 0n && actual === ((this.wordOf(this.expected, offset) + this.snapshot.base) & this.mask);
+    if (this.snapshot.base === 0n || !this.readActual(offset)) return false;
+    const { low, high } = this;
+    this.readWord(this.expected, offset);
+    return this.plusBase(this.low, this.high, low, high);
   }
 
-  /** The snapshot's bytes of the word at a layout offset, or undefined where it holds none. */
-  private bytesAt(offset: number): Uint8Array | undefined {
-    const w = this.plan.layout.wordSize;
-    for (let tried = 0; tried < this.ranges.length; tried++) {
-      const index = (this.lastRange + tried) % this.ranges.length;
-      const range = this.ranges[index] as { readonly start: number; readonly bytes: Uint8Array };
-      if (offset < range.start || offset + w > range.start + range.bytes.length) continue;
+  /** Reads the snapshot's word at a layout offset into `low` and `high`; false where it holds none. */
+  private readActual(offset: number): boolean {
+    const w = this.w;
+    const ranges = this.ranges;
+    for (let tried = 0; tried < ranges.length; tried++) {
+      const index = (this.lastRange + tried) % ranges.length;
+      const range = ranges[index] as SnapshotRange;
+      const at = offset - range.start;
+      if (at < 0 || at + w > range.bytes.length) continue;
       this.lastRange = index;
-      return range.bytes.subarray(offset - range.start, offset - range.start + w);
+      this.low = range.view.getUint32(at + this.lowAt, this.little);
+      this.high = w === 8 ? range.view.getUint32(at + this.highAt, this.little) : 0;
+      return true;
     }
-    return undefined;
+    return false;
   }
 
-  /** The snapshot's word at a layout offset, or undefined where it holds none. */
-  private actualAt(offset: number): bigint | undefined {
-    const bytes = this.bytesAt(offset);
-    if (bytes === undefined) return undefined;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    return bytes.length === 8 ? view.getBigUint64(0, this.expected.little) : BigInt(view.getUint32(0, this.expected.little));
+  /** Reads an image's word at a layout offset into `low` and `high`; false where the image has no bytes. */
+  private readImage(image: Image, offset: number): boolean {
+    const at = offset - image.origin;
+    if (at < 0 || at + this.w > image.bytes.length) return false;
+    this.low = image.view.getUint32(at + this.lowAt, this.little);
+    this.high = this.w === 8 ? image.view.getUint32(at + this.highAt, this.little) : 0;
+    return true;
   }
 
-  /** A word of an image, or of the file where the image has no bytes (a neighbour in an untouched segment). */
-  private wordOf(image: Image, offset: number): bigint {
-    if (offset >= image.origin && offset + this.plan.layout.wordSize <= image.origin + image.bytes.length) {
-      const [low, high] = readImageWord(image, offset);
-      return joinWord(low, high);
-    }
-    return this.actualAt(offset) ?? 0n;
+  /** A word of an image, or of the snapshot where the image has no bytes (a neighbour in an untouched segment), or 0. */
+  private readWord(image: Image, offset: number): void {
+    if (this.readImage(image, offset) || this.readActual(offset)) return;
+    this.low = 0;
+    this.high = 0;
   }
 
   private runTime(vaddr: bigint): bigint {
