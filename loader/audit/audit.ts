@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { type Difference, expectedImage, type Plan } from '../model/index.js';
+import { addressNamesOf, type Difference, expectedImage, type Plan, WriteList } from '../model/index.js';
 import { type CarriedRuntime, carriedRuntime } from './carried-runtime.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
@@ -50,9 +50,16 @@ export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {})
   const expected = planned instanceof ElfError ? undefined : new PlanComparison(planned, expectedImage(planned, base), base);
   const names = new Names(context);
   const models = (options.runtimes ?? RUNTIMES.map((model) => model.name)).map(runtime);
-  const comparison = { planned, expected, wordLimit: options.words ?? 20, classify: options.classify ?? true, memo: new Map() };
+  const comparison = {
+    planned,
+    expected,
+    wordLimit: options.words ?? 20,
+    classify: options.classify ?? true,
+    memo: new Map(),
+    writes: new WriteList(),
+  };
   const runtimes = models.map((model) => judge(context, model, comparison));
-  const carried = carriedRuntime(elf);
+  const carried = carriedRuntime(elf, addressNamesOf(elf).symbols);
   const judgedBy = options.runtimes ?? judgedByDefault(carried, runtimes);
   const judged = runtimes.filter((report) => judgedBy.includes(report.runtime));
   const hazards = [
@@ -132,10 +139,12 @@ interface ComparisonSetting {
   readonly wordLimit: number;
   readonly classify: boolean;
   readonly memo: Map<string, Pick<RuntimeReport, 'differingWords' | 'differences' | 'words'>>;
+  /** Where each run writes, one run after the other. */
+  readonly writes: WriteList;
 }
 
 function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSetting): RuntimeReport {
-  const { planned, expected, wordLimit, classify, memo } = setting;
+  const { planned, expected, wordLimit, classify, memo, writes } = setting;
   const empty = { differingWords: null, differences: null, words: [], leftAlone: null, applied: null, ignoredTables: [] } as const;
   const report = (status: RuntimeReport['status'], reason: string | null, rest: Partial<RuntimeReport> = {}): RuntimeReport => ({
     runtime: model.name,
@@ -147,7 +156,7 @@ function judge(context: FileContext, model: RuntimeModel, setting: ComparisonSet
   });
   if (model.name === 'spec' && planned instanceof ElfError)
     return report('refuses', `piekit's reader refuses it: ${planned.message} [${planned.code}]`);
-  const run: ModelRun = runModel(context, model);
+  const run: ModelRun = runModel(context, model, writes);
   if (run.status !== 'runs') return report(run.status, run.reason);
   const leftAlone = {
     symbolic: run.leftAlone.symbolic,

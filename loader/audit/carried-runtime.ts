@@ -97,9 +97,11 @@ const VERSION_PATTERNS: Partial<Record<RuntimeFamily, readonly RegExp[]>> = {
   glibc: [/GLIBC (2\.\d+)/, /GNU C Library[^\n\0]*version (2\.\d+)/],
 };
 
-/** The runtime a file carries, from its symbols, its notes and the strings of its loaded data. */
-export function carriedRuntime(elf: ElfFile): CarriedRuntime {
-  const symbols = new SymbolTable(elf);
+/**
+ * The runtime a file carries, from its symbols, its notes and the strings of its loaded data;
+ * `symbols` when the caller has the file's symbol table already.
+ */
+export function carriedRuntime(elf: ElfFile, symbols: SymbolTable = new SymbolTable(elf)): CarriedRuntime {
   const data = loadedData(elf);
   const notes = noteKeys(elf);
   for (const signature of SIGNATURES) {

@@ -165,6 +165,12 @@ export function sameWrites(plan: Plan, run: Runs): boolean {
   const a = plan.writes;
   const b = run.writes;
   if (a.count !== b.count) return false;
+  // Byte for byte first: a run that writes what the plan writes mostly has the same addends too.
+  const identical = (x: Uint8Array | Uint32Array, y: Uint8Array | Uint32Array): boolean =>
+    Buffer.from(x.buffer, x.byteOffset, a.count * x.BYTES_PER_ELEMENT).equals(Buffer.from(y.buffer, y.byteOffset, a.count * y.BYTES_PER_ELEMENT));
+  if (!identical(a.targets, b.targets) || !identical(a.kinds, b.kinds)) return false;
+  if (identical(a.addendLow, b.addendLow) && identical(a.addendHigh, b.addendHigh)) return true;
+  // An addend counts only where the write uses it.
   for (let i = 0; i < a.count; i++) {
     if (a.targets[i] !== b.targets[i] || a.kinds[i] !== b.kinds[i]) return false;
     if (a.kinds[i] !== 0 && (a.addendLow[i] !== b.addendLow[i] || a.addendHigh[i] !== b.addendHigh[i])) return false;

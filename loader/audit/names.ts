@@ -1,4 +1,5 @@
-import { AddressNames, DT_STRSZ, DT_STRTAB, DT_SYMENT, DT_SYMTAB, hex } from '../../elf/index.js';
+import { DT_STRSZ, DT_STRTAB, DT_SYMENT, DT_SYMTAB, hex } from '../../elf/index.js';
+import { addressNamesOf } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { sortedTags } from './file-tables.js';
 
@@ -8,20 +9,17 @@ import { sortedTags } from './file-tables.js';
  * DT_STRTAB, which even a stripped file keeps. Both are read on first use only.
  */
 export class Names {
-  private addresses: AddressNames | undefined;
   private symbols: { readonly table: bigint; readonly entry: bigint; readonly strings: bigint; readonly stringsSize: bigint } | undefined;
 
   constructor(private readonly context: FileContext) {}
 
   /** `symbol+0x8` within the symbol's size, or `.data+0x70`, or the hex address. */
   where(vaddr: bigint): string {
-    this.addresses ??= new AddressNames(this.context.elf.reader, this.context.elf.sectionHeaders);
-    return this.addresses.label(vaddr) ?? hex(vaddr);
+    return addressNamesOf(this.context.elf).label(vaddr) ?? hex(vaddr);
   }
 
   section(vaddr: bigint): string | undefined {
-    this.addresses ??= new AddressNames(this.context.elf.reader, this.context.elf.sectionHeaders);
-    return this.addresses.section(vaddr);
+    return addressNamesOf(this.context.elf).section(vaddr);
   }
 
   /** The name of dynamic symbol `index`, or `symbol N` when it cannot be read. */

@@ -83,8 +83,12 @@ interface Table {
   readonly count: number;
 }
 
-/** What `model` leaves in memory for this file, as writes, or why it does not start. */
-export function runModel(context: FileContext, model: RuntimeModel): ModelRun {
+/**
+ * What `model` leaves in memory for this file, as writes, or why it does not start. The writes go
+ * to `writes`, emptied first: an audit hands every run the same list, since it is done with one
+ * run's writes before the next starts, so that ten runs over a library cost one list.
+ */
+export function runModel(context: FileContext, model: RuntimeModel, writes: WriteList = new WriteList()): ModelRun {
   const arch = context.arch;
   if (model.architectures !== 'all' && !model.architectures.includes(arch.name)) {
     return { status: 'unsupported', reason: `${model.describes} does not exist for ${arch.name}` };
@@ -94,7 +98,8 @@ export function runModel(context: FileContext, model: RuntimeModel): ModelRun {
   if (context.layout instanceof ElfError) {
     return { status: 'undefined', reason: `not modelled: ${context.layout.message} [${context.layout.code}]` };
   }
-  return new Run(context, context.layout, model).execute();
+  writes.count = 0;
+  return new Run(context, context.layout, model, writes).execute();
 }
 
 /** Limine's program-header refusals (elf64_load, which checks 4 KiB pages); the other relocators run on whatever the kernel mapped. */
@@ -115,8 +120,9 @@ function loadRefusal(context: FileContext, model: RuntimeModel): Halt | undefine
 
 /** One interpretation of a model over one file. */
 class Run {
-  private readonly writes = new WriteList();
   private readonly touched = new Set<number>();
+  /** The segment last added to `touched`: consecutive writes mostly land in one. */
+  private lastTouched = -1;
   private readonly leftAlone: LeftAlone = { none: 0, irelative: 0, tls: 0, symbolic: 0, relative: 0 };
   private readonly applied = new Map<string, number>();
   private readonly walked: { kind: 'rel' | 'rela' | 'jmprel'; vaddr: bigint; size: bigint }[] = [];
@@ -133,6 +139,7 @@ class Run {
     private readonly context: FileContext,
     private readonly layout: ImageLayout,
     private readonly model: RuntimeModel,
+    private readonly writes: WriteList,
   ) {
     this.w = context.elf.reader.wordSize;
     this.startLow = Number(layout.start & 0xffffffffn);
@@ -396,6 +403,11 @@ class Run {
           ? OP_ADD_BASE
           : OP_SET;
     const overlaps = table.source === SOURCE_JMPREL ? this.walked.filter((range) => range.kind !== 'jmprel') : [];
+    const { decode, typeFor } = this.model.relative;
+    const byArch = decode === 'arch';
+    const decoder = this.context.decoder;
+    const relativeType = typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType;
+    const typeMask = w === 4 ? 0xff : 0xffffffff;
     this.writes.reserve(to - from);
     for (let index = from, at = from * stride; index < to; index++, at += stride) {
       if (overlaps.length > 0) {
@@ -406,7 +418,8 @@ class Run {
       const offsetHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
       const infoLow = view.getUint32(at + w + lowAt, little);
       const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
-      if (mode === 'relative' || this.isRelative(infoLow, infoHigh)) {
+      // The psABI's decoding, or the generic ELF32_R_TYPE/ELF64_R_TYPE against the relative type.
+      if (mode === 'relative' || (byArch ? decoder.isRelative(infoLow, infoHigh) : (infoLow & typeMask) >>> 0 === relativeType)) {
         const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
         const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
         if (!this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index) && this.halted !== undefined) return;
@@ -415,13 +428,6 @@ class Run {
       this.nonRelative(table, index, infoLow, infoHigh);
       if (this.halted !== undefined) return;
     }
-  }
-
-  private isRelative(low: number, high: number): boolean {
-    const { decode, typeFor } = this.model.relative;
-    if (decode === 'arch') return this.context.decoder.isRelative(low, high);
-    const type = this.w === 4 ? low & 0xff : low;
-    return type === (typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType);
   }
 
   private nonRelative(table: Table, index: number, infoLow: number, infoHigh: number): void {
@@ -549,7 +555,10 @@ class Run {
       );
       return false;
     }
-    this.touched.add(this.cachedIndex);
+    if (this.cachedIndex !== this.lastTouched) {
+      this.touched.add(this.cachedIndex);
+      this.lastTouched = this.cachedIndex;
+    }
     this.writes.push(offset, op, addendLow, addendHigh, source, entry);
     return true;
   }

@@ -250,12 +250,12 @@ export function relocationErrors(compared: ComparedWords): number {
 
 const namesOfFiles = new WeakMap<ElfFile, AddressNames>();
 
-/** A file's symbol and section names, read once however many comparisons name its words. */
-function addressNamesOf(plan: Plan): AddressNames {
-  let names = namesOfFiles.get(plan.elf);
+/** A file's symbol and section names, read once however many comparisons and reports name its words. */
+export function addressNamesOf(elf: ElfFile): AddressNames {
+  let names = namesOfFiles.get(elf);
   if (names === undefined) {
-    names = new AddressNames(plan.elf.reader, plan.elf.sectionHeaders);
-    namesOfFiles.set(plan.elf, names);
+    names = new AddressNames(elf.reader, elf.sectionHeaders);
+    namesOfFiles.set(elf, names);
   }
   return names;
 }
@@ -404,7 +404,7 @@ class ComparisonContext {
   /** The differing word at a layout offset, named. */
   describe(offset: number, kind: DifferenceKind, writers: readonly string[] = writersOf(this.plan).get(offset) ?? []): Difference {
     const vaddr = this.plan.layout.start + BigInt(offset);
-    const names = addressNamesOf(this.plan);
+    const names = addressNamesOf(this.plan.elf);
     this.readWord(this.expected, offset);
     const expected = joinWord(this.low, this.high);
     this.readActual(offset);
