@@ -1,5 +1,5 @@
 import type { ElfFile } from '../../elf/index.js';
-import { type Conversion, conversionJson, convertFile, pack, renderConversion } from '../convert/index.js';
+import { type Conversion, conversionJson, convertFileWhileCopying, pack, renderConversion } from '../convert/index.js';
 import { inputFile, type Output, oneFile, outputFile, parseCommand } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
@@ -16,15 +16,15 @@ export async function packCommand(args: string[], out: Output): Promise<number> 
 }
 
 /** What pack and unpack share: OUT or --dry-run, --force, the report as text or JSON. */
-export function convertCommand(
+export async function convertCommand(
   operand: string,
   values: { output?: string | undefined; 'dry-run'?: boolean | undefined; force?: boolean | undefined; json?: boolean | undefined },
   convert: (elf: ElfFile) => Conversion,
   out: Output,
-): number {
+): Promise<number> {
   const file = inputFile(operand);
   const target = outputOf(values.output, values['dry-run'] === true);
-  const conversion = convertFile(file, target, convert, { force: values.force === true });
+  const conversion = await convertFileWhileCopying(file, target, convert, { force: values.force === true });
   if (values.json === true) {
     out.write(`${JSON.stringify(conversionJson(file, conversion, target ?? null), null, 2)}\n`);
     return 0;

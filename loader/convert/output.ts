@@ -8,16 +8,37 @@ import { basename, dirname, join } from 'node:path';
  * renamed over `path`. A failure removes the temporary file and leaves `path` as it was.
  */
 export function writeAtomically(path: string, mode: number, write: (temporary: string) => void): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = temporaryOf(path);
   try {
     write(temporary);
-    // chmod, not the mode given at creation: the umask would take bits away.
-    chmodSync(temporary, mode);
-    renameSync(temporary, path);
+    commit(temporary, mode, path);
   } catch (error) {
     rmSync(temporary, { force: true });
     throw error;
   }
+}
+
+/** `writeAtomically` for a `write` that waits on the file system; it hands back what `write` returned. */
+export async function writeAtomicallyAsync<T>(path: string, mode: number, write: (temporary: string) => Promise<T>): Promise<T> {
+  const temporary = temporaryOf(path);
+  try {
+    const result = await write(temporary);
+    commit(temporary, mode, path);
+    return result;
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+function temporaryOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function commit(temporary: string, mode: number, path: string): void {
+  // chmod, not the mode given at creation: the umask would take bits away.
+  chmodSync(temporary, mode);
+  renameSync(temporary, path);
 }
 
 /** The permission bits of a file (setuid, setgid and sticky included), to give its conversion. */

@@ -180,7 +180,13 @@ function choose(planned: Plan, use: WordUse, relTables: readonly RelocationTable
       );
     }
   }
-  return { packable, targets: targets.subarray(0, found).sort(), addends, packed, unaligned, shared };
+  return { packable, targets: sorted(targets.subarray(0, found)), addends, packed, unaligned, shared };
+}
+
+/** Linkers emit relative entries in address order: the targets are sorted only when they are not. */
+function sorted(targets: Float64Array): Float64Array {
+  for (let i = 1; i < targets.length; i++) if ((targets[i] as number) < (targets[i - 1] as number)) return targets.sort();
+  return targets;
 }
 
 function remainingOf(elf: ElfFile, planned: Plan, table: RelocationTable, packable: Uint8Array): Remaining {

@@ -59,6 +59,15 @@ export class PatchedFile {
     }
   }
 
+  /**
+   * A view of the whole output through which [start, end) is written field by field, for writers
+   * of a million fields: those chunks are made present and marked written once, not per field.
+   */
+  writableView(start: number, end: number): DataView {
+    this.writable(start, end);
+    return this.view;
+  }
+
   /** The output's 32-bit field at `at`: the chunk is made present, as a write to it would. */
   getUint32(at: number, little: boolean): number {
     if (this.state[at >>> CHUNK_BITS] === ABSENT || this.state[(at + 3) >>> CHUNK_BITS] === ABSENT) this.fillRange(at, at + 4);
@@ -169,16 +178,21 @@ export class PatchedFile {
    */
   writeNew(path: string, inputPath: string | undefined): void {
     if (inputPath !== undefined) copyFileSync(inputPath, path);
-    const fd = openSync(path, inputPath === undefined ? 'wx' : 'r+');
+    this.writeOver(path, inputPath !== undefined);
+  }
+
+  /** Writes the output to `path`: over a copy of the input file, only the written chunks; else every byte to a new file. */
+  writeOver(path: string, overCopy: boolean): void {
+    const fd = openSync(path, overCopy ? 'r+' : 'wx');
     try {
       const chunks = this.state.length;
       for (let index = 0; index < chunks; ) {
-        if (inputPath !== undefined && this.state[index] !== WRITTEN) {
+        if (overCopy && this.state[index] !== WRITTEN) {
           index++;
           continue;
         }
         let last = index + 1;
-        while (last < chunks && (last - index) * CHUNK < WRITE_RUN && (inputPath === undefined || this.state[last] === WRITTEN)) last++;
+        while (last < chunks && (last - index) * CHUNK < WRITE_RUN && (!overCopy || this.state[last] === WRITTEN)) last++;
         const start = index * CHUNK;
         const end = Math.min(last * CHUNK, this.size);
         this.fillRange(start, end);

@@ -168,19 +168,24 @@ function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at
   const tableEnd = at + targets.length * entrySize;
   const [startLow, startHigh] = splitWord(layout.start);
   const [infoLow, infoHigh] = splitWord(relativeInfo(elf.arch));
+  const table = output.writableView(tableStart, tableEnd);
+  const put = (field: number, low: number, high: number): void => {
+    table.setUint32(field + lowAt, low, little);
+    if (w === 8) table.setUint32(field + highAt, high >>> 0, little);
+  };
   let segment: LoadSegment | undefined;
   for (let i = 0; i < targets.length; i++, at += entrySize) {
     const target = targets[i] as number;
     const low = startLow + target;
-    writer.wordHalves(at, low >>> 0, startHigh + (low > 0xffffffff ? 1 : 0));
-    writer.wordHalves(at + w, infoLow, infoHigh);
+    put(at, low >>> 0, startHigh + (low > 0xffffffff ? 1 : 0));
+    put(at + w, infoLow, infoHigh);
     if (format === 'rel') continue;
     if (segment === undefined || target < segment.offset || target + w > segment.offset + segment.memorySize) segment = segmentOf(layout, target, w);
     const word = fileOffsetOf(segment, target, w);
     if (word === undefined) {
       // Memory past p_filesz, which the file does not hold and so cannot zero.
       const [valueLow, valueHigh] = splitWord(memoryWord(elf, layout, target));
-      writer.wordHalves(at + 2 * w, valueLow, valueHigh);
+      put(at + 2 * w, valueLow, valueHigh);
       continue;
     }
     // Read where it is about to be zeroed, the output's copy of the word, so that the input's
@@ -188,7 +193,7 @@ function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at
     const source = word + w > tableStart && word < tableEnd ? undefined : output;
     const valueLow = source === undefined ? reader.wordLow(reader.range(word, w, 'relocated word')) : source.getUint32(word + lowAt, little);
     const valueHigh = w === 4 ? 0 : source === undefined ? reader.wordHigh(word) : source.getUint32(word + highAt, little);
-    writer.wordHalves(at + 2 * w, valueLow, valueHigh);
+    put(at + 2 * w, valueLow, valueHigh);
     if (zeroWords) writer.wordHalves(word, 0, 0);
   }
 }
