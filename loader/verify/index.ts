@@ -50,6 +50,6 @@ export {
 } from './gdbstub/stop-points.js';
 export type { RunObserver } from './observer.js';
 export type { Afterwards, RunEnd, VerifyMethod, VerifyReport, VerifyRun } from './report.js';
-export { reportJson, writeReportJson } from './report-json.js';
+export { reportJson, reportJsonParts } from './report-json.js';
 export { describeChoice, renderVerify } from './report-text.js';
 export { DEFAULT_TIMEOUT_MS, type VerifyOptions, verifyCore, verifyFile, verifyRunning } from './verify.js';

@@ -3,24 +3,22 @@ import type { Difference } from '../model/index.js';
 import type { RunEnd, VerifyReport, VerifyRun } from './report.js';
 import { symbolText } from './report-text.js';
 
-/** Text written out once this much has gathered: large writes, and never the whole document in one string. */
-const WRITE_SIZE = 1 << 20;
+/** Text handed out once this much has gathered: large writes, and never the whole document in one string. */
+const PART_SIZE = 1 << 20;
 
 /**
  * The `piekit verify --json` document (README.md documents it): addresses and word values as
  * hexadecimal strings, so that no 64-bit value is rounded; absent values as null. One line.
  */
 export function reportJson(report: VerifyReport): string {
-  const parts: string[] = [];
-  writeReportJson(report, (text) => parts.push(text));
-  return parts.join('');
+  return [...reportJsonParts(report)].join('');
 }
 
 /**
- * `reportJson`'s bytes handed to `write` in pieces as they are made: a core of a large program
- * may differ in a million words, each described.
+ * `reportJson`'s text in pieces of about a megabyte, made as they are asked for: a core of a large
+ * program may differ in a million words, each described, and a reader may take them slower.
  */
-export function writeReportJson(report: VerifyReport, write: (text: string) => void): void {
+export function* reportJsonParts(report: VerifyReport): Generator<string, void, undefined> {
   const stop = report.stopPoint;
   const head = JSON.stringify({
     file: report.file,
@@ -59,28 +57,25 @@ export function writeReportJson(report: VerifyReport, write: (text: string) => v
   });
   // `runs` is the last member: the object is reopened for it, and each run for its differences.
   let pending = `${head.slice(0, -1)},"runs":[`;
-  const emit = (text: string): void => {
-    pending += text;
-    if (pending.length < WRITE_SIZE) return;
-    write(pending);
-    pending = '';
-  };
-  report.runs.forEach((run, index) => {
-    if (index > 0) emit(',');
+  for (const [index, run] of report.runs.entries()) {
+    if (index > 0) pending += ',';
     const differences = run.compared?.differences;
     const described = JSON.stringify(runJson(run));
     if (differences === undefined) {
-      emit(described);
-      return;
+      pending += described;
+      continue;
     }
     // `compared` ends the run and `differences` ends `compared`: both are closed again after them.
-    emit(`${described.slice(0, -2)},"differences":[`);
-    differences.forEach((difference, at) => {
-      emit(`${at === 0 ? '' : ','}${JSON.stringify(differenceJson(difference))}`);
-    });
-    emit(']}}');
-  });
-  write(`${pending}]}\n`);
+    pending += `${described.slice(0, -2)},"differences":[`;
+    for (const [at, difference] of differences.entries()) {
+      pending += `${at === 0 ? '' : ','}${JSON.stringify(differenceJson(difference))}`;
+      if (pending.length < PART_SIZE) continue;
+      yield pending;
+      pending = '';
+    }
+    pending += ']}}';
+  }
+  yield `${pending}]}\n`;
 }
 
 /** A run without its differences (`compared.differences`), which follow it one by one. */
