@@ -89,10 +89,7 @@ export class SymbolTable {
     }
     this.count = count;
     this.decoded = new Array<string | undefined>(count);
-    const highs = this.valueHighs;
-    const lows = this.valueLows;
-    this.byAddress = new Uint32Array(count).map((_, i) => i);
-    this.byAddress.sort((a, b) => (highs[a] as number) - (highs[b] as number) || (lows[a] as number) - (lows[b] as number) || a - b);
+    this.byAddress = sortedByValue(this.valueLows, this.valueHighs, count);
   }
 
   symbolName(symbol: number): string {
@@ -128,23 +125,32 @@ export class SymbolTable {
    * come mostly in address order.
    */
   positionAt(low: number, high: number, hint = -1): number {
-    const order = this.byAddress;
-    const highs = this.valueHighs;
-    const lows = this.valueLows;
-    const atMost = (position: number): boolean => {
-      const symbol = order[position] as number;
-      const h = highs[symbol] as number;
-      return h < high || (h === high && (lows[symbol] as number) <= low);
-    };
-    if (hint >= 0 && hint < order.length && atMost(hint) && (hint + 1 === order.length || !atMost(hint + 1))) return hint;
+    const count = this.byAddress.length;
     let from = 0;
-    let to = order.length;
+    let to = count;
+    if (hint >= 0 && hint < count) {
+      if (this.atMost(hint, low, high)) {
+        // Addresses mostly ascend: the answer is the hint or a few positions past it.
+        from = hint + 1;
+        for (const end = Math.min(count, hint + 4); from < end && this.atMost(from, low, high); ) from++;
+        if (from === count || !this.atMost(from, low, high)) return from - 1;
+      } else {
+        to = hint;
+      }
+    }
     while (from < to) {
       const middle = (from + to) >>> 1;
-      if (atMost(middle)) from = middle + 1;
+      if (this.atMost(middle, low, high)) from = middle + 1;
       else to = middle;
     }
     return from - 1;
+  }
+
+  /** Whether the symbol at a position of `byAddress` has a value at most the address. */
+  private atMost(position: number, low: number, high: number): boolean {
+    const symbol = this.byAddress[position] as number;
+    const h = this.valueHighs[symbol] as number;
+    return h < high || (h === high && (this.valueLows[symbol] as number) <= low);
   }
 
   /** Whether the symbol's value is an address: a TLS symbol's is an offset in the TLS template. */
@@ -152,10 +158,14 @@ export class SymbolTable {
     return ((this.infos[symbol] as number) & 0xf) !== STT_TLS;
   }
 
-  /** Where the symbol ends: a symbol of size 0 holds its own address only, so its end is one past it. */
-  symbolEnd(symbol: number): bigint {
-    const size = this.symbolSize(symbol);
-    return this.symbolValue(symbol) + (size === 0n ? 1n : size);
+  /** How many bytes the symbol holds, as halves: its size, or 1 for a size of 0, which holds its own address. */
+  extentLow(symbol: number): number {
+    const low = this.sizeLows[symbol] as number;
+    return low === 0 && this.sizeHighs[symbol] === 0 ? 1 : low;
+  }
+
+  extentHigh(symbol: number): number {
+    return this.sizeHighs[symbol] as number;
   }
 
   valueLow(symbol: number): number {
@@ -168,11 +178,8 @@ export class SymbolTable {
 
   /** Whether the address (as halves) lies inside the symbol; a symbol of size 0 holds its own address. */
   holds(symbol: number, low: number, high: number): boolean {
-    let sizeLow = this.sizeLows[symbol] as number;
-    const sizeHigh = this.sizeHighs[symbol] as number;
-    if (sizeLow === 0 && sizeHigh === 0) sizeLow = 1;
-    const endLow = (this.valueLows[symbol] as number) + sizeLow;
-    const endHigh = (this.valueHighs[symbol] as number) + sizeHigh + (endLow > 0xffffffff ? 1 : 0);
+    const endLow = (this.valueLows[symbol] as number) + this.extentLow(symbol);
+    const endHigh = (this.valueHighs[symbol] as number) + this.extentHigh(symbol) + (endLow > 0xffffffff ? 1 : 0);
     // An end past 2^64 holds every address above the value.
     if (endHigh > 0xffffffff) return true;
     return high < endHigh || (high === endHigh && low < endLow >>> 0);
@@ -224,6 +231,52 @@ export class SymbolTable {
   }
 }
 
+/** Symbols a sort key packs with their number: below 2^21, a number and a 32-bit distance fit a double's 53 bits. */
+const PACKED_SYMBOLS = 1 << 21;
+const TWO_32 = 2 ** 32;
+
+/**
+ * Symbol numbers `0..count-1` ordered by value (given as halves), file order among equal values.
+ * The engine's own sort of packed keys does it where it can: a comparator called a million times
+ * for a library's fifty thousand symbols costs more than the rest of reading them.
+ */
+function sortedByValue(lows: Uint32Array, highs: Uint32Array, count: number): Uint32Array {
+  const order = new Uint32Array(count);
+  const keys = packedKeys(lows, highs, count);
+  if (keys === undefined) {
+    for (let i = 0; i < count; i++) order[i] = i;
+    return order.sort((a, b) => (highs[a] as number) - (highs[b] as number) || (lows[a] as number) - (lows[b] as number) || a - b);
+  }
+  keys.sort();
+  for (let position = 0; position < count; position++) order[position] = (keys[position] as number) % PACKED_SYMBOLS;
+  return order;
+}
+
+/**
+ * Each symbol's distance from the lowest value times 2^21 plus its number, exact in a double, so
+ * that keys order as (value, number) do; undefined when values spread over 2^32 or more.
+ */
+function packedKeys(lows: Uint32Array, highs: Uint32Array, count: number): Float64Array | undefined {
+  if (count >= PACKED_SYMBOLS) return undefined;
+  let lowestHigh = TWO_32;
+  let lowestLow = 0;
+  for (let i = 0; i < count; i++) {
+    const high = highs[i] as number;
+    const low = lows[i] as number;
+    if (high < lowestHigh || (high === lowestHigh && low < lowestLow)) {
+      lowestHigh = high;
+      lowestLow = low;
+    }
+  }
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const distance = ((highs[i] as number) - lowestHigh) * TWO_32 + ((lows[i] as number) - lowestLow);
+    if (distance >= TWO_32) return undefined;
+    keys[i] = distance * PACKED_SYMBOLS + i;
+  }
+  return keys;
+}
+
 /**
  * Names for addresses, from the section headers and symbol tables when the file still has them.
  * Used only for explanations: a stripped file simply gets no names. A symbol names only the bytes
@@ -235,6 +288,10 @@ export class AddressNames {
   /** Boundaries of the allocated sections, sorted; between `starts[i]` and `starts[i + 1]` lies `owners[i]`. */
   private readonly starts: bigint[];
   private readonly owners: (SectionHeader | undefined)[];
+  /** `starts` as halves, the high one up to 2^33 (a section may end past 2^64), for `stretchOf`. */
+  private readonly startLows: Uint32Array;
+  private readonly startHighs: Float64Array;
+  private lastStretch = -1;
   /**
    * For each position of the address index, the symbol reaching furthest among it and those
    * before: a word past it is held by none. Built when a symbol first fails to hold an address.
@@ -253,6 +310,8 @@ export class AddressNames {
       a < b ? -1 : a > b ? 1 : 0,
     );
     this.starts = bounds;
+    this.startLows = Uint32Array.from(bounds, (bound) => Number(bound & 0xffffffffn));
+    this.startHighs = Float64Array.from(bounds, (bound) => Number(bound >> 32n));
     this.owners = bounds.map((start) => allocated.find((section) => start >= section.addr && start - section.addr < section.size));
   }
 
@@ -278,6 +337,27 @@ export class AddressNames {
       else to = middle;
     }
     return from - 1;
+  }
+
+  /** `stretchAt` for an address given as halves; the stretch found last is tried first. */
+  stretchOf(low: number, high: number): number {
+    const last = this.lastStretch;
+    if (last >= 0 && !this.startAbove(last, low, high) && (last + 1 === this.startLows.length || this.startAbove(last + 1, low, high))) return last;
+    let from = 0;
+    let to = this.startLows.length;
+    while (from < to) {
+      const middle = (from + to) >>> 1;
+      if (this.startAbove(middle, low, high)) to = middle;
+      else from = middle + 1;
+    }
+    this.lastStretch = from - 1;
+    return from - 1;
+  }
+
+  /** Whether the boundary at `position` lies above the address. */
+  private startAbove(position: number, low: number, high: number): boolean {
+    const startHigh = this.startHighs[position] as number;
+    return startHigh > high || (startHigh === high && (this.startLows[position] as number) > low);
   }
 
   /** The section name of a stretch, or undefined outside every allocated section. */
@@ -329,14 +409,18 @@ export class AddressNames {
       const order = symbols.byAddress;
       const furthest = new Int32Array(order.length);
       let best = -1;
-      let bestEnd = -1n;
+      // Ends as halves, the high one up to 2^33: a value and a size near 2^64 end past it.
+      let bestHigh = -1;
+      let bestLow = 0;
       for (let i = 0; i < order.length; i++) {
         const symbol = order[i] as number;
         if (symbols.isAddress(symbol)) {
-          const end = symbols.symbolEnd(symbol);
-          if (end > bestEnd) {
+          const endLow = symbols.valueLow(symbol) + symbols.extentLow(symbol);
+          const endHigh = symbols.valueHigh(symbol) + symbols.extentHigh(symbol) + (endLow > 0xffffffff ? 1 : 0);
+          if (endHigh > bestHigh || (endHigh === bestHigh && endLow >>> 0 > bestLow)) {
             best = symbol;
-            bestEnd = end;
+            bestHigh = endHigh;
+            bestLow = endLow >>> 0;
           }
         }
         furthest[i] = best;

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { ET_DYN, readElfFile } from '../../elf/index.js';
 import {
   AsciiWriter,
@@ -14,10 +15,8 @@ import {
   putHex64,
   putSignedHex64,
   putSpaces,
-  type RelocationRow,
   ROW_SOURCES,
   RowNames,
-  rowSource,
   writeInspectionJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
@@ -27,11 +26,23 @@ export async function inspectCommand(args: string[], output: Output): Promise<nu
   const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
   const file = inputFile(oneFile(positionals));
   const planned = plan(readElfFile(file));
-  const out = new AsciiWriter((chunk) => output.write(chunk));
+  const out = new AsciiWriter((chunk) => {
+    output.write(chunk);
+    return isDrained(output);
+  });
   if (values.json === true) writeInspectionJson(planned, out);
   else writeInspectionText(file, planned, out);
   out.flush();
   return 0;
+}
+
+/**
+ * Whether a stream holds none of what was written to it: stdout to a file or /dev/null, or to a
+ * pipe with room, has written it through, and the writer may reuse the bytes. A pipe whose reader
+ * lags queues them instead.
+ */
+function isDrained(output: Output): boolean {
+  return (output as Partial<Writable>).writableLength === 0;
 }
 
 type Rows = readonly (readonly string[])[];
@@ -103,7 +114,6 @@ const SYMBOL_CLOSE = fragment(')');
 const YES = fragment('yes');
 const SKIPPED = fragment('skipped');
 const PLUS = fragment('+');
-const COLUMNS = HEADER.length;
 /** Every fixed part of a line, its numbers at their longest. */
 const LINE_BYTES = 200;
 
@@ -113,60 +123,47 @@ const LINE_BYTES = 200;
  */
 function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
   const names = new RowNames(plan, textOf);
-  const widths = HEADER.map((title) => title.length);
-  const cells = new Array<number>(COLUMNS).fill(0);
-  const measure = (row: RelocationRow): void => {
-    names.resolve(row);
-    cells[0] = rowSource(row).length + 1 + decimalLength(row.index);
-    cells[1] = hexLength(row.vaddrLow, row.vaddrHigh);
-    cells[2] = names.typeText(row).width + (row.symbol === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(row.symbol) + 1);
-    cells[3] = row.hasAddend ? signedHexLength(row.addendLow, row.addendHigh) : 0;
-    cells[4] = row.relative ? YES.length : SKIPPED.length;
-    cells[5] = names.section?.width ?? 0;
-    cells[6] = names.symbol < 0 ? 0 : names.symbolText(names.symbol).width + offsetLength(names);
-  };
-  let count = 0;
-  forEachRelocation(plan, (row) => {
-    measure(row);
-    for (let column = 0; column < COLUMNS; column++)
-      if ((cells[column] as number) > (widths[column] as number)) widths[column] = cells[column] as number;
-    count++;
-  });
-  out.text(`Relocations (${count}):\n`);
-  const header = HEADER.map((title, column) => title.padEnd(widths[column] as number))
+  const widths = measureColumns(plan, names);
+  out.text(`Relocations (${widths.rows}):\n`);
+  const header = HEADER.map((title, column) => title.padEnd(widths.columns[column] as number))
     .join('  ')
     .trimEnd();
   out.text(`  ${header}\n`);
-  const widest = widths.reduce((sum, width) => sum + width + 2, 0);
+  // Where each column starts in a line. Every column but the last two is ASCII, a byte a
+  // character: a column's padding is the distance from where its text ended to the next one.
+  const [source, vaddr, type, addend, applied, section] = widths.columns as [number, number, number, number, number, number];
+  const vaddrAt = 2 + source + 2;
+  const typeAt = vaddrAt + vaddr + 2;
+  const addendAt = typeAt + type + 2;
+  const appliedAt = addendAt + addend + 2;
+  const sectionAt = appliedAt + applied + 2;
+  const widest = sectionAt + section + 2;
   forEachRelocation(plan, (row) => {
-    measure(row);
+    names.resolve(row);
     const typeName = names.typeText(row);
-    const section = names.section;
+    const sectionName = names.section;
     const symbol = names.symbol < 0 ? undefined : names.symbolText(names.symbol);
-    const bytes = out.room(LINE_BYTES + widest + typeName.bytes.length + (section?.bytes.length ?? 0) + (symbol?.bytes.length ?? 0));
+    const bytes = out.room(LINE_BYTES + widest + typeName.bytes.length + (sectionName?.bytes.length ?? 0) + (symbol?.bytes.length ?? 0));
     const start = out.at;
     let at = putSpaces(bytes, start, 2);
-    const pad = (column: number): void => {
-      at = putSpaces(bytes, at, (widths[column] as number) - (cells[column] as number) + 2);
-    };
     at = putBytes(bytes, at, SOURCE_NAMES[row.source] as Uint8Array);
     at = putDecimal(bytes, at, row.index);
-    pad(0);
+    at = putSpaces(bytes, at, start + vaddrAt - at);
     at = putHex64(bytes, at, row.vaddrLow, row.vaddrHigh);
-    pad(1);
+    at = putSpaces(bytes, at, start + typeAt - at);
     at = putBytes(bytes, at, typeName.bytes);
     if (row.symbol !== 0) {
       at = putBytes(bytes, at, SYMBOL_OPEN);
       at = putDecimal(bytes, at, row.symbol);
       at = putBytes(bytes, at, SYMBOL_CLOSE);
     }
-    pad(2);
+    at = putSpaces(bytes, at, start + addendAt - at);
     if (row.hasAddend) at = putSignedHex64(bytes, at, row.addendLow, row.addendHigh);
-    pad(3);
+    at = putSpaces(bytes, at, start + appliedAt - at);
     at = putBytes(bytes, at, row.relative ? YES : SKIPPED);
-    pad(4);
-    if (section !== null) at = putBytes(bytes, at, section.bytes);
-    pad(5);
+    at = putSpaces(bytes, at, start + sectionAt - at);
+    if (sectionName !== null) at = putBytes(bytes, at, sectionName.bytes);
+    at = putSpaces(bytes, at, section - (sectionName?.width ?? 0) + 2);
     if (symbol !== undefined) {
       at = putBytes(bytes, at, symbol.bytes);
       if (names.offsetLow !== 0 || names.offsetHigh !== 0) {
@@ -178,6 +175,32 @@ function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
     bytes[at] = 0x0a;
     out.at = at + 1;
   });
+}
+
+/** The width of each column (its header's at least) and the number of rows. */
+function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: readonly number[]; readonly rows: number } {
+  let [source, vaddr, type, addend, applied, section, symbol] = HEADER.map((title) => title.length) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  let rows = 0;
+  forEachRelocation(plan, (row) => {
+    names.resolve(row);
+    source = Math.max(source, (SOURCE_NAMES[row.source] as Uint8Array).length + decimalLength(row.index));
+    vaddr = Math.max(vaddr, hexLength(row.vaddrLow, row.vaddrHigh));
+    type = Math.max(type, names.typeText(row).width + (row.symbol === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(row.symbol) + 1));
+    if (row.hasAddend) addend = Math.max(addend, signedHexLength(row.addendLow, row.addendHigh));
+    applied = Math.max(applied, row.relative ? YES.length : SKIPPED.length);
+    section = Math.max(section, names.section?.width ?? 0);
+    if (names.symbol >= 0) symbol = Math.max(symbol, names.symbolText(names.symbol).width + offsetLength(names));
+    rows++;
+  });
+  return { columns: [source, vaddr, type, addend, applied, section, symbol], rows };
 }
 
 function signedHexLength(low: number, high: number): number {

@@ -13,13 +13,14 @@ export function fragment(text: string): Uint8Array {
  * An ASCII document written as it is computed, in chunks handed to `sink` once full: `piekit
  * inspect --json` on a big library writes a hundred megabytes, which must never be one string.
  * Hot loops ask for `room`, write with the `put` functions into `bytes` from `at`, and store the
- * new `at`. Each chunk handed over is the sink's to keep: a new one is allocated after it.
+ * new `at`. Each chunk handed over is the sink's to keep, unless the sink returns true (it is done
+ * with it): then the same bytes are written over, and the document costs one chunk of memory.
  */
 export class AsciiWriter {
   bytes: Uint8Array;
   at = 0;
 
-  constructor(private readonly sink: (chunk: Uint8Array) => void) {
+  constructor(private readonly sink: (chunk: Uint8Array) => unknown) {
     this.bytes = new Uint8Array(CHUNK_SIZE);
   }
 
@@ -47,8 +48,7 @@ export class AsciiWriter {
   /** Sends what is written so far. */
   flush(): void {
     if (this.at === 0) return;
-    this.sink(this.bytes.subarray(0, this.at));
-    this.bytes = new Uint8Array(CHUNK_SIZE);
+    if (this.sink(this.bytes.subarray(0, this.at)) !== true) this.bytes = new Uint8Array(CHUNK_SIZE);
     this.at = 0;
   }
 }
@@ -62,12 +62,16 @@ export function collect(write: (out: AsciiWriter) => void): Uint8Array {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-// The put functions write at `at` and return the offset after what they wrote. A loop of byte
-// stores beats `set` on fragments this short.
+// The put functions write at `at` and return the offset after what they wrote.
+
+/** Fragments this long are copied by `set`; a loop of byte stores beats its call on shorter ones. */
+const SET_FROM = 24;
 
 export function putBytes(bytes: Uint8Array, at: number, fragment: Uint8Array): number {
-  for (let i = 0; i < fragment.length; i++) bytes[at + i] = fragment[i] as number;
-  return at + fragment.length;
+  const length = fragment.length;
+  if (length >= SET_FROM) bytes.set(fragment, at);
+  else for (let i = 0; i < length; i++) bytes[at + i] = fragment[i] as number;
+  return at + length;
 }
 
 /** `0x` and the hex digits of a 64-bit word given as halves, without leading zeros. */
@@ -91,10 +95,13 @@ function putHex32(bytes: Uint8Array, at: number, value: number, digits: number):
 }
 
 export function putDecimal(bytes: Uint8Array, at: number, value: number): number {
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  for (let i = digits - 1, rest = value; i >= 0; i--, rest = Math.floor(rest / 10)) bytes[at + i] = 0x30 + (rest % 10);
-  return at + digits;
+  const end = at + decimalLength(value);
+  for (let i = end - 1, rest = value; i >= at; i--) {
+    const tenth = Math.floor(rest / 10);
+    bytes[i] = 0x30 + rest - tenth * 10;
+    rest = tenth;
+  }
+  return end;
 }
 
 /** `count` spaces. */
@@ -111,6 +118,6 @@ export function hexLength(low: number, high: number): number {
 /** How many characters `putDecimal` writes. */
 export function decimalLength(value: number): number {
   let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let power = 10; power <= value; power *= 10) digits++;
   return digits;
 }

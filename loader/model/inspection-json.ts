@@ -7,21 +7,56 @@ const FIRST = ROW_SOURCES.map((name) => fragment(`\n    {\n      "source": "${na
 const NEXT = ROW_SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
 const VADDR = fragment('",\n      "vaddr": "');
 const TYPE = fragment('",\n      "type": ');
-const TYPE_NAME = fragment(',\n      "typeName": "');
-const SYMBOL = fragment('",\n      "symbol": ');
-const ADDEND = fragment(',\n      "addend": ');
-const RELATIVE_TRUE = fragment(',\n      "relative": true,\n      "section": ');
-const RELATIVE_FALSE = fragment(',\n      "relative": false,\n      "section": ');
-const NAME = fragment(',\n      "name": ');
-const NULL = fragment('null');
-const QUOTE = fragment('"');
+const ADDEND_TEXT = fragment(',\n      "addend": "');
+const ADDEND_NULL = fragment(',\n      "addend": null');
+const NAME_NULL = fragment('null\n    }');
+const NAME_OPEN = fragment('"');
 const OFFSET = fragment('+');
-const CLOSE = fragment('\n    }');
+const NAME_CLOSE = fragment('"\n    }');
 /** Every fixed part of a row, its numbers at their longest. */
 const ROW_BYTES = 400;
 
-/** A string's contents as JSON writes it (without the quotes), in UTF-8. */
-const jsonText = (text: string): Uint8Array => fragment(JSON.stringify(text).slice(1, -1));
+/**
+ * A name as the rows print it, with the keys around it, which never change: a row is mostly
+ * constant text, copied a few long fragments at a time.
+ */
+class JsonName {
+  private typeKeys: Uint8Array | undefined;
+  private readonly sectionKeys: (Uint8Array | undefined)[] = [undefined, undefined];
+
+  /** `text`: the name as a JSON string's contents (without the quotes), in UTF-8. */
+  constructor(readonly text: Uint8Array) {}
+
+  /** The name as a type name, from the key before it to the symbol's key. */
+  asType(): Uint8Array {
+    this.typeKeys ??= joined(',\n      "typeName": "', this.text, '",\n      "symbol": ');
+    return this.typeKeys;
+  }
+
+  /** The name as a section, from `relative` to the name's key. */
+  asSection(relative: boolean): Uint8Array {
+    const index = relative ? 1 : 0;
+    let keys = this.sectionKeys[index];
+    if (keys === undefined) {
+      keys = joined(`,\n      "relative": ${relative},\n      "section": "`, this.text, '",\n      "name": ');
+      this.sectionKeys[index] = keys;
+    }
+    return keys;
+  }
+}
+
+const jsonName = (text: string): JsonName => new JsonName(fragment(JSON.stringify(text).slice(1, -1)));
+const NO_SECTION = [false, true].map((relative) => fragment(`,\n      "relative": ${relative},\n      "section": null,\n      "name": `));
+
+function joined(before: string, text: Uint8Array, after: string): Uint8Array {
+  const head = fragment(before);
+  const tail = fragment(after);
+  const bytes = new Uint8Array(head.length + text.length + tail.length);
+  bytes.set(head);
+  bytes.set(text, head.length);
+  bytes.set(tail, head.length + text.length);
+  return bytes;
+}
 
 /**
  * `piekit inspect --json` as it is computed: the bytes `JSON.stringify(inspect(plan), null, 2)`
@@ -31,51 +66,43 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
   const head = JSON.stringify({ ...inspectHead(plan), relocations: [] }, null, 2);
   // The head ends in `"relocations": []\n}`: rows go between the brackets.
   out.text(head.slice(0, -3));
-  const names = new RowNames(plan, jsonText);
+  const names = new RowNames(plan, jsonName);
   let rows = 0;
   forEachRelocation(plan, (row) => {
     names.resolve(row);
     const typeName = names.typeText(row);
     const section = names.section;
     const symbol = names.symbol < 0 ? undefined : names.symbolText(names.symbol);
-    const bytes = out.room(ROW_BYTES + typeName.length + (section?.length ?? 0) + (symbol?.length ?? 0));
+    const types = typeName.asType();
+    const sections = section === null ? (NO_SECTION[row.relative ? 1 : 0] as Uint8Array) : section.asSection(row.relative);
+    const bytes = out.room(ROW_BYTES + types.length + sections.length + (symbol?.text.length ?? 0));
     let at = putBytes(bytes, out.at, (rows === 0 ? FIRST : NEXT)[row.source] as Uint8Array);
     at = putDecimal(bytes, at, row.index);
     at = putBytes(bytes, at, VADDR);
     at = putHex64(bytes, at, row.vaddrLow, row.vaddrHigh);
     at = putBytes(bytes, at, TYPE);
     at = putDecimal(bytes, at, row.type);
-    at = putBytes(bytes, at, TYPE_NAME);
-    at = putBytes(bytes, at, typeName);
-    at = putBytes(bytes, at, SYMBOL);
+    at = putBytes(bytes, at, types);
     at = putDecimal(bytes, at, row.symbol);
-    at = putBytes(bytes, at, ADDEND);
     if (row.hasAddend) {
-      at = putBytes(bytes, at, QUOTE);
+      at = putBytes(bytes, at, ADDEND_TEXT);
       at = putSignedHex64(bytes, at, row.addendLow, row.addendHigh);
-      at = putBytes(bytes, at, QUOTE);
+      bytes[at++] = 0x22;
     } else {
-      at = putBytes(bytes, at, NULL);
+      at = putBytes(bytes, at, ADDEND_NULL);
     }
-    at = putBytes(bytes, at, row.relative ? RELATIVE_TRUE : RELATIVE_FALSE);
-    if (section === null) at = putBytes(bytes, at, NULL);
+    at = putBytes(bytes, at, sections);
+    if (symbol === undefined) at = putBytes(bytes, at, NAME_NULL);
     else {
-      at = putBytes(bytes, at, QUOTE);
-      at = putBytes(bytes, at, section);
-      at = putBytes(bytes, at, QUOTE);
-    }
-    at = putBytes(bytes, at, NAME);
-    if (symbol === undefined) at = putBytes(bytes, at, NULL);
-    else {
-      at = putBytes(bytes, at, QUOTE);
-      at = putBytes(bytes, at, symbol);
+      at = putBytes(bytes, at, NAME_OPEN);
+      at = putBytes(bytes, at, symbol.text);
       if (names.offsetLow !== 0 || names.offsetHigh !== 0) {
         at = putBytes(bytes, at, OFFSET);
         at = putHex64(bytes, at, names.offsetLow, names.offsetHigh);
       }
-      at = putBytes(bytes, at, QUOTE);
+      at = putBytes(bytes, at, NAME_CLOSE);
     }
-    out.at = putBytes(bytes, at, CLOSE);
+    out.at = at;
     rows++;
   });
   out.text(rows === 0 ? ']\n}\n' : '\n  ]\n}\n');

@@ -1,7 +1,6 @@
 import { AddressNames, typeName } from '../../elf/index.js';
 import type { RelocationRow } from './inspection.js';
 import type { Plan } from './plan.js';
-import { joinWord } from './words.js';
 import { SOURCE_GOT } from './write-list.js';
 
 /**
@@ -10,8 +9,9 @@ import { SOURCE_GOT } from './write-list.js';
  */
 export class RowNames<T> {
   private readonly names: AddressNames;
-  private readonly sections = new Map<number, T | null>();
-  private readonly symbols = new Map<number, T>();
+  /** Section texts by stretch + 1 (stretch -1 lies below every section). */
+  private readonly sections: (T | null | undefined)[] = [];
+  private readonly symbols: (T | undefined)[] = [];
   private readonly types = new Map<number, T>();
   private readonly localGot: T;
   private hint = -1;
@@ -31,12 +31,12 @@ export class RowNames<T> {
 
   resolve(row: RelocationRow): void {
     const { vaddrLow: low, vaddrHigh: high } = row;
-    const stretch = this.names.stretchAt(joinWord(low, high));
-    let section = this.sections.get(stretch);
+    const stretch = this.names.stretchOf(low, high);
+    let section = this.sections[stretch + 1];
     if (section === undefined) {
       const name = this.names.sectionName(stretch);
       section = name === undefined ? null : this.encode(name);
-      this.sections.set(stretch, section);
+      this.sections[stretch + 1] = section;
     }
     this.section = section;
     const symbol = this.names.symbolAt(low, high, this.hint);
@@ -50,10 +50,10 @@ export class RowNames<T> {
   }
 
   symbolText(symbol: number): T {
-    let text = this.symbols.get(symbol);
+    let text = this.symbols[symbol];
     if (text === undefined) {
       text = this.encode(this.names.symbols.symbolName(symbol));
-      this.symbols.set(symbol, text);
+      this.symbols[symbol] = text;
     }
     return text;
   }
