@@ -3,7 +3,7 @@ import { ET_DYN, readElfFile } from '../../elf/index.js';
 import {
   AsciiWriter,
   decimalLength,
-  forEachRelocation,
+  forEachRowBlock,
   fragment,
   hexLength,
   type Inspection,
@@ -110,19 +110,17 @@ const textOf = (text: string): Text => ({ bytes: fragment(text), width: text.len
 const HEADER = ['source', 'vaddr', 'type', 'addend', 'applied', 'section', 'symbol'];
 const SOURCE_NAMES = ROW_SOURCES.map((name) => fragment(`${name}#`));
 const SYMBOL_OPEN = fragment(' (symbol ');
-const SYMBOL_CLOSE = fragment(')');
 const YES = fragment('yes');
 const SKIPPED = fragment('skipped');
-const PLUS = fragment('+');
 /** Every fixed part of a line, its numbers at their longest. */
 const LINE_BYTES = 200;
 
 /**
  * The relocation table, aligned as `tableLines` aligns: a first pass over the rows measures the
- * columns, a second writes them. Nothing the size of the table is kept.
+ * columns, a second writes them with the names the first found.
  */
 function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
-  const names = new RowNames(plan, textOf);
+  const names = new RowNames(plan, textOf, true);
   const widths = measureColumns(plan, names);
   out.text(`Relocations (${widths.rows}):\n`);
   const header = HEADER.map((title, column) => title.padEnd(widths.columns[column] as number))
@@ -138,42 +136,47 @@ function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
   const appliedAt = addendAt + addend + 2;
   const sectionAt = appliedAt + applied + 2;
   const widest = sectionAt + section + 2;
-  forEachRelocation(plan, (row) => {
-    names.resolve(row);
-    const typeName = names.typeText(row);
-    const sectionName = names.section;
-    const symbol = names.symbol < 0 ? undefined : names.symbolText(names.symbol);
-    const bytes = out.room(LINE_BYTES + widest + typeName.bytes.length + (sectionName?.bytes.length ?? 0) + (symbol?.bytes.length ?? 0));
-    const start = out.at;
-    let at = putSpaces(bytes, start, 2);
-    at = putBytes(bytes, at, SOURCE_NAMES[row.source] as Uint8Array);
-    at = putDecimal(bytes, at, row.index);
-    at = putSpaces(bytes, at, start + vaddrAt - at);
-    at = putHex64(bytes, at, row.vaddrLow, row.vaddrHigh);
-    at = putSpaces(bytes, at, start + typeAt - at);
-    at = putBytes(bytes, at, typeName.bytes);
-    if (row.symbol !== 0) {
-      at = putBytes(bytes, at, SYMBOL_OPEN);
-      at = putDecimal(bytes, at, row.symbol);
-      at = putBytes(bytes, at, SYMBOL_CLOSE);
-    }
-    at = putSpaces(bytes, at, start + addendAt - at);
-    if (row.hasAddend) at = putSignedHex64(bytes, at, row.addendLow, row.addendHigh);
-    at = putSpaces(bytes, at, start + appliedAt - at);
-    at = putBytes(bytes, at, row.relative ? YES : SKIPPED);
-    at = putSpaces(bytes, at, start + sectionAt - at);
-    if (sectionName !== null) at = putBytes(bytes, at, sectionName.bytes);
-    at = putSpaces(bytes, at, section - (sectionName?.width ?? 0) + 2);
-    if (symbol !== undefined) {
-      at = putBytes(bytes, at, symbol.bytes);
-      if (names.offsetLow !== 0 || names.offsetHigh !== 0) {
-        at = putBytes(bytes, at, PLUS);
-        at = putHex64(bytes, at, names.offsetLow, names.offsetHigh);
+  const { symbols, stretches, offsetLows, offsetHighs } = names;
+  names.rewind();
+  forEachRowBlock(plan, (rows) => {
+    names.resolve(rows);
+    const { source: sources, index, vaddrLow, vaddrHigh, type: types, symbol: symbolNumbers, hasAddend, addendLow, addendHigh, relative } = rows;
+    for (let row = 0; row < rows.count; row++) {
+      const symbolNumber = symbolNumbers[row] as number;
+      const typeName = names.typeText(sources[row] as number, types[row] as number);
+      const sectionName = names.sectionText(stretches[row] as number);
+      const holder = symbols[row] as number;
+      const symbol = holder < 0 ? undefined : names.symbolText(holder);
+      const bytes = out.room(LINE_BYTES + widest + typeName.bytes.length + (sectionName?.bytes.length ?? 0) + (symbol?.bytes.length ?? 0));
+      const start = out.at;
+      // Blanks to the section column, each column written at its start over them.
+      bytes.fill(0x20, start, start + sectionAt);
+      let at = putBytes(bytes, start + 2, SOURCE_NAMES[sources[row] as number] as Uint8Array);
+      putDecimal(bytes, at, index[row] as number);
+      putHex64(bytes, start + vaddrAt, vaddrLow[row] as number, vaddrHigh[row] as number);
+      at = putBytes(bytes, start + typeAt, typeName.bytes);
+      if (symbolNumber !== 0) {
+        at = putBytes(bytes, at, SYMBOL_OPEN);
+        at = putDecimal(bytes, at, symbolNumber);
+        bytes[at] = 0x29;
       }
+      if (hasAddend[row] === 1) putSignedHex64(bytes, start + addendAt, addendLow[row] as number, addendHigh[row] as number);
+      at = putBytes(bytes, start + appliedAt, relative[row] === 1 ? YES : SKIPPED);
+      if (sectionName !== null) at = putBytes(bytes, start + sectionAt, sectionName.bytes);
+      if (symbol !== undefined) {
+        at = putSpaces(bytes, at, sectionName === null ? start + sectionAt + section + 2 - at : section - sectionName.width + 2);
+        at = putBytes(bytes, at, symbol.bytes);
+        const offsetLow = offsetLows[row] as number;
+        const offsetHigh = offsetHighs[row] as number;
+        if (offsetLow !== 0 || offsetHigh !== 0) {
+          bytes[at++] = 0x2b;
+          at = putHex64(bytes, at, offsetLow, offsetHigh);
+        }
+      }
+      at = trimEnd(bytes, start, at);
+      bytes[at] = 0x0a;
+      out.at = at + 1;
     }
-    at = trimEnd(bytes, start, at);
-    bytes[at] = 0x0a;
-    out.at = at + 1;
   });
 }
 
@@ -188,19 +191,26 @@ function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: 
     number,
     number,
   ];
-  let rows = 0;
-  forEachRelocation(plan, (row) => {
-    names.resolve(row);
-    source = Math.max(source, (SOURCE_NAMES[row.source] as Uint8Array).length + decimalLength(row.index));
-    vaddr = Math.max(vaddr, hexLength(row.vaddrLow, row.vaddrHigh));
-    type = Math.max(type, names.typeText(row).width + (row.symbol === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(row.symbol) + 1));
-    if (row.hasAddend) addend = Math.max(addend, signedHexLength(row.addendLow, row.addendHigh));
-    applied = Math.max(applied, row.relative ? YES.length : SKIPPED.length);
-    section = Math.max(section, names.section?.width ?? 0);
-    if (names.symbol >= 0) symbol = Math.max(symbol, names.symbolText(names.symbol).width + offsetLength(names));
-    rows++;
+  let count = 0;
+  const { symbols, stretches, offsetLows, offsetHighs } = names;
+  forEachRowBlock(plan, (rows) => {
+    names.resolve(rows);
+    for (let row = 0; row < rows.count; row++) {
+      const symbolNumber = rows.symbol[row] as number;
+      source = Math.max(source, (SOURCE_NAMES[rows.source[row] as number] as Uint8Array).length + decimalLength(rows.index[row] as number));
+      vaddr = Math.max(vaddr, hexLength(rows.vaddrLow[row] as number, rows.vaddrHigh[row] as number));
+      const typeWidth = names.typeText(rows.source[row] as number, rows.type[row] as number).width;
+      type = Math.max(type, typeWidth + (symbolNumber === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(symbolNumber) + 1));
+      if (rows.hasAddend[row] === 1) addend = Math.max(addend, signedHexLength(rows.addendLow[row] as number, rows.addendHigh[row] as number));
+      applied = Math.max(applied, rows.relative[row] === 1 ? YES.length : SKIPPED.length);
+      section = Math.max(section, names.sectionText(stretches[row] as number)?.width ?? 0);
+      const holder = symbols[row] as number;
+      if (holder >= 0)
+        symbol = Math.max(symbol, names.symbolText(holder).width + offsetLength(offsetLows[row] as number, offsetHighs[row] as number));
+    }
+    count += rows.count;
   });
-  return { columns: [source, vaddr, type, addend, applied, section, symbol], rows };
+  return { columns: [source, vaddr, type, addend, applied, section, symbol], rows: count };
 }
 
 function signedHexLength(low: number, high: number): number {
@@ -209,8 +219,8 @@ function signedHexLength(low: number, high: number): number {
   return 1 + hexLength(negatedLow, (~high + (negatedLow === 0 ? 1 : 0)) >>> 0);
 }
 
-function offsetLength(names: RowNames<Text>): number {
-  return names.offsetLow === 0 && names.offsetHigh === 0 ? 0 : 1 + hexLength(names.offsetLow, names.offsetHigh);
+function offsetLength(low: number, high: number): number {
+  return low === 0 && high === 0 ? 0 : 1 + hexLength(low, high);
 }
 
 /** Drops what `String.prototype.trimEnd` drops from a latin-1 line in UTF-8: tab to carriage return, space, and U+00A0. */

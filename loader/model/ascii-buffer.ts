@@ -65,7 +65,7 @@ export function collect(write: (out: AsciiWriter) => void): Uint8Array {
 // The put functions write at `at` and return the offset after what they wrote.
 
 /** Fragments this long are copied by `set`; a loop of byte stores beats its call on shorter ones. */
-const SET_FROM = 24;
+const SET_FROM = 16;
 
 export function putBytes(bytes: Uint8Array, at: number, fragment: Uint8Array): number {
   const length = fragment.length;
@@ -96,10 +96,18 @@ function putHex32(bytes: Uint8Array, at: number, value: number, digits: number):
 
 export function putDecimal(bytes: Uint8Array, at: number, value: number): number {
   const end = at + decimalLength(value);
-  for (let i = end - 1, rest = value; i >= at; i--) {
+  let i = end - 1;
+  let rest = value;
+  // Below 2^31 a digit is integer arithmetic, which compiles to a multiplication; above, a division.
+  for (; rest >= 0x80000000; i--) {
     const tenth = Math.floor(rest / 10);
-    bytes[i] = 0x30 + rest - tenth * 10;
+    bytes[i] = 0x30 + (rest - tenth * 10);
     rest = tenth;
+  }
+  for (let small = rest | 0; i >= at; i--) {
+    const tenth = (small / 10) | 0;
+    bytes[i] = 0x30 + (small - tenth * 10);
+    small = tenth;
   }
   return end;
 }

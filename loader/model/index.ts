@@ -16,7 +16,8 @@ export * from './compare.js';
 export { type FinalWrite, finalWriteIndexes, finalWrites } from './final-writes.js';
 export { createImage, type Image, imageFor, readImageWord } from './image.js';
 export {
-  forEachRelocation,
+  BLOCK_ROWS,
+  forEachRowBlock,
   type InspectedRelocation,
   type InspectedSegment,
   type InspectedTable,
@@ -24,9 +25,8 @@ export {
   inspect,
   inspectHead,
   putSignedHex64,
-  type RelocationRow,
   ROW_SOURCES,
-  rowSource,
+  RowBlock,
   SOURCE_JMPREL,
   segmentFlags,
   segmentTypeName,

@@ -1,17 +1,14 @@
 import { type AsciiWriter, fragment, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
-import { forEachRelocation, inspectHead, putSignedHex64, ROW_SOURCES } from './inspection.js';
+import { forEachRowBlock, inspectHead, putSignedHex64, ROW_SOURCES } from './inspection.js';
 import type { Plan } from './plan.js';
 import { RowNames } from './row-names.js';
 
 const FIRST = ROW_SOURCES.map((name) => fragment(`\n    {\n      "source": "${name}#`));
 const NEXT = ROW_SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
 const VADDR = fragment('",\n      "vaddr": "');
-const TYPE = fragment('",\n      "type": ');
 const ADDEND_TEXT = fragment(',\n      "addend": "');
 const ADDEND_NULL = fragment(',\n      "addend": null');
 const NAME_NULL = fragment('null\n    }');
-const NAME_OPEN = fragment('"');
-const OFFSET = fragment('+');
 const NAME_CLOSE = fragment('"\n    }');
 /** Every fixed part of a row, its numbers at their longest. */
 const ROW_BYTES = 400;
@@ -27,9 +24,9 @@ class JsonName {
   /** `text`: the name as a JSON string's contents (without the quotes), in UTF-8. */
   constructor(readonly text: Uint8Array) {}
 
-  /** The name as a type name, from the key before it to the symbol's key. */
-  asType(): Uint8Array {
-    this.typeKeys ??= joined(',\n      "typeName": "', this.text, '",\n      "symbol": ');
+  /** The name as the type name of `type` (always the same number), from the type's key to the symbol's. */
+  asType(type: number): Uint8Array {
+    this.typeKeys ??= joined(`",\n      "type": ${type},\n      "typeName": "`, this.text, '",\n      "symbol": ');
     return this.typeKeys;
   }
 
@@ -67,43 +64,49 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
   // The head ends in `"relocations": []\n}`: rows go between the brackets.
   out.text(head.slice(0, -3));
   const names = new RowNames(plan, jsonName);
-  let rows = 0;
-  forEachRelocation(plan, (row) => {
-    names.resolve(row);
-    const typeName = names.typeText(row);
-    const section = names.section;
-    const symbol = names.symbol < 0 ? undefined : names.symbolText(names.symbol);
-    const types = typeName.asType();
-    const sections = section === null ? (NO_SECTION[row.relative ? 1 : 0] as Uint8Array) : section.asSection(row.relative);
-    const bytes = out.room(ROW_BYTES + types.length + sections.length + (symbol?.text.length ?? 0));
-    let at = putBytes(bytes, out.at, (rows === 0 ? FIRST : NEXT)[row.source] as Uint8Array);
-    at = putDecimal(bytes, at, row.index);
-    at = putBytes(bytes, at, VADDR);
-    at = putHex64(bytes, at, row.vaddrLow, row.vaddrHigh);
-    at = putBytes(bytes, at, TYPE);
-    at = putDecimal(bytes, at, row.type);
-    at = putBytes(bytes, at, types);
-    at = putDecimal(bytes, at, row.symbol);
-    if (row.hasAddend) {
-      at = putBytes(bytes, at, ADDEND_TEXT);
-      at = putSignedHex64(bytes, at, row.addendLow, row.addendHigh);
-      bytes[at++] = 0x22;
-    } else {
-      at = putBytes(bytes, at, ADDEND_NULL);
-    }
-    at = putBytes(bytes, at, sections);
-    if (symbol === undefined) at = putBytes(bytes, at, NAME_NULL);
-    else {
-      at = putBytes(bytes, at, NAME_OPEN);
-      at = putBytes(bytes, at, symbol.text);
-      if (names.offsetLow !== 0 || names.offsetHigh !== 0) {
-        at = putBytes(bytes, at, OFFSET);
-        at = putHex64(bytes, at, names.offsetLow, names.offsetHigh);
+  const { symbols, stretches, offsetLows, offsetHighs } = names;
+  let starts = FIRST;
+  forEachRowBlock(plan, (rows) => {
+    names.resolve(rows);
+    for (let row = 0; row < rows.count; row++) {
+      const source = rows.source[row] as number;
+      const type = rows.type[row] as number;
+      const relative = rows.relative[row] === 1;
+      const types = names.typeText(source, type).asType(type);
+      const section = names.sectionText(stretches[row] as number);
+      const sections = section === null ? (NO_SECTION[relative ? 1 : 0] as Uint8Array) : section.asSection(relative);
+      const symbol = symbols[row] as number;
+      const name = symbol < 0 ? undefined : names.symbolText(symbol).text;
+      const bytes = out.room(ROW_BYTES + types.length + sections.length + (name?.length ?? 0));
+      let at = putBytes(bytes, out.at, starts[source] as Uint8Array);
+      starts = NEXT;
+      at = putDecimal(bytes, at, rows.index[row] as number);
+      at = putBytes(bytes, at, VADDR);
+      at = putHex64(bytes, at, rows.vaddrLow[row] as number, rows.vaddrHigh[row] as number);
+      at = putBytes(bytes, at, types);
+      at = putDecimal(bytes, at, rows.symbol[row] as number);
+      if (rows.hasAddend[row] === 1) {
+        at = putBytes(bytes, at, ADDEND_TEXT);
+        at = putSignedHex64(bytes, at, rows.addendLow[row] as number, rows.addendHigh[row] as number);
+        bytes[at++] = 0x22;
+      } else {
+        at = putBytes(bytes, at, ADDEND_NULL);
       }
-      at = putBytes(bytes, at, NAME_CLOSE);
+      at = putBytes(bytes, at, sections);
+      if (name === undefined) at = putBytes(bytes, at, NAME_NULL);
+      else {
+        bytes[at++] = 0x22;
+        at = putBytes(bytes, at, name);
+        const offsetLow = offsetLows[row] as number;
+        const offsetHigh = offsetHighs[row] as number;
+        if (offsetLow !== 0 || offsetHigh !== 0) {
+          bytes[at++] = 0x2b;
+          at = putHex64(bytes, at, offsetLow, offsetHigh);
+        }
+        at = putBytes(bytes, at, NAME_CLOSE);
+      }
+      out.at = at;
     }
-    out.at = at;
-    rows++;
   });
-  out.text(rows === 0 ? ']\n}\n' : '\n  ]\n}\n');
+  out.text(starts === FIRST ? ']\n}\n' : '\n  ]\n}\n');
 }

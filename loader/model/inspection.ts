@@ -1,5 +1,4 @@
 import {
-  AddressNames,
   dynamicTagNames,
   type ElfFile,
   forEachRelrAddress,
@@ -26,6 +25,7 @@ import {
 } from '../../elf/index.js';
 import { putHex64 } from './ascii-buffer.js';
 import type { Plan } from './plan.js';
+import { RowNames } from './row-names.js';
 import { jmprelTable } from './run-time-resolved.js';
 import { joinWord, splitWord } from './words.js';
 import { SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES } from './write-list.js';
@@ -114,98 +114,106 @@ export function segmentFlags(flags: number): string {
   return `${flags & PF_R ? 'R' : ' '}${flags & PF_W ? 'W' : ' '}${flags & PF_X ? 'E' : ' '}`;
 }
 
+/** Rows a block holds: enough that a call per block costs nothing, few enough to stay in cache. */
+export const BLOCK_ROWS = 4096;
+
 /**
- * One relocation as `inspect` lists it, in 32-bit halves: the walker reuses one row for every
- * entry, since a library has hundreds of thousands.
+ * Relocations as `inspect` lists them, a block at a time, each field a typed array with a slot per
+ * row and 64-bit values in 32-bit halves: a library has hundreds of thousands of rows, and a loop
+ * over typed arrays is what a writer runs fastest.
  */
-export interface RelocationRow {
-  /** SOURCE_GOT, SOURCE_REL, SOURCE_RELA or SOURCE_RELR. */
-  source: number;
-  index: number;
-  vaddrLow: number;
-  vaddrHigh: number;
-  type: number;
-  symbol: number;
-  /** RELA only: r_addend as a 64-bit two's complement (ELF32 addends sign-extended). */
-  hasAddend: boolean;
-  addendLow: number;
-  addendHigh: number;
-  relative: boolean;
+export class RowBlock {
+  /** Rows filled, from 0. */
+  count = 0;
+  /** A ROW_SOURCES index: SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR or SOURCE_JMPREL. */
+  readonly source = new Uint8Array(BLOCK_ROWS);
+  /** The entry's index in its table; RELR addresses carry the index of the entry they were decoded from. */
+  readonly index = new Uint32Array(BLOCK_ROWS);
+  readonly vaddrLow = new Uint32Array(BLOCK_ROWS);
+  readonly vaddrHigh = new Uint32Array(BLOCK_ROWS);
+  readonly type = new Uint32Array(BLOCK_ROWS);
+  readonly symbol = new Uint32Array(BLOCK_ROWS);
+  /** 1 for RELA entries, whose r_addend is a 64-bit two's complement (ELF32 addends sign-extended). */
+  readonly hasAddend = new Uint8Array(BLOCK_ROWS);
+  readonly addendLow = new Uint32Array(BLOCK_ROWS);
+  readonly addendHigh = new Uint32Array(BLOCK_ROWS);
+  /** 1 for the rows the plan applies. */
+  readonly relative = new Uint8Array(BLOCK_ROWS);
 }
 
-/** Every entry (and every RELR-decoded address) in the order startup code meets them, the MIPS local GOT first. */
-export function forEachRelocation(plan: Plan, visit: (row: RelocationRow) => void): void {
+/**
+ * Every entry (and every RELR-decoded address) in the order startup code meets them, the MIPS
+ * local GOT first, handed to `visit` a block at a time: the same block, refilled.
+ */
+export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): void {
   const elf = plan.elf;
-  const { view, little, lowAt, highAt, wordSize: w } = elf.reader;
+  const { little, lowAt, highAt, wordSize: w } = elf.reader;
   const relativeType = elf.arch.relativeType;
-  const row: RelocationRow = {
-    source: SOURCE_GOT,
-    index: 0,
-    vaddrLow: 0,
-    vaddrHigh: 0,
-    type: relativeType,
-    symbol: 0,
-    hasAddend: false,
-    addendLow: 0,
-    addendHigh: 0,
-    relative: true,
+  const rows = new RowBlock();
+  /** The next row's slot, the block handed over first when it is full. */
+  const relativeRow = (source: number, index: number, low: number, high: number): void => {
+    if (rows.count === BLOCK_ROWS) {
+      visit(rows);
+      rows.count = 0;
+    }
+    const at = rows.count++;
+    rows.source[at] = source;
+    rows.index[at] = index;
+    rows.vaddrLow[at] = low;
+    rows.vaddrHigh[at] = high;
+    rows.type[at] = relativeType;
+    rows.symbol[at] = 0;
+    rows.hasAddend[at] = 0;
+    rows.relative[at] = 1;
   };
   if (plan.localGot !== undefined) {
     for (let index = 0; index < plan.localGot.count; index++) {
-      [row.vaddrLow, row.vaddrHigh] = splitWord(plan.localGot.vaddr + BigInt(index * w));
-      row.index = index;
-      visit(row);
+      const [low, high] = splitWord(plan.localGot.vaddr + BigInt(index * w));
+      relativeRow(SOURCE_GOT, index, low, high);
     }
   }
   const decoder = plan.info.decoder;
   for (const { table } of plan.tables) {
-    if (table.kind === 'relr') {
-      row.source = SOURCE_RELR;
-      row.type = relativeType;
-      row.symbol = 0;
-      row.hasAddend = false;
-      row.relative = true;
-      forEachRelrAddress(elf.reader, table, (low, high, entry) => {
-        row.vaddrLow = low;
-        row.vaddrHigh = high;
-        row.index = entry;
-        visit(row);
-      });
-      continue;
-    }
-    visitEntries(table, table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL);
+    if (table.kind === 'relr') forEachRelrAddress(elf.reader, table, (low, high, entry) => relativeRow(SOURCE_RELR, entry, low, high));
+    else addEntries(table, table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL);
   }
   const jmprel = jmprelTable(elf, plan.info);
-  if (jmprel !== undefined) visitEntries(jmprel, SOURCE_JMPREL);
+  if (jmprel !== undefined) addEntries(jmprel, SOURCE_JMPREL);
+  if (rows.count > 0) visit(rows);
 
-  function visitEntries(table: RelocationTable, source: number): void {
-    const isRela = table.kind === 'rela';
-    row.source = source;
-    row.hasAddend = isRela;
-    row.addendLow = 0;
-    row.addendHigh = 0;
-    for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
-      const infoLow = view.getUint32(at + w + lowAt, little);
-      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
-      row.index = index;
-      row.vaddrLow = view.getUint32(at + lowAt, little);
-      row.vaddrHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
-      row.type = decoder.type(infoLow, infoHigh);
-      row.symbol = decoder.symbol(infoLow, infoHigh);
-      // The plan applies no DT_JMPREL entry.
-      row.relative = source !== SOURCE_JMPREL && decoder.isRelative(infoLow, infoHigh);
-      if (isRela) {
-        row.addendLow = view.getUint32(at + 2 * w + lowAt, little);
-        row.addendHigh = w === 8 ? view.getUint32(at + 2 * w + highAt, little) : (row.addendLow & 0x80000000) !== 0 ? 0xffffffff : 0;
+  /** A table's entries, as many at a time as the block has room for. */
+  function addEntries(table: RelocationTable, source: number): void {
+    const view = table.view;
+    const isRela = table.kind === 'rela' ? 1 : 0;
+    // The plan applies no DT_JMPREL entry.
+    const applied = source === SOURCE_JMPREL ? 0 : 1;
+    const { source: sources, index: indexes, vaddrLow, vaddrHigh, type, symbol, hasAddend, addendLow, addendHigh, relative } = rows;
+    for (let first = 0; first < table.count; ) {
+      if (rows.count === BLOCK_ROWS) {
+        visit(rows);
+        rows.count = 0;
       }
-      visit(row);
+      const last = Math.min(table.count, first + BLOCK_ROWS - rows.count);
+      for (let index = first, at = rows.count, entry = first * table.entrySize; index < last; index++, at++, entry += table.entrySize) {
+        const infoLow = view.getUint32(entry + w + lowAt, little);
+        const infoHigh = w === 8 ? view.getUint32(entry + w + highAt, little) : 0;
+        sources[at] = source;
+        indexes[at] = index;
+        vaddrLow[at] = view.getUint32(entry + lowAt, little);
+        vaddrHigh[at] = w === 8 ? view.getUint32(entry + highAt, little) : 0;
+        type[at] = decoder.type(infoLow, infoHigh);
+        symbol[at] = decoder.symbol(infoLow, infoHigh);
+        relative[at] = applied & (decoder.isRelative(infoLow, infoHigh) ? 1 : 0);
+        hasAddend[at] = isRela;
+        if (isRela === 0) continue;
+        const low = view.getUint32(entry + 2 * w + lowAt, little);
+        addendLow[at] = low;
+        addendHigh[at] = w === 8 ? view.getUint32(entry + 2 * w + highAt, little) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
+      }
+      rows.count += last - first;
+      first = last;
     }
   }
-}
-
-/** The source name of a row (`got`, `rel`, `rela`, `relr`, `jmprel`). */
-export function rowSource(row: RelocationRow): string {
-  return ROW_SOURCES[row.source] ?? 'unknown';
 }
 
 /** Everything `inspect` gives but the relocations: small, whatever the file. */
@@ -247,23 +255,26 @@ export function inspectHead(plan: Plan): Omit<Inspection, 'relocations'> {
 
 /** The whole inspection as objects, for library callers; the CLI streams it instead (inspection-json.ts). */
 export function inspect(plan: Plan): Inspection {
-  const elf = plan.elf;
-  const names = new AddressNames(elf.reader, elf.sectionHeaders);
+  const names = new RowNames(plan, (text) => text);
   const relocations: InspectedRelocation[] = [];
-  forEachRelocation(plan, (row) => {
-    const vaddr = joinWord(row.vaddrLow, row.vaddrHigh);
-    const symbol = names.symbol(vaddr);
-    relocations.push({
-      source: `${rowSource(row)}#${row.index}`,
-      vaddr: hex(vaddr),
-      type: row.type,
-      typeName: row.source === SOURCE_GOT ? 'local GOT' : typeName(elf.arch, row.type),
-      symbol: row.symbol,
-      addend: row.hasAddend ? signedHex(BigInt.asIntN(64, joinWord(row.addendLow, row.addendHigh))) : null,
-      relative: row.relative,
-      section: names.section(vaddr) ?? null,
-      name: symbol === undefined ? null : symbol.offset === 0n ? symbol.name : `${symbol.name}+${hex(symbol.offset)}`,
-    });
+  forEachRowBlock(plan, (rows) => {
+    names.resolve(rows);
+    for (let row = 0; row < rows.count; row++) {
+      const symbol = names.symbols[row] as number;
+      const offset = joinWord(names.offsetLows[row] as number, names.offsetHighs[row] as number);
+      const addend = joinWord(rows.addendLow[row] as number, rows.addendHigh[row] as number);
+      relocations.push({
+        source: `${ROW_SOURCES[rows.source[row] as number]}#${rows.index[row]}`,
+        vaddr: hex(joinWord(rows.vaddrLow[row] as number, rows.vaddrHigh[row] as number)),
+        type: rows.type[row] as number,
+        typeName: names.typeText(rows.source[row] as number, rows.type[row] as number),
+        symbol: rows.symbol[row] as number,
+        addend: rows.hasAddend[row] === 1 ? signedHex(BigInt.asIntN(64, addend)) : null,
+        relative: rows.relative[row] === 1,
+        section: names.sectionText(names.stretches[row] as number),
+        name: symbol < 0 ? null : offset === 0n ? names.symbolText(symbol) : `${names.symbolText(symbol)}+${hex(offset)}`,
+      });
+    }
   });
   return { ...inspectHead(plan), relocations };
 }

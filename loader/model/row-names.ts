@@ -1,5 +1,5 @@
 import { AddressNames, typeName } from '../../elf/index.js';
-import type { RelocationRow } from './inspection.js';
+import { BLOCK_ROWS, type RowBlock } from './inspection.js';
 import type { Plan } from './plan.js';
 import { SOURCE_GOT } from './write-list.js';
 
@@ -11,60 +11,126 @@ export class RowNames<T> {
   private readonly names: AddressNames;
   /** Section texts by stretch + 1 (stretch -1 lies below every section). */
   private readonly sections: (T | null | undefined)[] = [];
-  private readonly symbols: (T | undefined)[] = [];
+  private readonly symbolTexts: (T | undefined)[];
   private readonly types = new Map<number, T>();
+  private lastType = -1;
+  private lastTypeText: T | undefined;
   private readonly localGot: T;
   private hint = -1;
-  /** Results of the last `resolve`: the section text (null outside every section), the symbol (-1 for none) and the offset from it. */
-  section: T | null = null;
-  symbol = -1;
-  offsetLow = 0;
-  offsetHigh = 0;
+  /**
+   * `resolve`'s results for the rows of the last block: the stretch of sections holding the
+   * address, the symbol holding it (-1 for none) and the address's offset from the symbol.
+   */
+  readonly stretches = new Int32Array(BLOCK_ROWS);
+  readonly symbols = new Int32Array(BLOCK_ROWS);
+  readonly offsetLows = new Uint32Array(BLOCK_ROWS);
+  readonly offsetHighs = new Uint32Array(BLOCK_ROWS);
+  /** Every row's stretch and symbol, in pairs, kept for a second pass when `keep` says so. */
+  private kept: Int32Array;
+  private keptRows = 0;
+  /** Where a second pass reads from `kept`, or -1 while rows are looked up. */
+  private replayAt = -1;
 
   constructor(
     private readonly plan: Plan,
     private readonly encode: (text: string) => T,
+    keep = false,
   ) {
     this.names = new AddressNames(plan.elf.reader, plan.elf.sectionHeaders);
+    // Allocated whole: filled at random indexes, a growing array would turn into a dictionary.
+    this.symbolTexts = new Array<T | undefined>(this.names.symbols.count).fill(undefined);
     this.localGot = encode('local GOT');
+    this.kept = new Int32Array(keep ? 2 * BLOCK_ROWS : 0);
   }
 
-  resolve(row: RelocationRow): void {
-    const { vaddrLow: low, vaddrHigh: high } = row;
-    const stretch = this.names.stretchOf(low, high);
+  /** Names the rows of a block: each a lookup, or on a second pass what the first found. */
+  resolve(rows: RowBlock): void {
+    const { symbols, offsetLows, offsetHighs } = this;
+    const table = this.names.symbols;
+    const replaying = this.replayAt >= 0;
+    if (replaying) this.replay(rows.count);
+    else this.lookUp(rows);
+    for (let row = 0; row < rows.count; row++) {
+      const symbol = symbols[row] as number;
+      if (symbol < 0) continue;
+      const low = rows.vaddrLow[row] as number;
+      const difference = low - table.valueLow(symbol);
+      offsetLows[row] = difference >>> 0;
+      offsetHighs[row] = (rows.vaddrHigh[row] as number) - table.valueHigh(symbol) - (difference < 0 ? 1 : 0);
+    }
+    if (!replaying && this.kept.length > 0) this.keep(rows.count);
+  }
+
+  /** Starts a second pass over the same rows, from the first, with what the first pass found. */
+  rewind(): void {
+    this.replayAt = 0;
+  }
+
+  sectionText(stretch: number): T | null {
     let section = this.sections[stretch + 1];
     if (section === undefined) {
       const name = this.names.sectionName(stretch);
       section = name === undefined ? null : this.encode(name);
       this.sections[stretch + 1] = section;
     }
-    this.section = section;
-    const symbol = this.names.symbolAt(low, high, this.hint);
-    this.hint = this.names.lastPosition;
-    this.symbol = symbol;
-    if (symbol < 0) return;
-    const table = this.names.symbols;
-    const difference = low - table.valueLow(symbol);
-    this.offsetLow = difference >>> 0;
-    this.offsetHigh = (high - table.valueHigh(symbol) - (difference < 0 ? 1 : 0)) >>> 0;
+    return section;
   }
 
   symbolText(symbol: number): T {
-    let text = this.symbols[symbol];
+    let text = this.symbolTexts[symbol];
     if (text === undefined) {
       text = this.encode(this.names.symbols.symbolName(symbol));
-      this.symbols[symbol] = text;
+      this.symbolTexts[symbol] = text;
     }
     return text;
   }
 
-  typeText(row: RelocationRow): T {
-    if (row.source === SOURCE_GOT) return this.localGot;
-    let text = this.types.get(row.type);
+  typeText(source: number, type: number): T {
+    if (source === SOURCE_GOT) return this.localGot;
+    // Rows come in runs of one type (a library's relative entries first).
+    if (type === this.lastType) return this.lastTypeText as T;
+    let text = this.types.get(type);
     if (text === undefined) {
-      text = this.encode(typeName(this.plan.elf.arch, row.type));
-      this.types.set(row.type, text);
+      text = this.encode(typeName(this.plan.elf.arch, type));
+      this.types.set(type, text);
     }
+    this.lastType = type;
+    this.lastTypeText = text;
     return text;
+  }
+
+  private lookUp(rows: RowBlock): void {
+    const names = this.names;
+    for (let row = 0; row < rows.count; row++) {
+      const low = rows.vaddrLow[row] as number;
+      const high = rows.vaddrHigh[row] as number;
+      this.stretches[row] = names.stretchOf(low, high);
+      this.symbols[row] = names.symbolAt(low, high, this.hint);
+      this.hint = names.lastPosition;
+    }
+  }
+
+  private keep(count: number): void {
+    const needed = 2 * (this.keptRows + count);
+    if (needed > this.kept.length) {
+      let size = this.kept.length;
+      while (size < needed) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.kept.subarray(0, 2 * this.keptRows));
+      this.kept = grown;
+    }
+    for (let row = 0, at = 2 * this.keptRows; row < count; row++, at += 2) {
+      this.kept[at] = this.stretches[row] as number;
+      this.kept[at + 1] = this.symbols[row] as number;
+    }
+    this.keptRows += count;
+  }
+
+  private replay(count: number): void {
+    for (let row = 0, at = this.replayAt; row < count; row++, at += 2) {
+      this.stretches[row] = this.kept[at] as number;
+      this.symbols[row] = this.kept[at + 1] as number;
+    }
+    this.replayAt += 2 * count;
   }
 }
