@@ -2,6 +2,7 @@ import { DT_NULL, type ElfFile, hex, PT_LOAD, TABLE_TAGS } from '../../elf/index
 import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
 import { memoryBytes } from './memory.js';
 import type { PatchedFile } from './patched-file.js';
+import { forEachNonRelative } from './tables.js';
 import { allTags } from './tags.js';
 
 /**
@@ -271,19 +272,11 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
  * r_addend: equal bytes are equal fields). Read from the tables' bytes, not as an object per entry.
  */
 function otherRelocations(planned: Plan): Uint8Array[] {
-  const { elf, info } = planned;
-  const { little, lowAt, highAt, wordSize: w } = elf.reader;
-  const { lowMask, low, highMask, high } = info.decoder.relative;
   const entries: Uint8Array[] = [];
-  for (const table of info.tables) {
+  for (const table of planned.info.tables) {
     if (table.kind === 'relr') continue;
     const { view, entrySize } = table;
-    for (let index = 0, at = 0; index < table.count; index++, at += entrySize) {
-      const infoLow = view.getUint32(at + w + lowAt, little);
-      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
-      if ((infoLow & lowMask) >>> 0 === low && (infoHigh & highMask) >>> 0 === high) continue;
-      entries.push(new Uint8Array(view.buffer, view.byteOffset + at, entrySize));
-    }
+    forEachNonRelative(planned, table, (at) => entries.push(new Uint8Array(view.buffer, view.byteOffset + at, entrySize)));
   }
   return entries;
 }

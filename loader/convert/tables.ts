@@ -33,3 +33,19 @@ export function entryIsRelative(elf: ElfFile, planned: Plan, table: RelocationTa
   const at = table.fileOffset + index * table.entrySize + elf.reader.wordSize;
   return planned.info.decoder.isRelative(elf.reader.wordLow(at), elf.reader.wordHigh(at));
 }
+
+/**
+ * Calls `visit` with the offset in `table.view` of each entry that is not relative (IRELATIVE,
+ * symbolic: what startup code leaves to others), judged as the plan judges them, from r_info's
+ * halves: a table of a library holds hundreds of thousands of entries.
+ */
+export function forEachNonRelative(planned: Plan, table: RelocationTable, visit: (at: number) => void): void {
+  const { little, lowAt, highAt, wordSize: w } = planned.elf.reader;
+  const { lowMask, low, highMask, high } = planned.info.decoder.relative;
+  const { view, entrySize } = table;
+  for (let index = 0, at = 0; index < table.count; index++, at += entrySize) {
+    const infoLow = view.getUint32(at + w + lowAt, little);
+    const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+    if ((infoLow & lowMask) >>> 0 !== low || (infoHigh & highMask) >>> 0 !== high) visit(at);
+  }
+}

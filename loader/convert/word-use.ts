@@ -11,6 +11,7 @@ import {
 } from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
 import { refuse } from './errors.js';
+import { forEachNonRelative } from './tables.js';
 
 /**
  * How many relocations write each word of the image, saturating at 2: every planned relative
@@ -56,12 +57,11 @@ export class WordUse {
   }
 
   private markSkipped(planned: Plan, table: RelocationTable): void {
-    const { reader } = planned.elf;
-    const decoder = planned.info.decoder;
-    const w = reader.wordSize;
-    for (let index = 0, at = table.fileOffset; index < table.count; index++, at += table.entrySize) {
-      if (!decoder.isRelative(reader.wordLow(at + w), reader.wordHigh(at + w))) this.markAddress(planned, reader.word(at));
-    }
+    const { little, wordSize } = planned.elf.reader;
+    const { view } = table;
+    forEachNonRelative(planned, table, (at) => {
+      this.markAddress(planned, wordSize === 8 ? view.getBigUint64(at, little) : BigInt(view.getUint32(at, little)));
+    });
   }
 
   /** Whether the word(s) under a write at this layout offset are written by it alone. */
