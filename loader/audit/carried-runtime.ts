@@ -1,7 +1,7 @@
 // The reader's index does not export these two; a file whose tables piekit refuses is still audited.
 import { findDynamicHeader, readDynamic } from '../../elf/dynamic.js';
 import { DT_INIT, ElfError, type ElfFile, PF_X, PT_LOAD, PT_NOTE, SymbolTable } from '../../elf/index.js';
-import { hasDumpHook } from '../verify/index.js';
+import { hasDumpHook } from '../verify/dump-hook.js';
 import type { RuntimeName } from './runtime-model.js';
 import { runtime } from './runtimes.js';
 

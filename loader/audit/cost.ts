@@ -1,4 +1,4 @@
-import { encodeRelr, PT_GNU_RELRO } from '../../elf/index.js';
+import { encodeRelrOffsets, PT_GNU_RELRO } from '../../elf/index.js';
 import { type Plan, SOURCES, segmentFlags } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { EntryReader, type FileTableKind, fileTables, insideOtherTable } from './file-tables.js';
@@ -67,8 +67,10 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
     else unaligned++;
   }
   const sorted = alignedOffsets.subarray(0, alignedCount).sort();
-  const aligned: bigint[] = [];
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) aligned.push(layout.start + BigInt(sorted[i] as number));
+  let distinct = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i] as number;
+  // Addresses as the layout's start plus offsets: every one is aligned, in the address space and sorted.
+  const relr = encodeRelrOffsets(layout.start, sorted.subarray(0, distinct), w);
   let otherBytes = 0;
   const costs: TableCost[] = [];
   for (const table of tables) {
@@ -89,13 +91,12 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
   }
   // An unaligned relative entry stays in the table it came from: REL or RELA, per the psABI.
   otherBytes += unaligned * (context.arch.abiTable === 'rel' ? 2 : 3) * w;
-  const relr = encodeRelr(aligned, w);
   const relrBytes = relr.length * w;
   return {
     tables: costs,
     localGotWords,
     totalBytes: costs.reduce((sum, table) => sum + table.bytes, 0),
-    packed: { relative: aligned.length, relrBytes, relrEntries: relr.length, unaligned, otherBytes, totalBytes: relrBytes + otherBytes },
+    packed: { relative: distinct, relrBytes, relrEntries: relr.length, unaligned, otherBytes, totalBytes: relrBytes + otherBytes },
     pages: pageCost(context, reading),
   };
 }
@@ -117,33 +118,43 @@ function pageCost(context: FileContext, reading: Plan): PageCost {
   const relro = context.elf.programHeaders
     .filter((header) => header.type === PT_GNU_RELRO && header.vaddr >= firstPage * page)
     .map((header) => [relativePage(header.vaddr), relativePage(header.vaddr + header.memsz)] as const);
-  const pages = new Map<number, Set<number>>();
+  // Pages written, one flag per page of the layout for each segment written (-1: none holds the word).
+  const pageCount = Math.floor((startInPage + layout.size + w) / pageSize) + 1;
+  const pages = new Map<number, Uint8Array>();
   let cursor = -1;
+  let flags: Uint8Array | undefined;
   for (let i = 0; i < writes.count; i++) {
     const offset = writes.targets[i] as number;
     const current = layout.segments[cursor];
-    if (current === undefined || offset < current.offset || offset >= current.offset + current.memorySize) {
+    if (flags === undefined || current === undefined || offset < current.offset || offset >= current.offset + current.memorySize) {
       cursor = layout.segments.findIndex((segment) => offset >= segment.offset && offset < segment.offset + segment.memorySize);
-    }
-    let set = pages.get(cursor);
-    if (set === undefined) {
-      set = new Set();
-      pages.set(cursor, set);
+      flags = pages.get(cursor);
+      if (flags === undefined) {
+        flags = new Uint8Array(pageCount);
+        pages.set(cursor, flags);
+      }
     }
     // A word that straddles a page boundary dirties both pages.
-    set.add(Math.floor((startInPage + offset) / pageSize));
-    set.add(Math.floor((startInPage + offset + w - 1) / pageSize));
+    flags[Math.floor((startInPage + offset) / pageSize)] = 1;
+    flags[Math.floor((startInPage + offset + w - 1) / pageSize)] = 1;
   }
   const inRelro = (pageNumber: number): boolean => relro.some(([start, end]) => pageNumber >= start && pageNumber < end);
   const segments = [...pages]
     .sort(([a], [b]) => a - b)
-    .map(([index, set]) => {
+    .map(([index, written]) => {
       const segment = layout.segments[index];
+      let count = 0;
+      let relroCount = 0;
+      for (let page = 0; page < written.length; page++) {
+        if (written[page] === 0) continue;
+        count++;
+        if (inRelro(page)) relroCount++;
+      }
       return {
         segment: segment?.header.index ?? -1,
         flags: segment === undefined ? '   ' : segmentFlags(segment.header.flags),
-        pages: set.size,
-        inRelro: [...set].filter(inRelro).length,
+        pages: count,
+        inRelro: relroCount,
       };
     });
   return {

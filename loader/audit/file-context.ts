@@ -1,7 +1,7 @@
 // The reader's index does not export these two; the audit must read the dynamic array even when
 // the planner cannot go on past the tables it points to.
 import { findDynamicHeader, readDynamic } from '../../elf/dynamic.js';
-import { type Arch, collectErrors, DT_NULL, type DynamicEntry, ElfError, type ElfFile, PT_DYNAMIC } from '../../elf/index.js';
+import { type Arch, collectErrors, DT_NULL, type DynamicEntry, ElfError, type ElfFile, hostWords, PT_DYNAMIC } from '../../elf/index.js';
 import { type InfoDecoder, infoDecoder } from '../../elf/relocations.js';
 import { type ImageLayout, type Plan, plan } from '../model/index.js';
 import { LoadedBytes } from './loaded-bytes.js';
@@ -27,6 +27,11 @@ export interface FileContext {
   readonly classifier: EntryClassifier;
   /** The dynamic array read from the file at PT_DYNAMIC's p_offset, as a loader working on the file reads it. */
   dynamicInFile(): readonly DynamicEntry[];
+  /**
+   * Bytes of the file's memory (LoadedBytes.read) as host-order 32-bit words (elf/host-words.ts):
+   * the one decoding of a table that every run walking it shares.
+   */
+  words(bytes: Uint8Array): Uint32Array;
 }
 
 /**
@@ -46,6 +51,7 @@ export function fileContext(elf: ElfFile): FileContext {
   // A dynamic array the planner could not read refuses the whole audit, with the reader's error.
   const dynamic = reading?.info.dynamic.entries ?? readDynamic(elf.reader, elf.addressMap, findDynamicHeader(elf.programHeaders)).entries;
   let inFile: readonly DynamicEntry[] | undefined;
+  const decoded = new Map<string, Uint32Array>();
   return {
     elf,
     arch: elf.arch,
@@ -57,6 +63,17 @@ export function fileContext(elf: ElfFile): FileContext {
     decoder: infoDecoder(elf.arch),
     classifier: new EntryClassifier(elf.arch),
     dynamicInFile: () => (inFile ??= readDynamicInFile(elf)),
+    words: (bytes) => {
+      // Bytes that are a view of the file are known by where they lie; a copy (zeros past p_filesz) is decoded anew.
+      if (bytes.buffer !== elf.bytes.buffer) return hostWords(bytes, elf.reader.little);
+      const key = `${bytes.byteOffset}:${bytes.length}`;
+      let words = decoded.get(key);
+      if (words === undefined) {
+        words = hostWords(bytes, elf.reader.little);
+        decoded.set(key, words);
+      }
+      return words;
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { DT_JMPREL, DT_PLTREL, DT_PLTRELSZ, DT_REL, DT_RELA, type DynamicEntry, TABLE_TAGS } from '../../elf/index.js';
+import { joinWord } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 
 export type FileTableKind = 'rel' | 'rela' | 'relr' | 'jmprel';
@@ -100,24 +101,28 @@ function readFileTable(
 }
 
 /**
- * Fields of entry `index` of a REL/RELA-format table. r_info comes as its 32-bit halves, since a
- * library has hundreds of thousands of entries and most callers only test their type.
+ * Fields of entry `index` of a REL/RELA-format table, read from the table's one decoding into
+ * host-order 32-bit words (FileContext.words). r_info comes as its 32-bit halves, since a library
+ * has hundreds of thousands of entries and most callers only test their type.
  */
 export class EntryReader {
-  private readonly little: boolean;
-  private readonly lowAt: number;
-  private readonly highAt: number;
-  private readonly w: 4 | 8;
+  private readonly words: Uint32Array;
+  private readonly low: number;
+  private readonly high: number;
+  private readonly field: number;
+  private readonly perEntry: number;
 
   constructor(
     context: FileContext,
     private readonly table: FileTable,
   ) {
     const reader = context.elf.reader;
-    this.little = reader.little;
-    this.lowAt = reader.lowAt;
-    this.highAt = reader.highAt;
-    this.w = reader.wordSize;
+    const { view } = table;
+    this.words = context.words(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    this.low = reader.lowAt >>> 2;
+    this.high = reader.highAt >>> 2;
+    this.field = reader.wordSize >>> 2;
+    this.perEntry = table.entrySize >>> 2;
   }
 
   get count(): number {
@@ -125,16 +130,16 @@ export class EntryReader {
   }
 
   infoLow(index: number): number {
-    return this.table.view.getUint32(index * this.table.entrySize + this.w + this.lowAt, this.little);
+    return this.words[index * this.perEntry + this.field + this.low] as number;
   }
 
   infoHigh(index: number): number {
-    return this.w === 8 ? this.table.view.getUint32(index * this.table.entrySize + this.w + this.highAt, this.little) : 0;
+    return this.field === 2 ? (this.words[index * this.perEntry + this.field + this.high] as number) : 0;
   }
 
   offset(index: number): bigint {
-    const at = index * this.table.entrySize;
-    return this.w === 8 ? this.table.view.getBigUint64(at, this.little) : BigInt(this.table.view.getUint32(at, this.little));
+    const at = index * this.perEntry;
+    return this.field === 2 ? joinWord(this.words[at + this.low] as number, this.words[at + this.high] as number) : BigInt(this.words[at] as number);
   }
 }
 

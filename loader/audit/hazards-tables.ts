@@ -62,6 +62,7 @@ export function relrHazards(context: FileContext, names: Names): Hazard[] {
   if (table === undefined || table.count === 0) return [];
   const w = context.elf.reader.wordSize;
   const W = BigInt(w);
+  const limit = 1n << BigInt(w * 8);
   const leading = new HazardItems();
   const misaligned = new HazardItems();
   const outside = new HazardItems();
@@ -87,6 +88,12 @@ export function relrHazards(context: FileContext, names: Names): Hazard[] {
     }
     const mask = entry >> 1n;
     if (mask === 0n) empty.add(() => ({ entry: source }));
+    // Most bitmaps lie inside one PT_LOAD, below the end of the address space: none of their words is outside.
+    const reach = where + BigInt(w * 8 - 1) * W;
+    if (reach <= limit && context.loaded.within(where, reach)) {
+      where = reach;
+      continue;
+    }
     const found = setBitIndexes(Number(mask & 0xffffffffn), Number(mask >> 32n), bits);
     for (let i = 0; i < found; i++) {
       const address = BigInt.asUintN(w * 8, where + BigInt(bits[i] as number) * W);

@@ -34,15 +34,26 @@ export function writeHazards(context: FileContext, run: Plan, names: Names): Haz
     .filter((section) => /^\.data\.rel\.ro(\.|$)/.test(section.name) && section.size > 0n)
     .map((section) => toOffsets(section.addr, section.addr + section.size));
   const startRemainder = Number(layout.start % BigInt(w));
-  const seen = new Uint8Array((layout.size >>> 3) + 1);
+  // A bit per byte offset the writes span, not per byte of the layout (a library's text is 100 MB).
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = 0;
+  for (let i = 0; i < writes.count; i++) {
+    const offset = writes.targets[i] as number;
+    if (offset < lowest) lowest = offset;
+    if (offset > highest) highest = offset;
+  }
+  const seen = new Uint8Array(writes.count === 0 ? 0 : ((highest - lowest) >>> 3) + 1);
   const repeated = new Set<number>();
+  let segment: LoadSegment | undefined;
   for (let i = 0; i < writes.count; i++) {
     const offset = writes.targets[i] as number;
     const describe = () => ({ entry: sourceOf(i), address: hex(vaddrOf(offset)), symbol: names.where(vaddrOf(offset)) });
-    if (!(segmentOf(offset)?.writable ?? true)) text.add(describe);
+    if (segment === undefined || offset < segment.offset || offset >= segment.offset + segment.memorySize) segment = segmentOf(offset);
+    if (!(segment?.writable ?? true)) text.add(describe);
     if ((startRemainder + offset) % w !== 0) misaligned.add(describe);
-    if ((seen[offset >>> 3] as number) & (1 << (offset & 7))) repeated.add(offset);
-    seen[offset >>> 3] = (seen[offset >>> 3] as number) | (1 << (offset & 7));
+    const bit = offset - lowest;
+    if ((seen[bit >>> 3] as number) & (1 << (bit & 7))) repeated.add(offset);
+    seen[bit >>> 3] = (seen[bit >>> 3] as number) | (1 << (bit & 7));
     if (relroSections.length > 0 && relroSections.some(([start, end]) => offset >= start && offset < end)) {
       if (!relroRanges.some(([start, end]) => offset >= start && offset + w <= end)) relro.add(describe);
     }

@@ -34,6 +34,13 @@ export class LoadedBytes {
     return load !== undefined && vaddr - load.vaddr < load.memsz ? load : undefined;
   }
 
+  /** Whether [vaddr, end) lies inside the PT_LOAD holding `vaddr`, when no PT_LOADs overlap (false when some do). */
+  within(vaddr: bigint, end: bigint): boolean {
+    if (this.sorted === undefined) return false;
+    const load = this.loadOf(vaddr);
+    return load !== undefined && end <= load.vaddr + load.memsz;
+  }
+
   /** How many bytes from `vaddr` on are mapped without a gap: up to the end of its PT_LOAD. */
   mappedFrom(vaddr: bigint): bigint {
     const load = this.loadOf(vaddr);

@@ -77,8 +77,11 @@ interface Table {
   readonly vaddr: bigint;
   readonly size: bigint;
   readonly stride: number;
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
+  /**
+   * The entries as host-order 32-bit words: REL/RELA entries at their own size (packed when the
+   * stride is larger), RELR words as they lie.
+   */
+  readonly words: Uint32Array;
   /** Entries walked. */
   readonly count: number;
 }
@@ -337,7 +340,13 @@ class Run {
     const bytes = this.context.loaded.read(vaddr, count * BigInt(stride));
     const whole = Math.floor(bytes.length / stride);
     if (BigInt(whole) < count) return this.stop('refuses', `faults: the ${where} is not in the file`);
-    return { source, name, format, vaddr, size, stride, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), count: whole };
+    const entrySize = TABLE_TAGS[format].words * this.w;
+    let entries = bytes;
+    if (format !== 'relr' && stride !== entrySize) {
+      entries = new Uint8Array(whole * entrySize);
+      for (let index = 0; index < whole; index++) entries.set(bytes.subarray(index * stride, index * stride + entrySize), index * entrySize);
+    }
+    return { source, name, format, vaddr, size, stride, words: this.context.words(entries), count: whole };
   }
 
   /** A REL or RELA table: `first` is the whole table, or with split counts its counted head; `rest` the remainder. */
@@ -390,10 +399,13 @@ class Run {
 
   /** Applies entries [from, to) of a REL/RELA table: all as relative, or each by its type. */
   private applyEntries(table: Table, from: number, to: number, mode: 'relative' | 'by-type'): void {
-    const { view, stride } = table;
+    const { words, stride } = table;
     const w = this.w;
-    const little = this.context.elf.reader.little;
-    const { lowAt, highAt } = this.context.elf.reader;
+    // Word indexes of a field's halves, and the words of a field and of an entry.
+    const low = this.context.elf.reader.lowAt >>> 2;
+    const high = this.context.elf.reader.highAt >>> 2;
+    const field = w >>> 2;
+    const perEntry = (table.format === 'rela' ? 3 : 2) * field;
     const isRela = table.format === 'rela';
     const op = !isRela
       ? OP_ADD_BASE
@@ -409,19 +421,19 @@ class Run {
     const relativeType = typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType;
     const typeMask = w === 4 ? 0xff : 0xffffffff;
     this.writes.reserve(to - from);
-    for (let index = from, at = from * stride; index < to; index++, at += stride) {
+    for (let index = from, at = from * perEntry; index < to; index++, at += perEntry) {
       if (overlaps.length > 0) {
-        const entryAddress = table.vaddr + BigInt(at);
+        const entryAddress = table.vaddr + BigInt(index * stride);
         if (overlaps.some((range) => entryAddress >= range.vaddr && entryAddress < range.vaddr + range.size)) continue;
       }
-      const offsetLow = view.getUint32(at + lowAt, little);
-      const offsetHigh = w === 8 ? view.getUint32(at + highAt, little) : 0;
-      const infoLow = view.getUint32(at + w + lowAt, little);
-      const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
+      const offsetLow = words[at + low] as number;
+      const offsetHigh = w === 8 ? (words[at + high] as number) : 0;
+      const infoLow = words[at + field + low] as number;
+      const infoHigh = w === 8 ? (words[at + field + high] as number) : 0;
       // The psABI's decoding, or the generic ELF32_R_TYPE/ELF64_R_TYPE against the relative type.
       if (mode === 'relative' || (byArch ? decoder.isRelative(infoLow, infoHigh) : (infoLow & typeMask) >>> 0 === relativeType)) {
-        const addendLow = isRela ? view.getUint32(at + 2 * w + lowAt, little) : 0;
-        const addendHigh = isRela && w === 8 ? view.getUint32(at + 2 * w + highAt, little) : 0;
+        const addendLow = isRela ? (words[at + 2 * field + low] as number) : 0;
+        const addendHigh = isRela && w === 8 ? (words[at + 2 * field + high] as number) : 0;
         if (!this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index) && this.halted !== undefined) return;
         continue;
       }
@@ -466,26 +478,27 @@ class Run {
     if (table === undefined || table.count === 0) return;
     const w = this.w;
     const wide = w === 8;
-    const { view } = table;
-    const little = this.context.elf.reader.little;
-    const { lowAt, highAt } = this.context.elf.reader;
+    const { words } = table;
+    const lowAt = this.context.elf.reader.lowAt >>> 2;
+    const highAt = this.context.elf.reader.highAt >>> 2;
+    const field = w >>> 2;
     const bitsPerEntry = w * 8 - 1;
     // `seed` relocates where[k] for bit k: the same walk started one word later.
     const shift = this.model.relr === 'seed' ? w : 0;
     const indexes = new Uint8Array(64);
     // Room for every write at once: a million-word table must not grow its arrays step by step.
     let total = 0;
-    for (let at = 0; at < table.count * w; at += w) {
-      const low = view.getUint32(at + lowAt, little);
-      total += (low & 1) === 0 ? 1 : popcount(low >>> 1) + (wide ? popcount(view.getUint32(at + highAt, little)) : 0);
+    for (let at = 0; at < table.count * field; at += field) {
+      const low = words[at + lowAt] as number;
+      total += (low & 1) === 0 ? 1 : popcount(low >>> 1) + (wide ? popcount(words[at + highAt] as number) : 0);
     }
     this.writes.reserve(total);
     let whereLow = 0;
     let whereHigh = 0;
     let addressSeen = false;
-    for (let entry = 0, at = 0; entry < table.count; entry++, at += w) {
-      const low = view.getUint32(at + lowAt, little);
-      const high = wide ? view.getUint32(at + highAt, little) : 0;
+    for (let entry = 0, at = 0; entry < table.count; entry++, at += field) {
+      const low = words[at + lowAt] as number;
+      const high = wide ? (words[at + highAt] as number) : 0;
       if ((low & 1) === 0) {
         addressSeen = true;
         if (!this.push(low, high, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry) && this.halted !== undefined) return;

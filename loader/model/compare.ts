@@ -295,18 +295,32 @@ function writersAt(plan: Plan, offsets: ReadonlySet<number>): Map<number, string
   return writers;
 }
 
-const plannedOfPlans = new WeakMap<Plan, Uint8Array>();
+/** One bit per layout offset the plan's writes span, from `first`, set where a planned write lands. */
+interface PlannedOffsets {
+  readonly first: number;
+  readonly bits: Uint8Array;
+}
 
-/** One bit per layout offset, set where a planned write lands: built once per plan. */
-function plannedOffsetsOf(plan: Plan): Uint8Array {
+const plannedOfPlans = new WeakMap<Plan, PlannedOffsets>();
+
+/** Built once per plan, over the offsets its writes span rather than the whole layout (a library's text is 100 MB). */
+function plannedOffsetsOf(plan: Plan): PlannedOffsets {
   let planned = plannedOfPlans.get(plan);
   if (planned === undefined) {
-    planned = new Uint8Array((plan.layout.size >>> 3) + 1);
     const { count, targets } = plan.writes;
+    let first = count === 0 ? 0 : Number.POSITIVE_INFINITY;
+    let last = 0;
     for (let i = 0; i < count; i++) {
       const at = targets[i] as number;
-      planned[at >>> 3] = (planned[at >>> 3] as number) | (1 << (at & 7));
+      if (at < first) first = at;
+      if (at > last) last = at;
     }
+    const bits = new Uint8Array(((last - first) >>> 3) + 1);
+    for (let i = 0; i < count; i++) {
+      const at = (targets[i] as number) - first;
+      bits[at >>> 3] = (bits[at >>> 3] as number) | (1 << (at & 7));
+    }
+    planned = { first, bits };
     plannedOfPlans.set(plan, planned);
   }
   return planned;
@@ -339,7 +353,7 @@ interface SnapshotRange {
 class ComparisonContext {
   // Built only once a word differs: most comparisons find none.
   private originalCache: Image | undefined;
-  private plannedCache: Uint8Array | undefined;
+  private plannedCache: PlannedOffsets | undefined;
   private readonly mask: bigint;
   private readonly w: 4 | 8;
   private readonly lowAt: number;
@@ -456,7 +470,8 @@ class ComparisonContext {
 
   private inPlan(offset: number): boolean {
     this.plannedCache ??= plannedOffsetsOf(this.plan);
-    return offset >= 0 && ((this.plannedCache[offset >>> 3] as number) & (1 << (offset & 7))) !== 0;
+    const at = offset - this.plannedCache.first;
+    return offset >= 0 && at >= 0 && ((this.plannedCache.bits[at >>> 3] ?? 0) & (1 << (at & 7))) !== 0;
   }
 
   private leftUnrelocated(offset: number): boolean {
