@@ -81,7 +81,7 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
       let kept = 0;
       for (let index = 0; index < entries.count; index++) {
         if (insideOtherTable(tables, table, index)) continue;
-        const isRelative = context.decoder.isRelative(entries.infoLow(index), entries.infoHigh(index));
+        const isRelative = entries.isRelative(index);
         if (table.kind === 'jmprel' && isRelative) relative++;
         if (!isRelative || table.kind === 'jmprel') kept++;
       }

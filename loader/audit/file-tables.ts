@@ -100,6 +100,8 @@ function readFileTable(
   };
 }
 
+const relativeOfTables = new WeakMap<FileTable, Uint8Array>();
+
 /**
  * Fields of entry `index` of a REL/RELA-format table, read from the table's one decoding into
  * host-order 32-bit words (FileContext.words). r_info comes as its 32-bit halves, since a library
@@ -107,13 +109,14 @@ function readFileTable(
  */
 export class EntryReader {
   private readonly words: Uint32Array;
+  private relative: Uint8Array | undefined;
   private readonly low: number;
   private readonly high: number;
   private readonly field: number;
   private readonly perEntry: number;
 
   constructor(
-    context: FileContext,
+    private readonly context: FileContext,
     private readonly table: FileTable,
   ) {
     const reader = context.elf.reader;
@@ -135,6 +138,23 @@ export class EntryReader {
 
   infoHigh(index: number): number {
     return this.field === 2 ? (this.words[index * this.perEntry + this.field + this.high] as number) : 0;
+  }
+
+  /** Whether entry `index` is relative as the psABI decodes r_info: decided once per table for every reader. */
+  isRelative(index: number): boolean {
+    this.relative ??= this.relativeEntries();
+    return this.relative[index] === 1;
+  }
+
+  private relativeEntries(): Uint8Array {
+    let flags = relativeOfTables.get(this.table);
+    if (flags === undefined) {
+      const { decoder } = this.context;
+      flags = new Uint8Array(this.count);
+      for (let index = 0; index < this.count; index++) flags[index] = decoder.isRelative(this.infoLow(index), this.infoHigh(index)) ? 1 : 0;
+      relativeOfTables.set(this.table, flags);
+    }
+    return flags;
   }
 
   offset(index: number): bigint {

@@ -27,9 +27,9 @@ export function entryHazards(context: FileContext, names: Names, judgedBy: reado
     if (table.format === 'relr') continue;
     const entries = new EntryReader(context, table);
     for (let index = 0; index < entries.count; index++) {
+      if (entries.isRelative(index) || insideOtherTable(tables, table, index)) continue;
       const low = entries.infoLow(index);
       const high = entries.infoHigh(index);
-      if (context.decoder.isRelative(low, high) || insideOtherTable(tables, table, index)) continue;
       const { name, entryClass } = context.classifier.of(context.decoder.type(low, high));
       let group = byClass.get(entryClass);
       if (group === undefined) {
@@ -99,7 +99,7 @@ export function relativeCountHazards(context: FileContext, names: Names): Hazard
     let leading = 0;
     const entries = new EntryReader(context, table);
     for (let index = 0; index < entries.count && BigInt(index) < declared; index++) {
-      if (context.decoder.isRelative(entries.infoLow(index), entries.infoHigh(index))) {
+      if (entries.isRelative(index)) {
         if (items.count === 0) leading++;
         continue;
       }

@@ -45,17 +45,21 @@ export function writeHazards(context: FileContext, run: Plan, names: Names): Haz
   const seen = new Uint8Array(writes.count === 0 ? 0 : ((highest - lowest) >>> 3) + 1);
   const repeated = new Set<number>();
   let segment: LoadSegment | undefined;
+  // A description made only for the few writes a hazard lists, not one per write.
+  const describe = (i: number) => () => {
+    const vaddr = vaddrOf(writes.targets[i] as number);
+    return { entry: sourceOf(i), address: hex(vaddr), symbol: names.where(vaddr) };
+  };
   for (let i = 0; i < writes.count; i++) {
     const offset = writes.targets[i] as number;
-    const describe = () => ({ entry: sourceOf(i), address: hex(vaddrOf(offset)), symbol: names.where(vaddrOf(offset)) });
     if (segment === undefined || offset < segment.offset || offset >= segment.offset + segment.memorySize) segment = segmentOf(offset);
-    if (!(segment?.writable ?? true)) text.add(describe);
-    if ((startRemainder + offset) % w !== 0) misaligned.add(describe);
+    if (!(segment?.writable ?? true)) text.add(describe(i));
+    if ((startRemainder + offset) % w !== 0) misaligned.add(describe(i));
     const bit = offset - lowest;
     if ((seen[bit >>> 3] as number) & (1 << (bit & 7))) repeated.add(offset);
     seen[bit >>> 3] = (seen[bit >>> 3] as number) | (1 << (bit & 7));
     if (relroSections.length > 0 && relroSections.some(([start, end]) => offset >= start && offset < end)) {
-      if (!relroRanges.some(([start, end]) => offset >= start && offset + w <= end)) relro.add(describe);
+      if (!relroRanges.some(([start, end]) => offset >= start && offset + w <= end)) relro.add(describe(i));
     }
   }
   const hazards: Hazard[] = [];

@@ -421,11 +421,30 @@ class Run {
     const relativeType = typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType;
     const typeMask = w === 4 ? 0xff : 0xffffffff;
     this.writes.reserve(to - from);
-    for (let index = from, at = from * perEntry; index < to; index++, at += perEntry) {
+    const walk: EntryWalk = {
+      words,
+      perEntry,
+      low,
+      high,
+      field,
+      isRela,
+      op,
+      source: table.source,
+      relative: mode === 'relative',
+      byArch,
+      decoder,
+      relativeType,
+      typeMask,
+    };
+    for (let index = from; index < to; index++) {
       if (overlaps.length > 0) {
         const entryAddress = table.vaddr + BigInt(index * stride);
         if (overlaps.some((range) => entryAddress >= range.vaddr && entryAddress < range.vaddr + range.size)) continue;
+      } else {
+        index = this.applyWithinSegment(walk, index, to);
+        if (index === to) return;
       }
+      const at = index * perEntry;
       const offsetLow = words[at + low] as number;
       const offsetHigh = w === 8 ? (words[at + high] as number) : 0;
       const infoLow = words[at + field + low] as number;
@@ -440,6 +459,32 @@ class Run {
       this.nonRelative(table, index, infoLow, infoHigh);
       if (this.halted !== undefined) return;
     }
+  }
+
+  /**
+   * Applies entries from `from` on for as long as each is relative and writes the segment the
+   * last write went to, which the model lets it write; returns the first entry it leaves to the
+   * caller. The common case, apart from push's checks.
+   */
+  private applyWithinSegment(walk: EntryWalk, from: number, to: number): number {
+    const segment = this.cached;
+    if (!segment.writable && this.model.textRelocations === 'fault') return from;
+    const before = this.writes.count;
+    const end = applyRelative(
+      walk,
+      from,
+      to,
+      this.writes,
+      this.startLow,
+      this.startHigh,
+      segment.offset,
+      segment.offset + segment.memorySize - this.w,
+    );
+    if (this.writes.count > before && this.cachedIndex !== this.lastTouched) {
+      this.touched.add(this.cachedIndex);
+      this.lastTouched = this.cachedIndex;
+    }
+    return end;
   }
 
   private nonRelative(table: Table, index: number, infoLow: number, infoHigh: number): void {
@@ -510,6 +555,12 @@ class Run {
       if (!addressSeen) this.leadingBitmap(entry);
       if (this.halted !== undefined) return;
       const count = setBitIndexes(((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, indexes);
+      if (this.bitmapWithinSegment(whereLow, whereHigh, shift, indexes, count, entry)) {
+        const advanced = whereLow + bitsPerEntry * w;
+        whereLow = advanced >>> 0;
+        whereHigh = wide ? (whereHigh + Math.floor(advanced / TWO_32)) >>> 0 : 0;
+        continue;
+      }
       for (let i = 0; i < count; i++) {
         const sum = whereLow + (indexes[i] as number) * w + shift;
         const placed = this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
@@ -519,6 +570,42 @@ class Run {
       whereLow = advanced >>> 0;
       whereHigh = wide ? (whereHigh + Math.floor(advanced / TWO_32)) >>> 0 : 0;
     }
+  }
+
+  /**
+   * The words of a bitmap written at once when every word it can name lies in the segment the
+   * last write went to, which the model lets it write (the common case, without push's checks
+   * per word); false, nothing written, otherwise.
+   */
+  private bitmapWithinSegment(whereLow: number, whereHigh: number, shift: number, indexes: Uint8Array, count: number, entry: number): boolean {
+    const w = this.w;
+    const segment = this.cached;
+    if (!segment.writable && this.model.textRelocations === 'fault') return false;
+    let offset = whereLow - this.startLow;
+    let borrow = 0;
+    if (offset < 0) {
+      offset += TWO_32;
+      borrow = 1;
+    }
+    const reach = (w * 8 - 1) * w + shift;
+    if ((w === 8 ? whereHigh : 0) - this.startHigh - borrow !== 0 || offset < segment.offset || offset + reach > segment.offset + segment.memorySize)
+      return false;
+    const { targets, kinds, addendLow, addendHigh, sources, entries } = this.writes;
+    let at = this.writes.count;
+    for (let i = 0; i < count; i++, at++) {
+      targets[at] = offset + (indexes[i] as number) * w + shift;
+      kinds[at] = OP_ADD_BASE;
+      addendLow[at] = 0;
+      addendHigh[at] = 0;
+      sources[at] = SOURCE_RELR;
+      entries[at] = entry;
+    }
+    this.writes.count = at;
+    if (count > 0 && this.cachedIndex !== this.lastTouched) {
+      this.touched.add(this.cachedIndex);
+      this.lastTouched = this.cachedIndex;
+    }
+    return true;
   }
 
   private leadingBitmap(entry: number): void {
@@ -600,12 +687,12 @@ class Run {
       const entries = new EntryReader(this.context, table);
       for (let index = 0; index < entries.count; index++) {
         if (insideOtherTable(tables, table, index)) continue;
-        const low = entries.infoLow(index);
-        const high = entries.infoHigh(index);
-        if (this.context.decoder.isRelative(low, high)) {
+        if (entries.isRelative(index)) {
           if (table.kind === 'jmprel') this.leftAlone.relative++;
           continue;
         }
+        const low = entries.infoLow(index);
+        const high = entries.infoHigh(index);
         const { name, entryClass } = this.context.classifier.of(this.context.decoder.type(low, high));
         if (entryClass === 'irelative' && this.model.resolvesIrelativeOfEveryTable === true)
           this.applied.set(name, (this.applied.get(name) ?? 0) + 1);
@@ -614,6 +701,71 @@ class Run {
     }
     return names;
   }
+}
+
+/** What the hot loop over a REL/RELA table needs, decided once per table. */
+interface EntryWalk {
+  /** The entries as host-order 32-bit words (Table.words), `perEntry` words each. */
+  readonly words: Uint32Array;
+  readonly perEntry: number;
+  /** Word indexes of a field's low and high halves, and the words of a field. */
+  readonly low: number;
+  readonly high: number;
+  readonly field: number;
+  readonly isRela: boolean;
+  readonly op: number;
+  readonly source: number;
+  /** Every entry is applied as relative (a trusted DT_RELACOUNT head). */
+  readonly relative: boolean;
+  readonly byArch: boolean;
+  readonly decoder: FileContext['decoder'];
+  readonly relativeType: number;
+  readonly typeMask: number;
+}
+
+/**
+ * Entries [from, to) applied as relative writes for as long as each is relative and its word lies
+ * in [first, last] (layout offsets, `last` the last offset a whole word starts at); returns the
+ * first entry that is not, or `to`. Apart from the class, so that V8 compiles the loop on its own;
+ * the caller has reserved room for every entry.
+ */
+function applyRelative(
+  walk: EntryWalk,
+  from: number,
+  to: number,
+  writes: WriteList,
+  startLow: number,
+  startHigh: number,
+  first: number,
+  last: number,
+): number {
+  const { words, perEntry, low, high, field, isRela, op, source, relative, byArch, decoder, relativeType, typeMask } = walk;
+  const wide = field === 2;
+  const { targets, kinds, addendLow, addendHigh, sources, entries } = writes;
+  let count = writes.count;
+  let index = from;
+  for (let at = from * perEntry; index < to; index++, at += perEntry) {
+    const infoLow = words[at + field + low] as number;
+    const infoHigh = wide ? (words[at + field + high] as number) : 0;
+    if (!relative && !(byArch ? decoder.isRelative(infoLow, infoHigh) : (infoLow & typeMask) >>> 0 === relativeType)) break;
+    const offsetHigh = wide ? (words[at + high] as number) : 0;
+    let offset = (words[at + low] as number) - startLow;
+    let borrow = 0;
+    if (offset < 0) {
+      offset += TWO_32;
+      borrow = 1;
+    }
+    if (offsetHigh - startHigh - borrow !== 0 || offset < first || offset > last) break;
+    targets[count] = offset;
+    kinds[count] = op;
+    addendLow[count] = isRela ? (words[at + 2 * field + low] as number) : 0;
+    addendHigh[count] = isRela && wide ? (words[at + 2 * field + high] as number) : 0;
+    sources[count] = source;
+    entries[count] = index;
+    count++;
+  }
+  writes.count = count;
+  return index;
 }
 
 function popcount(value: number): number {

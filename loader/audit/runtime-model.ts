@@ -71,9 +71,9 @@ export interface RuntimeModel {
   };
   readonly steps: readonly Step[];
   /** The DT_PLTREL formats a `jmprel` step accepts; another one stops the relocator. */
-  readonly jmprelFormats?: readonly ('rel' | 'rela')[];
+  readonly jmprelFormats?: readonly ('rel' | 'rela')[] | undefined;
   /** Tables the code is built without on some architectures: their steps do nothing there. */
-  readonly unwalked?: Partial<Record<'rel' | 'rela', readonly ArchName[]>>;
+  readonly unwalked?: Partial<Record<'rel' | 'rela', readonly ArchName[]>> | undefined;
   /**
    * When a REL/RELA/RELR table is walked: its address tag is nonzero (`address`), its address tag
    * is present at all (`tag`), or its size tag is nonzero whatever the address (`size`).
@@ -95,7 +95,7 @@ export interface RuntimeModel {
    * 0, mips64's stacked types), or `type`: the generic ELF32_R_TYPE/ELF64_R_TYPE (low 8 or 32 bits
    * of r_info) equal to the relative type, the symbol unchecked; `typeFor` overrides that type.
    */
-  readonly relative: { readonly decode: 'arch' | 'type'; readonly typeFor?: Partial<Record<ArchName, number>> };
+  readonly relative: { readonly decode: 'arch' | 'type'; readonly typeFor?: Partial<Record<ArchName, number>> | undefined };
   /** A relative RELA entry: `word = base + addend`, `word += base + addend`, or the psABI's rule (ARC adds the base to the word). */
   readonly rela: 'set' | 'add' | 'arch';
   /** RELR decoding: bit k relocates where[k - 1] (`correct`), where[k] (`seed`), or no RELR at all. */
@@ -123,9 +123,9 @@ export interface RuntimeModel {
    * IRELATIVE entries are resolved at run time wherever they are, DT_JMPREL included, even where the
    * relocation steps never walk that table (piekit's plan lists them so, and verify checks them).
    */
-  readonly resolvesIrelativeOfEveryTable?: boolean;
+  readonly resolvesIrelativeOfEveryTable?: boolean | undefined;
   /** When only some symbolic types are applied (the rest trap), those types by architecture. */
-  readonly symbolicTypes?: Partial<Record<ArchName, readonly string[]>>;
+  readonly symbolicTypes?: Partial<Record<ArchName, readonly string[]>> | undefined;
   /** A write into a PT_LOAD without PF_W: the page is read-only at run time (`fault`), or the loader writes a buffer. */
   readonly textRelocations: 'fault' | 'written';
   /** A write outside every PT_LOAD faults, or is silently skipped. */
