@@ -25,11 +25,11 @@ export class RowNames<T> {
   readonly symbols = new Int32Array(BLOCK_ROWS);
   readonly offsetLows = new Uint32Array(BLOCK_ROWS);
   readonly offsetHighs = new Uint32Array(BLOCK_ROWS);
-  /** Every row's stretch and symbol, in pairs, kept for a second pass when `keep` says so. */
-  private kept: Int32Array;
-  private keptRows = 0;
-  /** Where a second pass reads from `kept`, or -1 while rows are looked up. */
-  private replayAt = -1;
+  /** Each block's stretches and symbols, kept for a second pass over the same blocks when `keep` says so. */
+  private readonly kept: Int32Array[] = [];
+  private readonly keeping: boolean;
+  /** The kept block a second pass reads next, or -1 while rows are looked up. */
+  private replayed = -1;
 
   constructor(
     private readonly plan: Plan,
@@ -40,16 +40,21 @@ export class RowNames<T> {
     // Allocated whole: filled at random indexes, a growing array would turn into a dictionary.
     this.symbolTexts = new Array<T | undefined>(this.names.symbols.count).fill(undefined);
     this.localGot = encode('local GOT');
-    this.kept = new Int32Array(keep ? 2 * BLOCK_ROWS : 0);
+    this.keeping = keep;
   }
 
   /** Names the rows of a block: each a lookup, or on a second pass what the first found. */
   resolve(rows: RowBlock): void {
     const { symbols, offsetLows, offsetHighs } = this;
     const table = this.names.symbols;
-    const replaying = this.replayAt >= 0;
-    if (replaying) this.replay(rows.count);
-    else this.lookUp(rows);
+    const replaying = this.replayed >= 0;
+    if (replaying) {
+      const kept = this.kept[this.replayed++] as Int32Array;
+      this.stretches.set(kept.subarray(0, rows.count));
+      symbols.set(kept.subarray(rows.count));
+    } else {
+      this.lookUp(rows);
+    }
     for (let row = 0; row < rows.count; row++) {
       const symbol = symbols[row] as number;
       if (symbol < 0) continue;
@@ -58,12 +63,17 @@ export class RowNames<T> {
       offsetLows[row] = difference >>> 0;
       offsetHighs[row] = (rows.vaddrHigh[row] as number) - table.valueHigh(symbol) - (difference < 0 ? 1 : 0);
     }
-    if (!replaying && this.kept.length > 0) this.keep(rows.count);
+    if (!replaying && this.keeping) {
+      const kept = new Int32Array(2 * rows.count);
+      kept.set(this.stretches.subarray(0, rows.count));
+      kept.set(symbols.subarray(0, rows.count), rows.count);
+      this.kept.push(kept);
+    }
   }
 
   /** Starts a second pass over the same rows, from the first, with what the first pass found. */
   rewind(): void {
-    this.replayAt = 0;
+    this.replayed = 0;
   }
 
   sectionText(stretch: number): T | null {
@@ -108,29 +118,5 @@ export class RowNames<T> {
       this.symbols[row] = names.symbolAt(low, high, this.hint);
       this.hint = names.lastPosition;
     }
-  }
-
-  private keep(count: number): void {
-    const needed = 2 * (this.keptRows + count);
-    if (needed > this.kept.length) {
-      let size = this.kept.length;
-      while (size < needed) size *= 2;
-      const grown = new Int32Array(size);
-      grown.set(this.kept.subarray(0, 2 * this.keptRows));
-      this.kept = grown;
-    }
-    for (let row = 0, at = 2 * this.keptRows; row < count; row++, at += 2) {
-      this.kept[at] = this.stretches[row] as number;
-      this.kept[at + 1] = this.symbols[row] as number;
-    }
-    this.keptRows += count;
-  }
-
-  private replay(count: number): void {
-    for (let row = 0, at = this.replayAt; row < count; row++, at += 2) {
-      this.stretches[row] = this.kept[at] as number;
-      this.symbols[row] = this.kept[at + 1] as number;
-    }
-    this.replayAt += 2 * count;
   }
 }
