@@ -1,5 +1,5 @@
 import { encodeRelrOffsets, PT_GNU_RELRO } from '../../elf/index.js';
-import { type Plan, SOURCES, segmentFlags } from '../model/index.js';
+import { type Plan, SOURCE_GOT, SOURCES, segmentFlags } from '../model/index.js';
 import type { FileContext } from './file-context.js';
 import { EntryReader, type FileTableKind, fileTables, insideOtherTable } from './file-tables.js';
 
@@ -55,18 +55,23 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
   let alignedCount = 0;
   let unaligned = 0;
   let localGotWords = 0;
+  // Linkers mostly emit relocations in address order: then the offsets need no sort.
+  let ascending = true;
   for (let i = 0; i < writes.count; i++) {
     const source = writes.sources[i] as number;
     bySource[source] = (bySource[source] ?? 0) + 1;
-    if (SOURCES[source] === 'got') {
+    if (source === SOURCE_GOT) {
       localGotWords++;
       continue;
     }
     const offset = writes.targets[i] as number;
-    if ((startRemainder + offset) % w === 0) alignedOffsets[alignedCount++] = offset;
-    else unaligned++;
+    if ((startRemainder + offset) % w !== 0) unaligned++;
+    else {
+      if (alignedCount > 0 && offset < (alignedOffsets[alignedCount - 1] as number)) ascending = false;
+      alignedOffsets[alignedCount++] = offset;
+    }
   }
-  const sorted = alignedOffsets.subarray(0, alignedCount).sort();
+  const sorted = ascending ? alignedOffsets.subarray(0, alignedCount) : alignedOffsets.subarray(0, alignedCount).sort();
   let distinct = 0;
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i] as number;
   // Addresses as the layout's start plus offsets: every one is aligned, in the address space and sorted.

@@ -284,9 +284,16 @@ function writersOf(plan: Plan): Map<number, string[]> {
 function writersAt(plan: Plan, offsets: ReadonlySet<number>): Map<number, string[]> {
   const writers = new Map<number, string[]>();
   const { count, targets, sources, entries } = plan.writes;
+  // The words asked about are few and close together: most writes are told apart by two comparisons.
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = Number.NEGATIVE_INFINITY;
+  for (const offset of offsets) {
+    if (offset < lowest) lowest = offset;
+    if (offset > highest) highest = offset;
+  }
   for (let i = 0; i < count; i++) {
     const target = targets[i] as number;
-    if (!offsets.has(target)) continue;
+    if (target < lowest || target > highest || !offsets.has(target)) continue;
     const description = describeSource(sources[i] as number, entries[i] as number);
     const list = writers.get(target);
     if (list === undefined) writers.set(target, [description]);
@@ -494,17 +501,24 @@ class ComparisonContext {
   private readActual(offset: number): boolean {
     const w = this.w;
     const ranges = this.ranges;
-    for (let tried = 0; tried < ranges.length; tried++) {
-      const index = (this.lastRange + tried) % ranges.length;
-      const range = ranges[index] as SnapshotRange;
-      const at = offset - range.start;
-      if (at < 0 || at + w > range.bytes.length) continue;
-      this.lastRange = index;
-      this.low = range.view.getUint32(at + this.lowAt, this.little);
-      this.high = w === 8 ? range.view.getUint32(at + this.highAt, this.little) : 0;
-      return true;
+    let range = ranges[this.lastRange] as SnapshotRange | undefined;
+    let at = range === undefined ? -1 : offset - range.start;
+    if (range === undefined || at < 0 || at + w > range.bytes.length) {
+      range = undefined;
+      for (let tried = 1; tried < ranges.length; tried++) {
+        const index = (this.lastRange + tried) % ranges.length;
+        const candidate = ranges[index] as SnapshotRange;
+        at = offset - candidate.start;
+        if (at < 0 || at + w > candidate.bytes.length) continue;
+        this.lastRange = index;
+        range = candidate;
+        break;
+      }
+      if (range === undefined) return false;
     }
-    return false;
+    this.low = range.view.getUint32(at + this.lowAt, this.little);
+    this.high = w === 8 ? range.view.getUint32(at + this.highAt, this.little) : 0;
+    return true;
   }
 
   /** Reads an image's word at a layout offset into `low` and `high`; false where the image has no bytes. */
