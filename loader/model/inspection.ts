@@ -1,8 +1,10 @@
 import {
   dynamicTagNames,
   type ElfFile,
+  type ElfReader,
   forEachRelrAddress,
   hex,
+  type InfoDecoder,
   PF_R,
   PF_W,
   PF_X,
@@ -147,10 +149,9 @@ export class RowBlock {
  */
 export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): void {
   const elf = plan.elf;
-  const { little, lowAt, highAt, wordSize: w } = elf.reader;
+  const w = elf.reader.wordSize;
   const relativeType = elf.arch.relativeType;
   const rows = new RowBlock();
-  /** The next row's slot, the block handed over first when it is full. */
   const relativeRow = (source: number, index: number, low: number, high: number): void => {
     if (rows.count === BLOCK_ROWS) {
       visit(rows);
@@ -166,13 +167,23 @@ export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): vo
     rows.hasAddend[at] = 0;
     rows.relative[at] = 1;
   };
+  const addEntries = (table: RelocationTable, source: number): void => {
+    for (let first = 0; first < table.count; ) {
+      if (rows.count === BLOCK_ROWS) {
+        visit(rows);
+        rows.count = 0;
+      }
+      const last = Math.min(table.count, first + BLOCK_ROWS - rows.count);
+      fillEntries(rows, elf.reader, plan.info.decoder, table, source, first, last);
+      first = last;
+    }
+  };
   if (plan.localGot !== undefined) {
     for (let index = 0; index < plan.localGot.count; index++) {
       const [low, high] = splitWord(plan.localGot.vaddr + BigInt(index * w));
       relativeRow(SOURCE_GOT, index, low, high);
     }
   }
-  const decoder = plan.info.decoder;
   for (const { table } of plan.tables) {
     if (table.kind === 'relr') forEachRelrAddress(elf.reader, table, (low, high, entry) => relativeRow(SOURCE_RELR, entry, low, high));
     else addEntries(table, table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL);
@@ -180,40 +191,46 @@ export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): vo
   const jmprel = jmprelTable(elf, plan.info);
   if (jmprel !== undefined) addEntries(jmprel, SOURCE_JMPREL);
   if (rows.count > 0) visit(rows);
+}
 
-  /** A table's entries, as many at a time as the block has room for. */
-  function addEntries(table: RelocationTable, source: number): void {
-    const view = table.view;
-    const isRela = table.kind === 'rela' ? 1 : 0;
-    // The plan applies no DT_JMPREL entry.
-    const applied = source === SOURCE_JMPREL ? 0 : 1;
-    const { source: sources, index: indexes, vaddrLow, vaddrHigh, type, symbol, hasAddend, addendLow, addendHigh, relative } = rows;
-    for (let first = 0; first < table.count; ) {
-      if (rows.count === BLOCK_ROWS) {
-        visit(rows);
-        rows.count = 0;
-      }
-      const last = Math.min(table.count, first + BLOCK_ROWS - rows.count);
-      for (let index = first, at = rows.count, entry = first * table.entrySize; index < last; index++, at++, entry += table.entrySize) {
-        const infoLow = view.getUint32(entry + w + lowAt, little);
-        const infoHigh = w === 8 ? view.getUint32(entry + w + highAt, little) : 0;
-        sources[at] = source;
-        indexes[at] = index;
-        vaddrLow[at] = view.getUint32(entry + lowAt, little);
-        vaddrHigh[at] = w === 8 ? view.getUint32(entry + highAt, little) : 0;
-        type[at] = decoder.type(infoLow, infoHigh);
-        symbol[at] = decoder.symbol(infoLow, infoHigh);
-        relative[at] = applied & (decoder.isRelative(infoLow, infoHigh) ? 1 : 0);
-        hasAddend[at] = isRela;
-        if (isRela === 0) continue;
-        const low = view.getUint32(entry + 2 * w + lowAt, little);
-        addendLow[at] = low;
-        addendHigh[at] = w === 8 ? view.getUint32(entry + 2 * w + highAt, little) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
-      }
-      rows.count += last - first;
-      first = last;
-    }
+/**
+ * Entries `first` to `last` of a REL, RELA or DT_JMPREL table into the block from its count. A
+ * function of its own, with no call out: it is compiled once for every pass and every table, and
+ * nothing in it waits for a block to fill to be seen for the first time.
+ */
+function fillEntries(
+  rows: RowBlock,
+  reader: ElfReader,
+  decoder: InfoDecoder,
+  table: RelocationTable,
+  source: number,
+  first: number,
+  last: number,
+): void {
+  const { little, lowAt, highAt, wordSize: w } = reader;
+  const view = table.view;
+  const isRela = table.kind === 'rela' ? 1 : 0;
+  // The plan applies no DT_JMPREL entry.
+  const applied = source === SOURCE_JMPREL ? 0 : 1;
+  const { lowMask, low: lowValue, highMask, high: highValue } = decoder.relative;
+  const { source: sources, index: indexes, vaddrLow, vaddrHigh, type, symbol, hasAddend, addendLow, addendHigh, relative } = rows;
+  for (let index = first, at = rows.count, entry = first * table.entrySize; index < last; index++, at++, entry += table.entrySize) {
+    const infoLow = view.getUint32(entry + w + lowAt, little);
+    const infoHigh = w === 8 ? view.getUint32(entry + w + highAt, little) : 0;
+    sources[at] = source;
+    indexes[at] = index;
+    vaddrLow[at] = view.getUint32(entry + lowAt, little);
+    vaddrHigh[at] = w === 8 ? view.getUint32(entry + highAt, little) : 0;
+    type[at] = decoder.type(infoLow, infoHigh);
+    symbol[at] = decoder.symbol(infoLow, infoHigh);
+    relative[at] = applied & ((infoLow & lowMask) >>> 0 === lowValue && (infoHigh & highMask) >>> 0 === highValue ? 1 : 0);
+    hasAddend[at] = isRela;
+    if (isRela === 0) continue;
+    const low = view.getUint32(entry + 2 * w + lowAt, little);
+    addendLow[at] = low;
+    addendHigh[at] = w === 8 ? view.getUint32(entry + 2 * w + highAt, little) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
   }
+  rows.count += last - first;
 }
 
 /** Everything `inspect` gives but the relocations: small, whatever the file. */
