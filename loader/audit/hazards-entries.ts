@@ -98,7 +98,8 @@ export function relativeCountHazards(context: FileContext, names: Names): Hazard
     const items = new HazardItems();
     let leading = 0;
     const entries = new EntryReader(context, table);
-    for (let index = 0; index < entries.count && BigInt(index) < declared; index++) {
+    const counted = declared < BigInt(entries.count) ? Number(declared) : entries.count;
+    for (let index = 0; index < counted; index++) {
       if (entries.isRelative(index)) {
         if (items.count === 0) leading++;
         continue;

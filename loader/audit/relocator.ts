@@ -128,6 +128,7 @@ class Run {
   private lastTouched = -1;
   private readonly leftAlone: LeftAlone = { none: 0, irelative: 0, tls: 0, symbolic: 0, relative: 0 };
   private readonly applied = new Map<string, number>();
+  private readonly handlings = new Map<number, { readonly name: string; readonly entryClass: EntryClass; readonly handling: Handling }>();
   private readonly walked: { kind: 'rel' | 'rela' | 'jmprel'; vaddr: bigint; size: bigint }[] = [];
   private readonly w: 4 | 8;
   private readonly values = new Map<bigint, bigint>();
@@ -494,10 +495,7 @@ class Run {
       if (table.source === SOURCE_JMPREL) this.leftAlone.relative++;
       return;
     }
-    const { name, entryClass } = this.context.classifier.of(this.context.decoder.type(infoLow, infoHigh));
-    let handling: Handling = this.model.nonRelative[entryClass];
-    const unknown = name.startsWith('unknown');
-    if (handling === 'applied' && (unknown || (entryClass === 'symbolic' && !this.acceptsSymbolic(name)))) handling = 'trap';
+    const { name, entryClass, handling } = this.handlingOf(this.context.decoder.type(infoLow, infoHigh));
     switch (handling) {
       case 'ignored':
         return;
@@ -510,6 +508,20 @@ class Run {
       case 'trap':
         this.stop('refuses', `stops at ${table.name.toLowerCase()}#${index}: ${name}`);
     }
+  }
+
+  /** What this relocator does with a type, decided once per type: a library has tens of thousands of such entries. */
+  private handlingOf(type: number): { readonly name: string; readonly entryClass: EntryClass; readonly handling: Handling } {
+    let known = this.handlings.get(type);
+    if (known === undefined) {
+      const { name, entryClass } = this.context.classifier.of(type);
+      let handling: Handling = this.model.nonRelative[entryClass];
+      const unknown = name.startsWith('unknown');
+      if (handling === 'applied' && (unknown || (entryClass === 'symbolic' && !this.acceptsSymbolic(name)))) handling = 'trap';
+      known = { name, entryClass, handling };
+      this.handlings.set(type, known);
+    }
+    return known;
   }
 
   private acceptsSymbolic(name: string): boolean {
