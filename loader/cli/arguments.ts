@@ -8,6 +8,8 @@ import { usageError } from './exit-codes.js';
 /** Where a command writes its report: the process's stdout, or a buffer in tests. */
 export interface Output {
   write(text: string | Uint8Array): void;
+  /** True when `write` has written the bytes out when it returns, so that the caller may reuse them. */
+  readonly synchronous?: boolean;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

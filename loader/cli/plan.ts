@@ -31,7 +31,10 @@ export async function planCommand(args: string[], output: Output): Promise<numbe
   const elf = readElfFile(file);
   requireLoadBase(elf, base);
   const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
-  const out = new AsciiWriter((chunk) => output.write(chunk));
+  const out = new AsciiWriter((chunk) => {
+    output.write(chunk);
+    return output.synchronous === true;
+  });
   if (values.json === true) writePlanJson(planned, image, base, out);
   else writePlanText(file, planned, image, base, out);
   out.flush();
