@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import { readElfFile } from '../../elf/index.js';
 import { requireLoadBase } from '../model/index.js';
 import { renderTrace, type TraceReport, traceJson, verifyTraced } from '../trace/index.js';
@@ -49,20 +47,9 @@ export async function verifyCommand(args: string[], out: Output): Promise<number
   if (values.json !== true)
     out.write(renderVerify(report, maxDifferences === undefined ? {} : { maxDifferences }) + (trace === undefined ? '' : renderTrace(trace)));
   // Written as it is made: a core may differ in a million words.
-  else if (trace === undefined) await writeParts(out, reportJsonParts(report));
+  else if (trace === undefined) for (const part of reportJsonParts(report)) out.write(part);
   else out.write(withTraceJson(report, trace));
   return report.verified && (trace?.clean ?? true) ? EXIT_OK : EXIT_DIFFERENCE;
-}
-
-/**
- * Writes each part once the one before is taken: a pipe to a slower reader would otherwise queue
- * the whole document in memory (on Linux, Node writes stdout pipes asynchronously).
- */
-async function writeParts(out: Output, parts: Iterable<string>): Promise<void> {
-  for (const part of parts) {
-    if (!(out instanceof Writable)) out.write(part);
-    else if (!out.write(part)) await once(out, 'drain');
-  }
 }
 
 /** verify's document with a `trace` member: what `piekit trace --json` prints for the traced run. */
