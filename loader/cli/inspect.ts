@@ -15,6 +15,7 @@ import {
   putHex64,
   putSignedHex64,
   putSpaces,
+  putSymbolName,
   ROW_SOURCES,
   RowNames,
   writeInspectionJson,
@@ -165,13 +166,7 @@ function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
       if (sectionName !== null) at = putBytes(bytes, start + sectionAt, sectionName.bytes);
       if (symbol !== undefined) {
         at = putSpaces(bytes, at, sectionName === null ? start + sectionAt + section + 2 - at : section - sectionName.width + 2);
-        at = putBytes(bytes, at, symbol.bytes);
-        const offsetLow = offsetLows[row] as number;
-        const offsetHigh = offsetHighs[row] as number;
-        if (offsetLow !== 0 || offsetHigh !== 0) {
-          bytes[at++] = 0x2b;
-          at = putHex64(bytes, at, offsetLow, offsetHigh);
-        }
+        at = putSymbolName(bytes, at, symbol.bytes, offsetLows[row] as number, offsetHighs[row] as number);
       }
       at = trimEnd(bytes, start, at);
       bytes[at] = 0x0a;

@@ -1,7 +1,7 @@
 import { type AsciiWriter, fragment, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
 import { forEachRowBlock, inspectHead, putSignedHex64, ROW_SOURCES } from './inspection.js';
 import type { Plan } from './plan.js';
-import { RowNames } from './row-names.js';
+import { putSymbolName, RowNames } from './row-names.js';
 
 const FIRST = ROW_SOURCES.map((name) => fragment(`\n    {\n      "source": "${name}#`));
 const NEXT = ROW_SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
@@ -96,13 +96,7 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
       if (name === undefined) at = putBytes(bytes, at, NAME_NULL);
       else {
         bytes[at++] = 0x22;
-        at = putBytes(bytes, at, name);
-        const offsetLow = offsetLows[row] as number;
-        const offsetHigh = offsetHighs[row] as number;
-        if (offsetLow !== 0 || offsetHigh !== 0) {
-          bytes[at++] = 0x2b;
-          at = putHex64(bytes, at, offsetLow, offsetHigh);
-        }
+        at = putSymbolName(bytes, at, name, offsetLows[row] as number, offsetHighs[row] as number);
         at = putBytes(bytes, at, NAME_CLOSE);
       }
       out.at = at;

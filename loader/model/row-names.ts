@@ -1,4 +1,5 @@
 import { AddressNames, typeName } from '../../elf/index.js';
+import { putBytes, putHex64 } from './ascii-buffer.js';
 import { BLOCK_ROWS, type RowBlock } from './inspection.js';
 import type { Plan } from './plan.js';
 import { SOURCE_GOT } from './write-list.js';
@@ -119,4 +120,12 @@ export class RowNames<T> {
       this.hint = names.lastPosition;
     }
   }
+}
+
+/** A symbol's name and the address's distance from it, as both tables print it: `name`, or `name+0x8`. */
+export function putSymbolName(bytes: Uint8Array, at: number, name: Uint8Array, offsetLow: number, offsetHigh: number): number {
+  at = putBytes(bytes, at, name);
+  if (offsetLow === 0 && offsetHigh === 0) return at;
+  bytes[at] = 0x2b;
+  return putHex64(bytes, at + 1, offsetLow, offsetHigh);
 }
