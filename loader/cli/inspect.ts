@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { ET_DYN, readElfFile } from '../../elf/index.js';
 import {
   AsciiWriter,
@@ -29,21 +28,12 @@ export async function inspectCommand(args: string[], output: Output): Promise<nu
   const planned = plan(readElfFile(file));
   const out = new AsciiWriter((chunk) => {
     output.write(chunk);
-    return isDrained(output);
+    return output.synchronous === true;
   });
   if (values.json === true) writeInspectionJson(planned, out);
   else writeInspectionText(file, planned, out);
   out.flush();
   return 0;
-}
-
-/**
- * Whether a stream holds none of what was written to it: stdout to a file or /dev/null, or to a
- * pipe with room, has written it through, and the writer may reuse the bytes. A pipe whose reader
- * lags queues them instead.
- */
-function isDrained(output: Output): boolean {
-  return (output as Partial<Writable>).writableLength === 0;
 }
 
 type Rows = readonly (readonly string[])[];
