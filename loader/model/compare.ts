@@ -141,16 +141,22 @@ export function plannedWords(plan: Plan): WordWalk {
  */
 export function tallyDifferences(plan: Plan, snapshot: MemorySnapshot, expected: Image, walk: WordWalk, limit: number): DifferenceTally {
   const context = new ComparisonContext(plan, snapshot, expected);
-  const byKind = countByKind([], DIFFERENCE_KINDS);
+  // By index in DIFFERENCE_KINDS: counting through the record's string keys costs more than the comparison.
+  const counts = new Float64Array(DIFFERENCE_KINDS.length);
   const lowest = new LowestOffsets(limit);
-  let count = 0;
   walk((offset) => {
     const kind = context.kindAt(offset);
     // A model's memory, never a program that ran on: no word is overwritten.
     if (kind === undefined || kind === 'overwritten') return;
-    byKind[kind]++;
-    count++;
+    const index = DIFFERENCE_KINDS.indexOf(kind);
+    counts[index] = (counts[index] as number) + 1;
     lowest.add(offset);
+  });
+  const byKind = countByKind([], DIFFERENCE_KINDS);
+  let count = 0;
+  DIFFERENCE_KINDS.forEach((kind, index) => {
+    byKind[kind] = counts[index] as number;
+    count += counts[index] as number;
   });
   const chosen = lowest.sorted();
   // One pass over the writes for the few words described, rather than an index of them all.
@@ -163,13 +169,15 @@ export function tallyDifferences(plan: Plan, snapshot: MemorySnapshot, expected:
 class LowestOffsets {
   private kept: Uint32Array;
   private size = 0;
+  /** Once `limit` are kept, an offset from here up cannot be among the smallest. */
+  private ceiling = Number.POSITIVE_INFINITY;
 
   constructor(private readonly limit: number) {
     this.kept = new Uint32Array(Math.min(Math.max(2 * limit, 64), 1 << 16));
   }
 
   add(offset: number): void {
-    if (this.limit <= 0) return;
+    if (this.limit <= 0 || offset >= this.ceiling) return;
     if (this.size === this.kept.length) this.trim();
     this.kept[this.size++] = offset;
   }
@@ -188,6 +196,7 @@ class LowestOffsets {
       wider.set(this.kept);
       this.kept = wider;
     }
+    if (this.size === this.limit) this.ceiling = this.kept[this.limit - 1] as number;
   }
 }
 
@@ -368,6 +377,7 @@ class ComparisonContext {
   private readonly little: boolean;
   private readonly baseLow: number;
   private readonly baseHigh: number;
+  private readonly baseIsZero: boolean;
   /** The snapshot's ranges placed at layout offsets; the one that answered last is tried first. */
   private readonly ranges: readonly SnapshotRange[];
   private lastRange = 0;
@@ -386,6 +396,7 @@ class ComparisonContext {
     this.little = expected.little;
     ({ lowAt: this.lowAt, highAt: this.highAt } = wordHalves(this.w, this.little));
     [this.baseLow, this.baseHigh] = splitWord(snapshot.base & this.mask);
+    this.baseIsZero = snapshot.base === 0n;
     const { start, size } = plan.layout;
     this.ranges = snapshot.segments
       .filter((segment) => segment.vaddr + BigInt(segment.bytes.length) > start && segment.vaddr < start + BigInt(size))
@@ -413,13 +424,12 @@ class ComparisonContext {
       const vaddr = this.plan.layout.start + BigInt(offset);
       throw new ElfError('BAD_DUMP', `Invalid memory snapshot: the word at ${hex(vaddr)} (run-time ${hex(this.runTime(vaddr))}) was not read`);
     }
+    const actualLow = this.low;
+    const actualHigh = this.high;
     // Where the plan's image holds no word, the plan's word is the snapshot's own.
     if (!this.readImage(this.expected, offset)) return undefined;
-    const expectedLow = this.low;
-    const expectedHigh = this.high;
-    this.readActual(offset);
-    if (this.low === expectedLow && this.high === expectedHigh) return undefined;
-    return this.classify(offset, this.low, this.high, expectedLow, expectedHigh);
+    if (this.low === actualLow && this.high === actualHigh) return undefined;
+    return this.classify(offset, actualLow, actualHigh, this.low, this.high);
   }
 
   /** The differing word at a layout offset, named. */
@@ -449,16 +459,19 @@ class ComparisonContext {
       if (this.leftUnrelocated(offset - w) || this.leftUnrelocated(offset + w)) return 'shifted';
       return this.inPlan(offset) ? 'relocated twice' : 'other';
     }
-    for (const neighbour of [offset - w, offset + w]) {
-      if (!this.inPlan(neighbour)) continue;
-      this.readWord(this.expected, neighbour);
-      if (this.low === actualLow && this.high === actualHigh) return 'shifted';
-    }
+    if (this.plannedAs(offset - w, actualLow, actualHigh) || this.plannedAs(offset + w, actualLow, actualHigh)) return 'shifted';
     this.readWord(this.original, offset);
     if (this.low === actualLow && this.high === actualHigh) {
       return this.gotExtraBase(offset - w) || this.gotExtraBase(offset + w) ? 'shifted' : 'unrelocated';
     }
     return this.ranOn && this.insideImage(joinWord(actualLow, actualHigh)) ? 'overwritten' : 'other';
+  }
+
+  /** Whether the plan writes the word at `offset` and means it to hold `(low, high)`. */
+  private plannedAs(offset: number, low: number, high: number): boolean {
+    if (!this.inPlan(offset)) return false;
+    this.readWord(this.expected, offset);
+    return this.low === low && this.high === high;
   }
 
   /** Whether `(low, high)` is `(expectedLow, expectedHigh)` plus the base, wrapping at the word size. */
@@ -491,7 +504,7 @@ class ComparisonContext {
   }
 
   private gotExtraBase(offset: number): boolean {
-    if (this.snapshot.base === 0n || !this.readActual(offset)) return false;
+    if (this.baseIsZero || !this.readActual(offset)) return false;
     const { low, high } = this;
     this.readWord(this.expected, offset);
     return this.plusBase(this.low, this.high, low, high);
