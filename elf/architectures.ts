@@ -245,14 +245,17 @@ const ARM_GDB: Partial<GdbStub> = { thumbBit: true };
 const PPC64_GDB: Partial<GdbStub> = { localEntry: true };
 
 // Loader bases per address space: above 4 GiB on 64-bit targets, the top bit set on 32-bit ones.
-const BASES_64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0x100000000n];
+// A 64-bit guest shares qemu-user's address space, whose own mappings the host kernel places
+// within 1 TiB below the top of its 47 bits (mmap_base under ASLR): 0x7e0000000000 is high but
+// below all of them, where 0x7f0000000000 is now and then taken.
+const BASES_64: readonly bigint[] = [0x123456789000n, 0x7e0000000000n, 0x100000000n];
 // qemu-user keeps 0x40000000 for a 32-bit guest's own program, with its stack and mmaps below;
 // qemu-i386 and qemu-arm give the guest 4 GiB, qemu-arm keeps 0xffff0000 for the kuser helpers.
 const BASES_32: readonly bigint[] = [0xb0000000n, 0xe0000000n, 0x80000000n];
 // Aligned to the 16 KiB (LoongArch) and 8 KiB (SPARC64) pages qemu reports.
-const BASES_64_LARGE_PAGES: readonly bigint[] = [0x123456788000n, 0x7f0000000000n, 0x100000000n];
+const BASES_64_LARGE_PAGES: readonly bigint[] = [0x123456788000n, 0x7e0000000000n, 0x100000000n];
 // 0xfe00000000 also fits MIPS64 kernels without 48-bit VA, whose user space ends at 1 TiB.
-const BASES_MIPS64: readonly bigint[] = [0x123456789000n, 0x7f0000000000n, 0xfe00000000n];
+const BASES_MIPS64: readonly bigint[] = [0x123456789000n, 0x7e0000000000n, 0xfe00000000n];
 // MIPS32 user space ends at 2 GiB (0x7fff8000): no base with the top bit set exists there.
 const BASES_MIPS32: readonly bigint[] = [0x7f000000n, 0x70000000n];
 
