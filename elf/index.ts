@@ -39,6 +39,8 @@ export {
   TABLE_TAGS,
   type TableKind,
   type TableTags,
+  type TableWords,
+  tableWords,
   typeName,
 } from './relocations.js';
 export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';

@@ -16,6 +16,7 @@ import {
 import type { Diagnostics } from './diagnostics.js';
 import type { DynamicSection } from './dynamic.js';
 import { ElfError, hex } from './errors.js';
+import { hostWords } from './host-words.js';
 import type { ElfReader } from './reader.js';
 
 export type TableKind = 'rel' | 'rela' | 'relr';
@@ -56,6 +57,42 @@ export function relocationTable(
     count,
     fileOffset: inFile ? bytes.byteOffset - reader.bytes.byteOffset : -1,
     view: new DataView(bytes.buffer, bytes.byteOffset, count * entrySize),
+  };
+}
+
+/**
+ * A REL or RELA table as 32-bit words in host order (hostWords), with the word indexes of an
+ * entry's fields, for hot loops that read halves rather than bigints. On ELF32 a field's high
+ * index is its low one, masked to 0 by `highMask`.
+ */
+export interface TableWords {
+  readonly words: Uint32Array;
+  /** Words per entry. */
+  readonly step: number;
+  readonly offsetLow: number;
+  readonly offsetHigh: number;
+  readonly infoLow: number;
+  readonly infoHigh: number;
+  readonly addendLow: number;
+  readonly addendHigh: number;
+  readonly highMask: number;
+}
+
+export function tableWords(reader: ElfReader, table: RelocationTable): TableWords {
+  const { view, entrySize } = table;
+  const field = reader.wordSize >>> 2;
+  const low = reader.lowAt >>> 2;
+  const high = reader.highAt >>> 2;
+  return {
+    words: hostWords(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), reader.little),
+    step: entrySize >>> 2,
+    offsetLow: low,
+    offsetHigh: high,
+    infoLow: field + low,
+    infoHigh: field + high,
+    addendLow: 2 * field + low,
+    addendHigh: 2 * field + high,
+    highMask: reader.wordSize === 8 ? 0xffffffff : 0,
   };
 }
 

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ENGINES, type Engine } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
+import { AsciiWriter } from '../model/index.js';
 import { usageError } from './exit-codes.js';
 
 /** Where a command writes its report: the process's stdout, or a buffer in tests. */
@@ -10,6 +11,14 @@ export interface Output {
   write(text: string | Uint8Array): void;
   /** True when `write` has written the bytes out when it returns, so that the caller may reuse them. */
   readonly synchronous?: boolean;
+}
+
+/** A streaming writer into `output`, reusing its chunk when the output has written each one out. */
+export function documentWriter(output: Output): AsciiWriter {
+  return new AsciiWriter((chunk) => {
+    output.write(chunk);
+    return output.synchronous === true;
+  });
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

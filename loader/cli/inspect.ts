@@ -1,6 +1,6 @@
 import { ET_DYN, readElfFile } from '../../elf/index.js';
 import {
-  AsciiWriter,
+  type AsciiWriter,
   decimalLength,
   forEachRowBlock,
   fragment,
@@ -20,16 +20,13 @@ import {
   writeInspectionJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
-import { inputFile, type Output, oneFile, parseCommand } from './arguments.js';
+import { documentWriter, inputFile, type Output, oneFile, parseCommand } from './arguments.js';
 
 export async function inspectCommand(args: string[], output: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, { json: { type: 'boolean' } });
   const file = inputFile(oneFile(positionals));
   const planned = plan(readElfFile(file));
-  const out = new AsciiWriter((chunk) => {
-    output.write(chunk);
-    return output.synchronous === true;
-  });
+  const out = documentWriter(output);
   if (values.json === true) writeInspectionJson(planned, out);
   else writeInspectionText(file, planned, out);
   out.flush();

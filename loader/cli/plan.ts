@@ -1,7 +1,7 @@
 import { hex, readElfFile, wordHalves } from '../../elf/index.js';
 import { relocate } from '../engines/index.js';
 import {
-  AsciiWriter,
+  type AsciiWriter,
   finalWriteIndexes,
   fragment,
   type Image,
@@ -16,7 +16,7 @@ import {
   writePlanJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
-import { inputFile, type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
+import { documentWriter, inputFile, type Output, oneFile, parseAddress, parseCommand, parseEngine } from './arguments.js';
 import { usageError } from './exit-codes.js';
 
 export async function planCommand(args: string[], output: Output): Promise<number> {
@@ -31,10 +31,7 @@ export async function planCommand(args: string[], output: Output): Promise<numbe
   const elf = readElfFile(file);
   requireLoadBase(elf, base);
   const { plan: planned, image } = relocate(elf, base, parseEngine(values.engine));
-  const out = new AsciiWriter((chunk) => {
-    output.write(chunk);
-    return output.synchronous === true;
-  });
+  const out = documentWriter(output);
   if (values.json === true) writePlanJson(planned, image, base, out);
   else writePlanText(file, planned, image, base, out);
   out.flush();

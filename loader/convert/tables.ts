@@ -1,4 +1,4 @@
-import { type ElfFile, hex, type RelocationTable } from '../../elf/index.js';
+import { type ElfFile, hex, type RelocationTable, tableWords } from '../../elf/index.js';
 import type { Plan } from '../model/index.js';
 import { refuse } from './errors.js';
 import type { WordUse } from './word-use.js';
@@ -40,12 +40,11 @@ export function entryIsRelative(elf: ElfFile, planned: Plan, table: RelocationTa
  * halves: a table of a library holds hundreds of thousands of entries.
  */
 export function forEachNonRelative(planned: Plan, table: RelocationTable, visit: (at: number) => void): void {
-  const { little, lowAt, highAt, wordSize: w } = planned.elf.reader;
+  const { words, step, infoLow, infoHigh, highMask: wide } = tableWords(planned.elf.reader, table);
   const { lowMask, low, highMask, high } = planned.info.decoder.relative;
-  const { view, entrySize } = table;
-  for (let index = 0, at = 0; index < table.count; index++, at += entrySize) {
-    const infoLow = view.getUint32(at + w + lowAt, little);
-    const infoHigh = w === 8 ? view.getUint32(at + w + highAt, little) : 0;
-    if ((infoLow & lowMask) >>> 0 !== low || (infoHigh & highMask) >>> 0 !== high) visit(at);
+  for (let index = 0, at = 0; index < table.count; index++, at += step) {
+    const infoLowHalf = words[at + infoLow] as number;
+    const infoHighHalf = (words[at + infoHigh] as number) & wide;
+    if ((infoLowHalf & lowMask) >>> 0 !== low || (infoHighHalf & highMask) >>> 0 !== high) visit(index * table.entrySize);
   }
 }

@@ -6,13 +6,14 @@ import {
   type ElfFile,
   forEachRelrEntry,
   hex,
-  hostWords,
   type RelocationInfo,
   type RelocationTable,
   readRelocationInfo,
   setBitIndexes,
   stopAtFirstError,
   type TableKind,
+  type TableWords,
+  tableWords,
 } from '../../elf/index.js';
 import { type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
 import { lazyResolvedAtRunTime, type RunTimeResolved } from './run-time-resolved.js';
@@ -137,7 +138,7 @@ class PlanBuilder {
 
   addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
     const entries = entryWords(this.elf, info, table, this.startLow, this.startHigh);
-    const { words, low, high, highMask, addendAt, isRela, kind, source } = entries;
+    const { words, step, offsetLow, offsetHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask, isRela, kind, source } = entries;
     const before = this.writes.count;
     this.writes.reserve(table.count);
     for (let index = 0; index < table.count; index++) {
@@ -145,10 +146,10 @@ class PlanBuilder {
       index = planInSegment(entries, index, table.count, this.writes, this.skips, from, to);
       if (index === table.count) break;
       // A relative entry landing outside the cached writable segment: `push` finds its segment.
-      const at = index * entries.step;
-      const addendLow = isRela ? (words[at + addendAt + low] as number) : 0;
-      const addendHigh = isRela ? ((words[at + addendAt + high] as number) & highMask) >>> 0 : 0;
-      this.push(words[at + low] as number, ((words[at + high] as number) & highMask) >>> 0, kind, addendLow, addendHigh, source, index);
+      const at = index * step;
+      const addendLow = isRela ? (words[at + addendLowAt] as number) : 0;
+      const addendHigh = isRela ? ((words[at + addendHighAt] as number) & highMask) >>> 0 : 0;
+      this.push(words[at + offsetLow] as number, ((words[at + offsetHigh] as number) & highMask) >>> 0, kind, addendLow, addendHigh, source, index);
     }
     return { table, relative: this.writes.count - before, skipped: skippedByType(this.elf, info, this.skips, table) };
   }
@@ -233,18 +234,8 @@ class PlanBuilder {
   }
 }
 
-/** A REL or RELA table as 32-bit words, with what a relocator reads of each entry, as word indexes. */
-interface EntryWords {
-  readonly words: Uint32Array;
-  readonly count: number;
-  /** Words per entry. */
-  readonly step: number;
-  /** A word's low and high halves; on ELF32 the high half is the low one, masked to 0 by `highMask`. */
-  readonly low: number;
-  readonly high: number;
-  readonly highMask: number;
-  readonly infoAt: number;
-  readonly addendAt: number;
+/** What planning reads of a REL or RELA table's entries (TableWords), and what it writes for a relative one. */
+interface EntryWords extends TableWords {
   /** r_info is relative when `(half & mask) === value` for both halves (InfoDecoder.relative, as int32). */
   readonly infoLowMask: number;
   readonly infoLowValue: number;
@@ -258,25 +249,16 @@ interface EntryWords {
 }
 
 function entryWords(elf: ElfFile, info: RelocationInfo, table: RelocationTable, startLow: number, startHigh: number): EntryWords {
-  const { view, count, entrySize } = table;
-  const { reader, arch } = elf;
   const { relative } = info.decoder;
   const isRela = table.kind === 'rela';
   return {
-    words: hostWords(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), reader.little),
-    count,
-    step: entrySize >>> 2,
-    low: reader.lowAt >>> 2,
-    high: reader.highAt >>> 2,
-    highMask: reader.wordSize === 8 ? 0xffffffff : 0,
-    infoAt: reader.wordSize >>> 2,
-    addendAt: 2 * (reader.wordSize >>> 2),
+    ...tableWords(elf.reader, table),
     infoLowMask: relative.lowMask,
     infoLowValue: relative.low | 0,
     infoHighMask: relative.highMask,
     infoHighValue: relative.high | 0,
     isRela,
-    kind: isRela && !arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE,
+    kind: isRela && !elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE,
     source: TABLE_SOURCE[table.kind],
     startLow,
     startHigh,
@@ -300,26 +282,24 @@ function planInSegment(
   from: number,
   to: number,
 ): number {
-  const { words, step, low, high, highMask, infoAt, addendAt, infoLowMask, infoLowValue, infoHighMask, infoHighValue } = e;
+  const { words, step, offsetLow, offsetHigh, infoLow, infoHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask } = e;
+  const { infoLowMask, infoLowValue, infoHighMask, infoHighValue } = e;
   const { isRela, kind, source, startLow, startHigh } = e;
   const { targets, addendLow, addendHigh, entries } = writes;
   const first = writes.count;
   let slot = first;
   let at = index * step;
   for (; index < count; index++, at += step) {
-    if (
-      ((words[at + infoAt + low] as number) & infoLowMask) !== infoLowValue ||
-      ((words[at + infoAt + high] as number) & infoHighMask) !== infoHighValue
-    ) {
+    if (((words[at + infoLow] as number) & infoLowMask) !== infoLowValue || ((words[at + infoHigh] as number) & infoHighMask) !== infoHighValue) {
       skips.sources.push(source);
       skips.entries.push(index);
       continue;
     }
-    const offset = (words[at + low] as number) - startLow;
-    if (((words[at + high] as number) & highMask) >>> 0 !== startHigh || offset < from || offset > to) break;
+    const offset = (words[at + offsetLow] as number) - startLow;
+    if (((words[at + offsetHigh] as number) & highMask) >>> 0 !== startHigh || offset < from || offset > to) break;
     targets[slot] = offset;
-    addendLow[slot] = isRela ? (words[at + addendAt + low] as number) : 0;
-    addendHigh[slot] = isRela ? ((words[at + addendAt + high] as number) & highMask) >>> 0 : 0;
+    addendLow[slot] = isRela ? (words[at + addendLowAt] as number) : 0;
+    addendHigh[slot] = isRela ? ((words[at + addendHighAt] as number) & highMask) >>> 0 : 0;
     entries[slot] = index;
     slot++;
   }

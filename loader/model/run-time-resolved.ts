@@ -7,13 +7,13 @@ import {
   DT_RELA,
   type ElfFile,
   hex,
-  hostWords,
   type RelocationInfo,
   type RelocationTable,
   readRelocation,
   relocationTable,
   stopAtFirstError,
   TABLE_TAGS,
+  tableWords,
   typeName,
 } from '../../elf/index.js';
 
@@ -82,20 +82,14 @@ export function resolvedAtRunTime(elf: ElfFile, info: RelocationInfo): RunTimeRe
  * judged once: a library holds hundreds of thousands of entries of a handful of types.
  */
 function resolvedEntries(elf: ElfFile, info: RelocationInfo, table: RelocationTable): number[] {
-  const { reader, arch } = elf;
-  const { view, count, entrySize } = table;
-  const words = hostWords(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), reader.little);
-  const step = entrySize >>> 2;
-  const low = (reader.wordSize >>> 2) + (reader.lowAt >>> 2);
-  const high = (reader.wordSize >>> 2) + (reader.highAt >>> 2);
-  const highMask = reader.wordSize === 8 ? 0xffffffff : 0;
+  const { words, step, infoLow, infoHigh, highMask } = tableWords(elf.reader, table);
   const judged = new Map<number, boolean>();
   const indexes: number[] = [];
-  for (let index = 0, at = 0; index < count; index++, at += step) {
-    const type = info.decoder.type(words[at + low] as number, ((words[at + high] as number) & highMask) >>> 0);
+  for (let index = 0, at = 0; index < table.count; index++, at += step) {
+    const type = info.decoder.type(words[at + infoLow] as number, ((words[at + infoHigh] as number) & highMask) >>> 0);
     let resolved = judged.get(type);
     if (resolved === undefined) {
-      resolved = isResolvedAtRunTime(arch, type);
+      resolved = isResolvedAtRunTime(elf.arch, type);
       judged.set(type, resolved);
     }
     if (resolved) indexes.push(index);
