@@ -119,6 +119,15 @@ describe('the comparison of a whole memory snapshot with the plan', () => {
       ['0x5018', 'other'],
     ]);
     expect(countByKind(comparison.differences)).toEqual({ unrelocated: 1, 'relocated twice': 1, shifted: 3, other: 3, overwritten: 0 });
+    expect(comparison.counts).toEqual(countByKind(comparison.differences));
+    expect([comparison.differing, comparison.matchingWords]).toEqual([8, SEGMENT_WORDS - 8]);
+  });
+
+  it('describes the first differing words on demand, as the whole list has them', () => {
+    const comparison = compareSegments(planned, broken);
+    expect(kinds([...comparison.describeDifferences(3)])).toEqual(kinds(comparison.differences.slice(0, 3)));
+    expect([...comparison.describeDifferences(0)]).toEqual([]);
+    expect([...comparison.describeDifferences()]).toEqual(comparison.differences);
   });
 
   it('gives each difference its run-time address, the value expected and found, and the entries that write it', () => {

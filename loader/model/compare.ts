@@ -55,19 +55,26 @@ export interface Difference {
   readonly writers: readonly string[];
 }
 
-export interface Comparison {
+/** A comparison with the base the snapshot was read at. */
+export interface Comparison extends ComparedWords {
   readonly base: bigint;
-  /** Words compared: the planned ones, or every word of the writable segments. */
-  readonly comparedWords: number;
-  readonly differences: readonly Difference[];
 }
 
-/** A comparison as reports give it: the words compared, those matching, and the differences counted by kind. */
+/**
+ * A comparison as reports give it: the words compared, those matching, the differing ones counted
+ * by kind, and described only when asked for: a core of a large program may differ in a million
+ * words, which must not all become objects at once.
+ */
 export interface ComparedWords {
+  /** Words compared: the planned ones, or every word of the writable segments. */
   readonly comparedWords: number;
   readonly matchingWords: number;
+  /** Words that differ, of every kind. */
+  readonly differing: number;
   readonly counts: Readonly<Record<DifferenceKind, number>>;
-  /** In address order. */
+  /** The first `limit` differing words (all by default) in address order, each described as it is reached. */
+  describeDifferences(limit?: number): Iterable<Difference>;
+  /** Every differing word, described, in address order: made when first read. */
   readonly differences: readonly Difference[];
 }
 
@@ -90,13 +97,7 @@ export function comparePlannedWords(
   /** The program ran on past its relocator: a pointer into the image may be its own store (`overwritten`). */
   ranOn = false,
 ): Comparison {
-  const context = new ComparisonContext(plan, snapshot, expected, ranOn);
-  const differences: Difference[] = [];
-  const comparedWords = forEachPlannedWord(plan, (offset) => {
-    const difference = context.differenceAt(offset);
-    if (difference !== undefined) differences.push(difference);
-  });
-  return { base: snapshot.base, comparedWords, differences: differences.sort((a, b) => (a.vaddr < b.vaddr ? -1 : 1)) };
+  return compareWords(plan, snapshot, expected, plannedWords(plan), ranOn);
 }
 
 /**
@@ -104,13 +105,60 @@ export function comparePlannedWords(
  * for samples that write their memory out right after relocation, before anything else runs.
  */
 export function compareSegments(plan: Plan, snapshot: MemorySnapshot, expected: Image = expectedImage(plan, snapshot.base)): Comparison {
-  const context = new ComparisonContext(plan, snapshot, expected);
-  const differences: Difference[] = [];
-  const comparedWords = forEachSegmentWord(plan, snapshot, (offset) => {
-    const difference = context.differenceAt(offset);
-    if (difference !== undefined) differences.push(difference);
+  return compareWords(plan, snapshot, expected, segmentWords(plan, snapshot), false);
+}
+
+/** Differing words described per pass over the plan's writes (for their writers): bounds the memory a description holds. */
+const DESCRIBED_AT_ONCE = 1 << 14;
+
+/** The words `walk` visits compared, each classified now; only their offsets are kept, for describing later. */
+function compareWords(plan: Plan, snapshot: MemorySnapshot, expected: Image, walk: WordWalk, ranOn: boolean): Comparison {
+  const context = new ComparisonContext(plan, snapshot, expected, ranOn);
+  // By index in RUN_DIFFERENCE_KINDS: counting through the record's string keys costs more than the comparison.
+  const byKind = new Float64Array(RUN_DIFFERENCE_KINDS.length);
+  let offsets = new Uint32Array(1024);
+  let differing = 0;
+  let compared = 0;
+  walk((offset) => {
+    compared++;
+    const kind = context.kindAt(offset);
+    if (kind === undefined) return;
+    const index = RUN_DIFFERENCE_KINDS.indexOf(kind);
+    byKind[index] = (byKind[index] as number) + 1;
+    if (differing === offsets.length) {
+      const wider = new Uint32Array(2 * differing);
+      wider.set(offsets);
+      offsets = wider;
+    }
+    offsets[differing++] = offset;
   });
-  return { base: snapshot.base, comparedWords, differences };
+  const inOrder = offsets.subarray(0, differing).sort();
+  const counts = countByKind([]);
+  RUN_DIFFERENCE_KINDS.forEach((kind, index) => {
+    counts[kind] = byKind[index] as number;
+  });
+  let all: readonly Difference[] | undefined;
+  return {
+    base: snapshot.base,
+    comparedWords: compared,
+    matchingWords: compared - differing,
+    differing,
+    counts,
+    describeDifferences: (limit = differing) => describeInOrder(plan, context, inOrder.subarray(0, Math.max(0, limit))),
+    get differences() {
+      all ??= [...describeInOrder(plan, context, inOrder)];
+      return all;
+    },
+  };
+}
+
+/** Differing words at the given offsets (ascending), described one by one, their writers found a batch at a time. */
+function* describeInOrder(plan: Plan, context: ComparisonContext, offsets: Uint32Array): Generator<Difference, void, undefined> {
+  for (let from = 0; from < offsets.length; from += DESCRIBED_AT_ONCE) {
+    const batch = offsets.subarray(from, from + DESCRIBED_AT_ONCE);
+    const writers = writersAt(plan, new Set(batch));
+    for (const offset of batch) yield context.describe(offset, context.kindAt(offset) as DifferenceKind, writers.get(offset) ?? []);
+  }
 }
 
 /** What a comparison finds, counted: only the differing words of lowest address are described. */
@@ -200,22 +248,20 @@ class LowestOffsets {
   }
 }
 
-/** Visits the layout offset of every word the plan writes, once each; returns how many. */
-function forEachPlannedWord(plan: Plan, visit: (offset: number) => void): number {
+/** Visits the layout offset of every word the plan writes, once each. */
+function forEachPlannedWord(plan: Plan, visit: (offset: number) => void): void {
   const indexes = finalWriteIndexes(plan);
   for (let n = 0; n < indexes.length; n++) visit(plan.writes.targets[indexes[n] as number] as number);
-  return indexes.length;
 }
 
-/** Visits the layout offset of every whole word of the writable segments, which the snapshot must hold exactly; returns how many. */
-function forEachSegmentWord(plan: Plan, snapshot: MemorySnapshot, visit: (offset: number) => void): number {
+/** Visits the layout offset of every whole word of the writable segments, which the snapshot must hold exactly. */
+function forEachSegmentWord(plan: Plan, snapshot: MemorySnapshot, visit: (offset: number) => void): void {
   const layout = plan.layout;
   const writable = layout.segments.filter((segment) => segment.writable);
   if (writable.length !== snapshot.segments.length) {
     throw new ElfError('BAD_DUMP', `Invalid dump: ${snapshot.segments.length} segments, the file has ${writable.length} writable PT_LOADs`);
   }
   const w = layout.wordSize;
-  let comparedWords = 0;
   writable.forEach((segment, position) => {
     const dumped = snapshot.segments[position];
     if (dumped === undefined || dumped.vaddr !== segment.header.vaddr || dumped.bytes.length !== segment.memorySize) {
@@ -229,12 +275,8 @@ function forEachSegmentWord(plan: Plan, snapshot: MemorySnapshot, visit: (offset
     // writes one (the plan refuses writes outside the segments).
     const misalignment = Number(segment.header.vaddr % BigInt(w));
     const first = segment.offset + (misalignment === 0 ? 0 : w - misalignment);
-    for (let offset = first; offset + w <= segment.offset + segment.memorySize; offset += w) {
-      comparedWords++;
-      visit(offset);
-    }
+    for (let offset = first; offset + w <= segment.offset + segment.memorySize; offset += w) visit(offset);
   });
-  return comparedWords;
 }
 
 /** Counts of the differences by kind, every kind listed present (a difference of another kind is not counted). */
@@ -247,14 +289,9 @@ export function countByKind<K extends DifferenceKind = DifferenceKind>(
   return counts;
 }
 
-export function comparedWords(comparison: Comparison): ComparedWords {
-  const { comparedWords: compared, differences } = comparison;
-  return { comparedWords: compared, matchingWords: compared - differences.length, counts: countByKind(differences), differences };
-}
-
 /** The differences a relocator is blamed for: all but the words the program overwrote after relocating. */
 export function relocationErrors(compared: ComparedWords): number {
-  return compared.differences.length - compared.counts.overwritten;
+  return compared.differing - compared.counts.overwritten;
 }
 
 const namesOfFiles = new WeakMap<ElfFile, AddressNames>();
@@ -267,26 +304,6 @@ export function addressNamesOf(elf: ElfFile): AddressNames {
     namesOfFiles.set(elf, names);
   }
   return names;
-}
-
-const writersOfPlans = new WeakMap<Plan, Map<number, string[]>>();
-
-/** The planned writes of each word, as `table#index`: built once per plan, when a differing word is first named. */
-function writersOf(plan: Plan): Map<number, string[]> {
-  let writers = writersOfPlans.get(plan);
-  if (writers === undefined) {
-    writers = new Map<number, string[]>();
-    const { count, targets, sources, entries } = plan.writes;
-    for (let i = 0; i < count; i++) {
-      const target = targets[i] as number;
-      const description = describeSource(sources[i] as number, entries[i] as number);
-      const list = writers.get(target);
-      if (list === undefined) writers.set(target, [description]);
-      else list.push(description);
-    }
-    writersOfPlans.set(plan, writers);
-  }
-  return writers;
 }
 
 /** The planned writes of the given words only. */
@@ -413,11 +430,6 @@ class ComparisonContext {
     return this.originalCache;
   }
 
-  differenceAt(offset: number): Difference | undefined {
-    const kind = this.kindAt(offset);
-    return kind === undefined ? undefined : this.describe(offset, kind);
-  }
-
   /** How the word at a layout offset differs, or undefined when it is as planned. */
   kindAt(offset: number): DifferenceKind | undefined {
     if (!this.readActual(offset)) {
@@ -433,7 +445,7 @@ class ComparisonContext {
   }
 
   /** The differing word at a layout offset, named. */
-  describe(offset: number, kind: DifferenceKind, writers: readonly string[] = writersOf(this.plan).get(offset) ?? []): Difference {
+  describe(offset: number, kind: DifferenceKind, writers: readonly string[]): Difference {
     const vaddr = this.plan.layout.start + BigInt(offset);
     const names = addressNamesOf(this.plan.elf);
     this.readWord(this.expected, offset);

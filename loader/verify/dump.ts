@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
-import { comparedWords, compareSegments, layoutOf, type Plan } from '../model/index.js';
+import { compareSegments, layoutOf, type Plan } from '../model/index.js';
 import { emulatorFor, loaderCommand, loaderFor, requireEmulator } from '../userland/index.js';
 import { randomBase } from './gdbstub/load-bases.js';
 import type { RunObserver } from './observer.js';
@@ -164,13 +164,13 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
   }
   const { plan: used, image } = request.plan === undefined ? relocate(elf, run.dump.base, 'native') : { plan: request.plan, image: undefined };
   checkDumpFits(used, run.dump);
-  const compared = comparedWords(compareSegments(used, run.dump, image));
+  const compared = compareSegments(used, run.dump, image);
   return {
     base: run.dump.base,
     end,
     compared,
     resolved: undefined,
-    verified: compared.differences.length === 0 && selfCheck,
+    verified: compared.differing === 0 && selfCheck,
     afterwards: undefined,
     message: selfCheck ? undefined : `its own checks failed: ${`${run.stdout.trim()} ${run.stderr.trim()}`.trim()}`,
   };

@@ -1,7 +1,7 @@
 /** What the methods that read a running program's memory share: is it this program at this base, and how do its planned words compare. */
 import { type ElfFile, hex, wordMask } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
-import { type ComparedWords, comparedWords, comparePlannedWords, type MemorySnapshot, type Plan } from '../model/index.js';
+import { type ComparedWords, comparePlannedWords, type MemorySnapshot, type Plan } from '../model/index.js';
 
 /** How many bytes of an untouched segment are compared to confirm a base. */
 const CHECKED_BYTES = 256;
@@ -49,5 +49,5 @@ export function fileBytes(elf: ElfFile): (offset: number, length: number) => Uin
 export function comparePlanned(elf: ElfFile, planned: Plan, snapshot: MemorySnapshot, engine: Engine): ComparedWords {
   // The TypeScript plan does not depend on the base: the one already made serves.
   const { plan: used, image } = engine === 'ts' ? { plan: planned, image: undefined } : relocate(elf, snapshot.base, engine);
-  return comparedWords(comparePlannedWords(used, snapshot, image, true));
+  return comparePlannedWords(used, snapshot, image, true);
 }

@@ -59,16 +59,18 @@ export function* reportJsonParts(report: VerifyReport): Generator<string, void, 
   let pending = `${head.slice(0, -1)},"runs":[`;
   for (const [index, run] of report.runs.entries()) {
     if (index > 0) pending += ',';
-    const differences = run.compared?.differences;
+    const compared = run.compared;
     const described = JSON.stringify(runJson(run));
-    if (differences === undefined) {
+    if (compared === undefined) {
       pending += described;
       continue;
     }
     // `compared` ends the run and `differences` ends `compared`: both are closed again after them.
     pending += `${described.slice(0, -2)},"differences":[`;
-    for (const [at, difference] of differences.entries()) {
-      pending += `${at === 0 ? '' : ','}${JSON.stringify(differenceJson(difference))}`;
+    let separator = '';
+    for (const difference of compared.describeDifferences()) {
+      pending += `${separator}${JSON.stringify(differenceJson(difference))}`;
+      separator = ',';
       if (pending.length < PART_SIZE) continue;
       yield pending;
       pending = '';

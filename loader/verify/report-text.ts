@@ -28,9 +28,8 @@ export function renderVerify(report: VerifyReport, options: RenderOptions = {}):
       );
     }
     if (run.afterwards !== undefined) lines.push(`  let run on from there: ${describeAfterwards(run.afterwards)}`);
-    const differences = run.compared?.differences ?? [];
-    for (const difference of differences.slice(0, limit)) lines.push(`  ${formatDifference(difference)}`);
-    const rest = differences.length - limit;
+    for (const difference of run.compared?.describeDifferences(limit) ?? []) lines.push(`  ${formatDifference(difference)}`);
+    const rest = (run.compared?.differing ?? 0) - limit;
     if (rest > 0)
       lines.push(
         `  ... and ${rest} more ${noun(rest, 'differing word', 'differing words')} (--max-differences N prints more, --json lists them all)`,
