@@ -47,6 +47,7 @@ export const PF_R = 4;
 
 /** sh_flags */
 export const SHF_ALLOC = 2n;
+export const SHF_EXECINSTR = 4n;
 export const SHF_TLS = 0x400n;
 
 /** sh_type */

@@ -73,16 +73,19 @@ export class ElfReader {
   }
 
   /**
-   * Whether the file holds `pattern` anywhere. A file read lazily is searched through a window of
-   * its own, so that a search does not keep a 130 MB library in memory.
+   * Whether the file holds `pattern` within its bytes [from, to) (clipped to the file; the whole
+   * file by default). A file read lazily is searched through a window of its own, so that a search
+   * does not keep a 130 MB library in memory.
    */
-  includes(pattern: Uint8Array): boolean {
+  includes(pattern: Uint8Array, from = 0, to = this.bytes.length): boolean {
     const { source, bytes } = this;
+    const end = Math.min(to, bytes.length);
+    if (from >= end) return false;
     const needle = Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length);
-    if (source === undefined) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).includes(needle);
-    const window = Buffer.alloc(SEARCH_WINDOW + pattern.length);
-    for (let start = 0; start < bytes.length; start += SEARCH_WINDOW) {
-      const copied = source.copy(start, window.subarray(0, Math.min(window.length, bytes.length - start)));
+    if (source === undefined) return Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from).includes(needle);
+    const window = Buffer.alloc(Math.min(SEARCH_WINDOW, end - from) + pattern.length);
+    for (let start = from; start < end; start += SEARCH_WINDOW) {
+      const copied = source.copy(start, window.subarray(0, Math.min(window.length, end - start)));
       if (window.subarray(0, copied).includes(needle)) return true;
     }
     return false;

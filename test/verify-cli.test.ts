@@ -8,8 +8,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { readElfFile } from 'piekit';
 import { archByName } from 'piekit/elf';
 import { buildProgram } from 'piekit/toolchain';
+import { hasDumpHook } from 'piekit/verify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { IGNORE_RELA_FLAGS } from './support/variants.js';
@@ -290,6 +292,20 @@ describe('the report', () => {
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ method: 'dump', verified: true, stopPoint: null });
     expect(report.runs[0].end).toEqual({ reason: 'dump', exitStatus: 0, signal: null, selfCheck: true });
+  });
+
+  it('finds the dump hook in constant data, and in a file whose section headers are gone', async (context) => {
+    const record = archByName('x86_64');
+    if (record === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, record);
+    await requireCommand(context, 'llvm-objcopy-19', 'llvm-19');
+    const hooked = join(directory, 'hooked');
+    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: hooked });
+    const unhooked = await program(context, 'x86_64', 'hello', ['samples/hello.c']);
+    await execa('llvm-objcopy-19', ['--strip-sections', hooked, `${hooked}-no-sections`]);
+    const found = (file: string): boolean => hasDumpHook(readElfFile(file));
+    expect(readElfFile(`${hooked}-no-sections`).sectionHeaders).toEqual([]);
+    expect([found(hooked), found(`${hooked}-no-sections`), found(unhooked)]).toEqual([true, true, false]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ElfFile } from '../../elf/index.js';
+import { type ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS } from '../../elf/index.js';
 import { packageRoot } from '../package-root.js';
 
 let marker: Buffer | undefined;
@@ -21,5 +21,15 @@ function dumpMarker(): Buffer {
 
 /** Whether the file carries piekit's dump hook, which writes its relocated memory to fd 3. */
 export function hasDumpHook(elf: ElfFile): boolean {
-  return elf.reader.includes(dumpMarker());
+  const { reader } = elf;
+  // startup/dump.c's marker is constant data: when the file has sections, one of allocated bytes
+  // that are not code holds it, and a library's code (most of its file) need not be read.
+  const data = elf.sectionHeaders.filter(
+    (section) => (section.flags & SHF_ALLOC) !== 0n && (section.flags & SHF_EXECINSTR) === 0n && section.type !== SHT_NOBITS,
+  );
+  if (data.length === 0) return reader.includes(dumpMarker());
+  return data.some(
+    (section) =>
+      section.offset < BigInt(reader.length) && reader.includes(dumpMarker(), Number(section.offset), Number(section.offset + section.size)),
+  );
 }
