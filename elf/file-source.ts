@@ -38,11 +38,13 @@ export function readElfFile(path: string): ElfFile {
       closeSync(handle);
     }
   };
+  const isPresent = (start: number, end: number): boolean => {
+    for (let chunk = Math.floor(start / CHUNK); chunk < Math.ceil(Math.min(end, size) / CHUNK); chunk++) if (present[chunk] !== 1) return false;
+    return true;
+  };
   const copy = (position: number, into: Uint8Array): number => {
     const end = Math.min(position + into.length, size);
-    let chunk = Math.floor(position / CHUNK);
-    while (chunk < Math.ceil(end / CHUNK) && present[chunk] === 1) chunk++;
-    if (chunk >= Math.ceil(end / CHUNK)) {
+    if (isPresent(position, end)) {
       into.set(bytes.subarray(position, end));
       return end - position;
     }
@@ -56,5 +58,5 @@ export function readElfFile(path: string): ElfFile {
     }
   };
   fill(0, CHUNK);
-  return readElf(bytes, { fill, copy });
+  return readElf(bytes, { fill, copy, isPresent });
 }

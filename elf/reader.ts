@@ -23,6 +23,8 @@ export interface LazySource {
   fill(start: number, end: number): void;
   /** Copies the file's bytes from `position` into `into` without keeping them (from memory where they are present); returns how many it copied. */
   copy(position: number, into: Uint8Array): number;
+  /** Whether bytes [start, end) are present already. */
+  isPresent(start: number, end: number): boolean;
 }
 
 /** A search over a whole file read lazily goes through a window this large. */
@@ -74,15 +76,15 @@ export class ElfReader {
 
   /**
    * Whether the file holds `pattern` within its bytes [from, to) (clipped to the file; the whole
-   * file by default). A file read lazily is searched through a window of its own, so that a search
-   * does not keep a 130 MB library in memory.
+   * file by default). Bytes of a file read lazily that are not present yet are searched through a
+   * window of their own, so that a search does not keep a 130 MB library in memory.
    */
   includes(pattern: Uint8Array, from = 0, to = this.bytes.length): boolean {
     const { source, bytes } = this;
     const end = Math.min(to, bytes.length);
     if (from >= end) return false;
     const needle = Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length);
-    if (source === undefined) return Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from).includes(needle);
+    if (source === undefined || source.isPresent(from, end)) return Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from).includes(needle);
     const window = Buffer.alloc(Math.min(SEARCH_WINDOW, end - from) + pattern.length);
     for (let start = from; start < end; start += SEARCH_WINDOW) {
       const copied = source.copy(start, window.subarray(0, Math.min(window.length, end - start)));

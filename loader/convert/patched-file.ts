@@ -168,7 +168,11 @@ export class PatchedFile {
       this.read(position, into.subarray(0, length));
       return length;
     };
-    return readElf(this.bytes, { fill: (start, end) => this.fillRange(start, end), copy });
+    const isPresent = (start: number, end: number): boolean => {
+      for (let index = start >>> CHUNK_BITS; index * CHUNK < Math.min(end, this.size); index++) if (this.state[index] === ABSENT) return false;
+      return true;
+    };
+    return readElf(this.bytes, { fill: (start, end) => this.fillRange(start, end), copy, isPresent });
   }
 
   /**
