@@ -7,7 +7,7 @@
 # Both are incremental and safe under make -j. Every compiler, flag and format comes from the
 # architecture records (elf/architectures.ts), through `piekit build` and build/architectures.mk.
 
-PIEKIT := node dist/loader/cli/main.js
+PIEKIT := node dist/cli/main.js
 SAMPLES := hello tables many
 # A sample depends on the portable stub, its own architecture's header and the records, by
 # source: tsc rewrites every file of dist/ on each build, which must not rebuild every sample.
@@ -30,10 +30,10 @@ samples-all: $(foreach a,$(ALL_ARCHES),$(call outputs,$(a)))
 host-arch:
 	@echo $(HOST_ARCH)
 # The loader decides itself whether its sources changed (loader/userland/loader-binary.ts).
-loader: | dist/loader/cli/main.js
+loader: | dist/cli/main.js
 	node -e "import('./dist/loader/userland/index.js').then((m) => m.loaderFor('$(ARCH)')).then(console.log)"
 
-dist/loader/cli/main.js: $(wildcard loader/*.ts loader/*/*.ts elf/*.ts)
+dist/cli/main.js: $(wildcard loader/*.ts loader/*/*.ts elf/*.ts)
 	npm run --silent build
 
 build/ts/samples/generate-many.js: samples/generate-many.ts
@@ -46,7 +46,7 @@ samples/out/many.c: build/ts/samples/generate-many.js
 	node build/ts/samples/generate-many.js > $@.new
 	cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
-build/architectures.mk: elf/architectures.ts | dist/loader/cli/main.js
+build/architectures.mk: elf/architectures.ts | dist/cli/main.js
 	@mkdir -p $(dir $@)
 	node -e "import('./dist/elf/index.js').then(({ architectures, hostArch, sampleFormats }) => { \
 	  const built = architectures.filter((a) => a.toolchain !== undefined); \
@@ -56,10 +56,10 @@ build/architectures.mk: elf/architectures.ts | dist/loader/cli/main.js
 	  for (const a of built) console.log('STUB_' + a.name + ' := ' + a.stub); })" > $@
 
 .SECONDEXPANSION:
-samples/out/%-rel samples/out/%-rela: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) $$(call arch_header,$$(call arch_of,$$*)) | dist/loader/cli/main.js
+samples/out/%-rel samples/out/%-rela: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) $$(call arch_header,$$(call arch_of,$$*)) | dist/cli/main.js
 	$(PIEKIT) build $< --dump --arch $(call arch_of,$*) -o $@ >/dev/null
 
-samples/out/%-relr: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) $$(call arch_header,$$(call arch_of,$$*)) | dist/loader/cli/main.js
+samples/out/%-relr: $$(call source_of,$$(notdir $$*)) samples/check.h $(STUB) $$(call arch_header,$$(call arch_of,$$*)) | dist/cli/main.js
 	$(PIEKIT) build $< --dump --relr --arch $(call arch_of,$*) -o $@ >/dev/null
 
 clean:

@@ -10,6 +10,7 @@ import { type Plan, plan, planJson, readElfFile, relocate } from 'piekit';
 import { architectures, sampleFormats } from 'piekit/elf';
 import { compareSegments, runSample } from 'piekit/verify';
 import { describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { missing, notApplicable, requireEmulator, requireToolchain } from './support/environment.js';
 import { type MatrixRow, RESULTS, readmeMatrix, renderMatrix } from './support/matrix.js';
 import { makeSamples } from './support/samples.js';
@@ -75,7 +76,7 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
           expect(planned.writes.count).toBeGreaterThan(0);
           if (sample === 'many') {
             // The command line must render the largest sample too (one row per relocation).
-            const inspected = await execa('node', ['dist/loader/cli/main.js', 'inspect', file], { reject: false });
+            const inspected = await execa('node', [CLI, 'inspect', file], { reject: false });
             expect(inspected.exitCode, inspected.stderr).toBe(0);
             expect(inspected.stdout.split('\n').length).toBeGreaterThan(planned.writes.count);
           }

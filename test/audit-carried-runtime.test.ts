@@ -13,9 +13,9 @@ import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { CLI } from './support/cli.js';
 import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 
-const CLI = 'dist/loader/cli/main.js';
 const LDCONFIG = '/usr/sbin/ldconfig';
 /** Debian's s390x ldconfig (glibc 2.36), fetched by scripts/fetch-shipped. */
 const LDCONFIG_S390X = join(import.meta.dirname, '..', 'build', 'shipped', 'ldconfig-s390x');

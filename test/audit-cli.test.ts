@@ -1,5 +1,5 @@
 /**
- * `piekit audit` as a user runs it (dist/loader/cli/main.js, directories over worker threads): the verdict first, the runtime
+ * `piekit audit` as a user runs it (package.json's bin, directories over worker threads): the verdict first, the runtime
  * table, hazards and costs; --json; --runtime; exit statuses 0, 1, 2 and 64; and a directory walk
  * with files that are not ELF, ELF files that are not auditable, and links it does not follow.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { encodeWords, rInfo, writeElf } from './synthetic/elf-writer.js';
 
 interface Result {
@@ -19,7 +20,7 @@ interface Result {
 }
 
 async function piekit(...args: string[]): Promise<Result> {
-  const run = await execa('node', ['dist/loader/cli/main.js', 'audit', ...args], { reject: false, stripFinalNewline: false });
+  const run = await execa('node', [CLI, 'audit', ...args], { reject: false, stripFinalNewline: false });
   return { status: run.exitCode ?? -1, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -19,6 +19,7 @@ import { architectures, type ElfFile, readElfFile, sampleFormats } from 'piekit/
 import { launchQemuSession, runSample } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { CLI } from './support/cli.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
 import { builtProgram } from './support/samples.js';
 import { SEED_RELR_FLAGS } from './support/variants.js';
@@ -79,7 +80,7 @@ describe('zig-pie equals the stub with the seed RELR decoder', () => {
         dump.segments.some((segment) => firstDifference(segment.bytes, spec(segment.vaddr, segment.bytes.length), segment.vaddr, 1) !== undefined),
       ).toBe(true);
       // So `piekit verify` fails it; the dump is written before anything could crash on a wrong pointer.
-      const verify = await execa('node', ['dist/loader/cli/main.js', 'verify', output], { reject: false });
+      const verify = await execa('node', [CLI, 'verify', output], { reject: false });
       expect(verify.exitCode, verify.stdout).toBe(1);
       expect(verify.stdout).toMatch(/\d+ words differ/);
     });

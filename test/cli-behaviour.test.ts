@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireFile, requireX86_64Host } from './support/environment.js';
 
-const CLI = 'dist/loader/cli/main.js';
 const LDCONFIG = '/usr/sbin/ldconfig';
 
 async function piekit(...args: string[]) {

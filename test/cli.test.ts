@@ -1,5 +1,5 @@
 /**
- * The built command line (`npm run build` → dist/loader/cli/main.js) as a user meets it: real
+ * The built command line (`npm run build` → package.json's bin) as a user meets it: real
  * libraries inspected and planned, the plan's JSON exactly as README.md documents it and equal to
  * GNU readelf's relative relocations, and every failure one line with its exit status.
  */
@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireFile, requireX86_64Host } from './support/environment.js';
 import { DT_RELAENT, PT_NULL } from './support/gabi.js';
 import { fileOffsetOf, Patch, shapeOf } from './support/mutate.js';
 import { readelfRelatives } from './support/readelf.js';
 
-const CLI = 'dist/loader/cli/main.js';
 const BASE = 0x7f0000000000n;
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 /** Real x86_64 files for `plan`: libc has its relative relocations in RELR, these in RELA. */

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireCommand } from './support/environment.js';
 import { rInfo, writeElf } from './synthetic/elf-writer.js';
 
-const PIEKIT = ['dist/loader/cli/main.js'];
+const PIEKIT = [CLI];
 const SAMPLE = join('samples', 'out', 'x86_64');
 let directory = '';
 

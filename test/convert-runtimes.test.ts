@@ -15,6 +15,7 @@ import { auditFile, convertFile, pack, readElfFile, renderVerify, unpack, verify
 import { readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { CLI } from './support/cli.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 
 const PROGRAM = `#include <stdio.h>
@@ -102,7 +103,7 @@ describe('C runtimes', () => {
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     const rela = await linkMuslStaticPie(source, join(directory, 'musl-to-pack'));
     const packed = join(directory, 'musl-packed');
-    const refused = await execa('node', ['dist/loader/cli/main.js', 'pack', rela, '-o', packed], { reject: false });
+    const refused = await execa('node', [CLI, 'pack', rela, '-o', packed], { reject: false });
     expect(refused.exitCode, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(
       /not written: it carries musl, .*musl-1\.2\.3 breaks it \(no RELR: (\d+) words left unrelocated\); --force writes it anyway/,
@@ -110,7 +111,7 @@ describe('C runtimes', () => {
     const unrelocated = Number(/(\d+) words left unrelocated/.exec(refused.stderr)?.[1]);
     expect(unrelocated).toBe(readRelocationInfo(readElfFile(rela)).tables[0]?.count);
     expect(existsSync(packed)).toBe(false);
-    const forced = await execa('node', ['dist/loader/cli/main.js', 'pack', rela, '-o', packed, '--force'], { reject: false });
+    const forced = await execa('node', [CLI, 'pack', rela, '-o', packed, '--force'], { reject: false });
     expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stdout).toContain('written with --force: it carries musl');
     expect(kinds(packed)).toEqual(['relr']);

@@ -13,10 +13,11 @@ import { execa } from 'execa';
 import { convertFile, pack, readElfFile, unpack } from 'piekit';
 import { type Arch, architectures, readRelocationInfo } from 'piekit/elf';
 import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireEmulator } from './support/environment.js';
 import { makeSamples, samplePath } from './support/samples.js';
 
-const PIEKIT = ['dist/loader/cli/main.js'];
+const PIEKIT = [CLI];
 const SAMPLES = ['hello', 'tables', 'many'] as const;
 let directory = '';
 

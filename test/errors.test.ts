@@ -13,13 +13,13 @@ import { execa } from 'execa';
 import type { ElfErrorCode, PiekitErrorCode } from 'piekit';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
+import { CLI } from './support/cli.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 import { DT_NULL, DT_RELA, DT_RELAENT, DT_RELASZ, PT_NULL } from './support/gabi.js';
 import { Patch, shapeOf } from './support/mutate.js';
 import { samplePath } from './support/samples.js';
 import { encodeWords, rInfo, type SyntheticElf, type Target, writeElf } from './synthetic/elf-writer.js';
 
-const CLI = 'dist/loader/cli/main.js';
 const X86_64: Target = { wordSize: 8, endian: 'little', machine: 62 };
 const CSKY: Target = { wordSize: 4, endian: 'little', machine: 252 };
 const R_X86_64_RELATIVE = 8;

@@ -31,11 +31,12 @@ import {
   withQemuSession,
 } from 'piekit/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { compilerNote } from './support/samples.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = path.join(ROOT, 'dist/loader/cli/main.js');
+const CLI_PATH = path.join(ROOT, CLI);
 
 /** piekit architecture, its qemu-user emulator: every architecture record with one. */
 const ARCHITECTURES: ReadonlyArray<readonly [string, string]> = architectures.flatMap((arch) =>
@@ -617,9 +618,10 @@ async function obtainSample(arch: string, dir: string): Promise<string | { faile
       // Being rewritten by a build elsewhere: build a private copy instead.
     }
   }
-  if (!existsSync(CLI)) return { failed: `no prebuilt samples/out/${arch}/hello-rel(a) and no ${CLI} to build one (scripts/setup builds it)` };
+  if (!existsSync(CLI_PATH))
+    return { failed: `no prebuilt samples/out/${arch}/hello-rel(a) and no ${CLI_PATH} to build one (scripts/setup builds it)` };
   try {
-    await run(process.execPath, [CLI, 'build', path.join(ROOT, 'samples/hello.c'), '--arch', arch, '-o', copy]);
+    await run(process.execPath, [CLI_PATH, 'build', path.join(ROOT, 'samples/hello.c'), '--arch', arch, '-o', copy]);
     return copy;
   } catch (error) {
     return { failed: `building hello for ${arch} failed (${compilerNote(arch)}): ${(error as Error).message}` };

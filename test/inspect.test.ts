@@ -8,10 +8,10 @@ import { execa } from 'execa';
 import { inspect, plan } from 'piekit';
 import { readElfFile } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireFile, requireX86_64Host } from './support/environment.js';
 import { makeSamples, samplePath } from './support/samples.js';
 
-const CLI = 'dist/loader/cli/main.js';
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
 
 /** A built sample, built first when it is missing: a failed build fails the test. */

@@ -14,12 +14,13 @@ import { checkLoaderBase, isRefusal, loaderFor, modelLoad, validateForLoader } f
 import { renderVerify, verifyFile } from 'piekit/verify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
+import { CLI } from './support/cli.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { PF_W } from './support/gabi.js';
 import { Patch, type Phdr, shapeOf, spareHeader } from './support/mutate.js';
 import { makeSamples } from './support/samples.js';
 
-const PIEKIT = ['node', 'dist/loader/cli/main.js'];
+const PIEKIT = ['node', CLI];
 const HOST = hostArch()?.name ?? 'x86_64';
 let directory = '';
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 
 interface PackedFile {
   readonly path: string;
@@ -39,7 +40,7 @@ describe('npm pack', () => {
       'README.md',
       'dist/loader/index.js',
       'dist/loader/index.d.ts',
-      'dist/loader/cli/main.js',
+      CLI,
       'dist/elf/index.js',
       'startup/relocate.c',
       'startup/arch/x86_64/arch.h',

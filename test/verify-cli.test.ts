@@ -1,5 +1,5 @@
 /**
- * `piekit verify` from the shell (dist/loader/cli/main.js): its report and JSON document, its
+ * `piekit verify` from the shell (package.json's bin): its report and JSON document, its
  * exit statuses, every refusal on one line, and nothing left running or lying around afterwards,
  * also when it is interrupted.
  */
@@ -13,10 +13,10 @@ import { archByName } from 'piekit/elf';
 import { buildProgram } from 'piekit/toolchain';
 import { hasDumpHook } from 'piekit/verify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { CLI } from './support/cli.js';
 import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
 import { IGNORE_RELA_FLAGS } from './support/variants.js';
 
-const CLI = 'dist/loader/cli/main.js';
 /** A freestanding program for piekit's stub: `never` is never called, main spins when asked to. */
 const SPINNER = `#include "piekit.h"
 __attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }

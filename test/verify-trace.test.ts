@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { type Arch, architectures } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
+import { CLI } from './support/cli.js';
 import { missing, requireCommand, requireToolchain } from './support/environment.js';
 import { builtProgram, makeSamples, samplePath } from './support/samples.js';
 import { READ_EARLY_FLAGS } from './support/variants.js';
 
-const CLI = 'dist/loader/cli/main.js';
 /** The host's architecture and a big-endian one. */
 const ARCHES = architectures.filter((arch) => arch.name === 'x86_64' || arch.name === 's390x');
 

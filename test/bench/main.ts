@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ElfFile, readElf } from '../../elf/index.js';
 import { apply, imageFor, plan, readElfFile, relocate } from '../../loader/index.js';
+import { CLI } from '../support/cli.js';
 import { benchAudit } from './audit.js';
 import { reportCommands } from './commands.js';
 import { reportConversions } from './convert.js';
@@ -13,9 +14,9 @@ import { reportVerify } from './verify.js';
 import { reportShippedVerify } from './verify-shipped.js';
 
 // Compiled to build/ts/test/bench/: the package root is four levels up, and the command line the
-// one users run, dist/'s.
+// one users run, package.json's bin.
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const cli = `${root}dist/loader/cli/main.js`;
+const cli = `${root}${CLI}`;
 const RUNS = 7;
 const LIBLLVM = '/usr/lib/x86_64-linux-gnu/libLLVM.so.19.1';
 
