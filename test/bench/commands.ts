@@ -99,6 +99,8 @@ export async function reportCommands(
       }),
       // Node's own start-up, the floor under every piekit command: a target below it cannot be met.
       () => ({ name: 'node -e 0 (start-up alone)', measured: measure(RUNS, node, ['-e', '0'], scratch), target: undefined }),
+      // And piekit's: Node with the command line's first chunk loaded, before any command's own.
+      piekit(undefined, 'piekit --version (start-up)', '--version'),
       piekit(TARGETS.ratio, 'inspect', 'inspect', path),
       piekit(TARGETS.ratio, 'inspect --json', 'inspect', path, '--json'),
       piekit(TARGETS.ratio, 'plan', 'plan', path, ...base),
