@@ -17,7 +17,7 @@ import {
 } from '../../elf/index.js';
 import { type ImageLayout, type LoadSegment, layoutOf, segmentAt } from './layout.js';
 import { lazyResolvedAtRunTime, type RunTimeResolved } from './run-time-resolved.js';
-import { lazySkipped, type SkippedRelocation, skippedByType } from './skipped.js';
+import { nonRelativeEntries, type SkippedRelocation, skippedByType, skippedRelocations } from './skipped.js';
 import { joinWord, splitWord, TWO_32 } from './words.js';
 import { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES, WriteList } from './write-list.js';
 
@@ -72,10 +72,23 @@ export function describeSource(source: number, entry: number): string {
 export function plan(elf: ElfFile, diagnostics: Diagnostics = stopAtFirstError): Plan {
   const info = readRelocationInfo(elf, diagnostics);
   const layout = layoutOf(elf);
-  const builder = new PlanBuilder(elf, layout, diagnostics);
-  const localGot = builder.addLocalGot(info);
-  const tables = info.tables.map((table) => (table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table)));
-  const skipped = lazySkipped(elf, info, builder.skips);
+  const got = localGotOf(elf, info);
+  const builder = new PlanBuilder(elf, layout, diagnostics, writesAtMost(elf, layout, info, got));
+  const localGot = builder.addLocalGot(got);
+  // Planning logs no skips: they are the tables' non-relative entries, found again when asked for.
+  const skipLog = memoized(() => nonRelativeEntries(elf, info));
+  const tables = info.tables.map((table) => {
+    const relative = table.kind === 'relr' ? builder.addRelr(table) : builder.addRelocations(info, table);
+    const byType = memoized(() => skippedByType(elf, info, skipLog(), table));
+    return {
+      table,
+      relative,
+      get skipped() {
+        return byType();
+      },
+    };
+  });
+  const skipped = memoized(() => skippedRelocations(elf, info, skipLog()));
   const resolved = lazyResolvedAtRunTime(elf, info);
   return {
     elf,
@@ -96,6 +109,11 @@ export function plan(elf: ElfFile, diagnostics: Diagnostics = stopAtFirstError):
   };
 }
 
+function memoized<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /** The MIPS local GOT the startup code relocates first: DT_MIPS_LOCAL_GOTNO words at DT_PLTGOT. */
 export function localGotOf(elf: ElfFile, info: RelocationInfo): Plan['localGot'] {
   const count = info.dynamic.mipsLocalGotno;
@@ -103,9 +121,18 @@ export function localGotOf(elf: ElfFile, info: RelocationInfo): Plan['localGot']
   return { vaddr: info.dynamic.sorted[Number(DT_PLTGOT)] ?? 0n, count: Number(count) };
 }
 
+/**
+ * Room for every write the tables can make: each REL/RELA entry, each RELR address and each
+ * local GOT word the image can hold. Known before planning, so the write list is allocated once.
+ */
+function writesAtMost(elf: ElfFile, layout: ImageLayout, info: RelocationInfo, got: Plan['localGot']): number {
+  let count = got === undefined ? 0 : Math.min(got.count, Math.floor(layout.size / layout.wordSize));
+  for (const table of info.tables) count += table.kind === 'relr' ? countRelrAddresses(elf.reader, table) : table.count;
+  return count;
+}
+
 class PlanBuilder {
-  readonly writes = new WriteList();
-  readonly skips = { sources: [] as number[], entries: [] as number[] };
+  readonly writes: WriteList;
   readonly textRelocations: number[] = [];
   readonly textSegments = new Set<LoadSegment>();
   readonly outside: OutsideWrite[] = [];
@@ -118,14 +145,15 @@ class PlanBuilder {
     private readonly elf: ElfFile,
     private readonly layout: ImageLayout,
     private readonly diagnostics: Diagnostics,
+    capacity: number,
   ) {
+    this.writes = new WriteList(capacity);
     [this.startLow, this.startHigh] = splitWord(layout.start);
     this.wordSize = layout.wordSize;
     this.cached = layout.segments[0] as LoadSegment;
   }
 
-  addLocalGot(info: RelocationInfo): Plan['localGot'] {
-    const got = localGotOf(this.elf, info);
+  addLocalGot(got: Plan['localGot']): Plan['localGot'] {
     if (got === undefined) return undefined;
     const size = BigInt(this.wordSize);
     // Each word is checked as it is planned, so a huge count ends at the segment's end.
@@ -136,31 +164,33 @@ class PlanBuilder {
     return got;
   }
 
-  addRelocations(info: RelocationInfo, table: RelocationTable): TableSummary {
-    const entries = entryWords(this.elf, info, table, this.startLow, this.startHigh);
-    const { words, step, offsetLow, offsetHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask, isRela, kind, source } = entries;
+  /** Plans a REL or RELA table's relative entries; returns how many writes it made. */
+  addRelocations(info: RelocationInfo, table: RelocationTable): number {
+    const scan = relativeScan(this.elf, info, table, this.startLow, this.startHigh);
+    const { words, step, offsetLow, offsetHigh, addendLow, addendHigh, addendLowMask, addendHighMask, highMask, kind, source } = scan;
     const before = this.writes.count;
-    this.writes.reserve(table.count);
-    for (let index = 0; index < table.count; index++) {
+    for (let index = 0; index < table.count; ) {
       const [from, to] = this.cachedWritableRange();
-      index = planInSegment(entries, index, table.count, this.writes, this.skips, from, to);
-      if (index === table.count) break;
+      const end = Math.min(table.count, index + SCAN_CHUNK);
+      index = planInSegment(scan, index, end, this.writes, from, to);
+      if (index === end) continue;
       // A relative entry landing outside the cached writable segment: `push` finds its segment.
       const at = index * step;
-      const addendLow = isRela ? (words[at + addendLowAt] as number) : 0;
-      const addendHigh = isRela ? ((words[at + addendHighAt] as number) & highMask) >>> 0 : 0;
-      this.push(words[at + offsetLow] as number, ((words[at + offsetHigh] as number) & highMask) >>> 0, kind, addendLow, addendHigh, source, index);
+      const low = words[at + offsetLow] as number;
+      const high = ((words[at + offsetHigh] as number) & highMask) >>> 0;
+      const lowAddend = ((words[at + addendLow] as number) & addendLowMask) >>> 0;
+      const highAddend = ((words[at + addendHigh] as number) & addendHighMask) >>> 0;
+      this.push(low, high, kind, lowAddend, highAddend, source, index);
+      index++;
     }
-    return { table, relative: this.writes.count - before, skipped: skippedByType(this.elf, info, this.skips, table) };
+    return this.writes.count - before;
   }
 
-  addRelr(table: RelocationTable): TableSummary {
+  /** Plans a RELR table; returns how many writes it made. */
+  addRelr(table: RelocationTable): number {
     const before = this.writes.count;
     const w = this.wordSize;
     const writes = this.writes;
-    // Room for the whole table at once: growing arrays of a million writes step by step costs
-    // more than counting the bitmaps' bits first.
-    writes.reserve(countRelrAddresses(this.elf.reader, table));
     const words = new Uint8Array(64);
     forEachRelrEntry(this.elf.reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
       const count = setBitIndexes(maskLow, maskHigh, words);
@@ -178,7 +208,7 @@ class PlanBuilder {
         this.push(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, ADD_BASE, 0, 0, SOURCE_RELR, entry);
       }
     });
-    return { table, relative: this.writes.count - before, skipped: new Map() };
+    return this.writes.count - before;
   }
 
   /** The image offsets a word may start at in the cached segment when it is writable, else an empty range. */
@@ -234,78 +264,87 @@ class PlanBuilder {
   }
 }
 
+/**
+ * Entries planInSegment scans per call: a loop run once per table would be compiled by on-stack
+ * replacement, whose code V8 caches and which deoptimizes, on every later table, at the code after
+ * the loop that has not run yet. Called a hundred times per large table, the function is compiled
+ * whole, with what every path has seen.
+ */
+const SCAN_CHUNK = 4096;
+
 /** What planning reads of a REL or RELA table's entries (TableWords), and what it writes for a relative one. */
-interface EntryWords extends TableWords {
+interface RelativeScan extends TableWords {
   /** r_info is relative when `(half & mask) === value` for both halves (InfoDecoder.relative, as int32). */
   readonly infoLowMask: number;
   readonly infoLowValue: number;
   readonly infoHighMask: number;
   readonly infoHighValue: number;
-  readonly isRela: boolean;
+  /** The addend is `words[addendLow] & addendLowMask` (and high): masks of 0 give REL's implicit 0. */
+  readonly addendLowMask: number;
+  readonly addendHighMask: number;
   readonly kind: number;
   readonly source: number;
   readonly startLow: number;
+  /** As int32, as `& highMask` gives it. */
   readonly startHigh: number;
 }
 
-function entryWords(elf: ElfFile, info: RelocationInfo, table: RelocationTable, startLow: number, startHigh: number): EntryWords {
+function relativeScan(elf: ElfFile, info: RelocationInfo, table: RelocationTable, startLow: number, startHigh: number): RelativeScan {
   const { relative } = info.decoder;
   const isRela = table.kind === 'rela';
+  const { words, step, offsetLow, offsetHigh, infoLow, infoHigh, addendLow, addendHigh, highMask } = tableWords(elf.reader, table);
+  // Spelled out rather than spread: a spread object gets a map of its own on each call, and the
+  // hot loop reading it deoptimizes on every table. A REL entry has no addend field: its indexes
+  // point at r_offset, masked to 0.
   return {
-    ...tableWords(elf.reader, table),
+    words,
+    step,
+    offsetLow,
+    offsetHigh,
+    infoLow,
+    infoHigh,
+    addendLow: isRela ? addendLow : offsetLow,
+    addendHigh: isRela ? addendHigh : offsetLow,
+    highMask,
     infoLowMask: relative.lowMask,
     infoLowValue: relative.low | 0,
     infoHighMask: relative.highMask,
     infoHighValue: relative.high | 0,
-    isRela,
+    addendLowMask: isRela ? -1 : 0,
+    addendHighMask: isRela ? highMask : 0,
     kind: isRela && !elf.arch.relaAddsToWord ? SET_BASE_PLUS_ADDEND : ADD_BASE,
     source: TABLE_SOURCE[table.kind],
     startLow,
-    startHigh,
+    startHigh: startHigh | 0,
   };
 }
 
 /**
- * Plans entries from `index` on, logging the ones a relocator skips, while each relative one
+ * Plans entries [index, end), passing over the ones a relocator skips, while each relative one
  * lands in the image offsets [from, to] (the cached writable segment): the writes go straight into
- * the arrays `writes` has reserved. Returns the index of the first relative entry that lands
- * elsewhere, or `count`. The hot loop of planning, apart from the class: run once per table, a
- * loop inside a large method is compiled on stack replacement, whose code V8 caches and which
- * deoptimizes at the method's colder code on every later call.
+ * the arrays `writes` has room in. Returns the index of the first relative entry that lands
+ * elsewhere, or `end`. The hot loop of planning, apart from the class.
  */
-function planInSegment(
-  e: EntryWords,
-  index: number,
-  count: number,
-  writes: WriteList,
-  skips: { readonly sources: number[]; readonly entries: number[] },
-  from: number,
-  to: number,
-): number {
-  const { words, step, offsetLow, offsetHigh, infoLow, infoHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask } = e;
-  const { infoLowMask, infoLowValue, infoHighMask, infoHighValue } = e;
-  const { isRela, kind, source, startLow, startHigh } = e;
+function planInSegment(s: RelativeScan, index: number, end: number, writes: WriteList, from: number, to: number): number {
+  const { words, step, offsetLow, offsetHigh, infoLow, infoHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask } = s;
+  const { infoLowMask, infoLowValue, infoHighMask, infoHighValue, addendLowMask, addendHighMask, startLow, startHigh } = s;
   const { targets, addendLow, addendHigh, entries } = writes;
   const first = writes.count;
   let slot = first;
-  let at = index * step;
-  for (; index < count; index++, at += step) {
-    if (((words[at + infoLow] as number) & infoLowMask) !== infoLowValue || ((words[at + infoHigh] as number) & infoHighMask) !== infoHighValue) {
-      skips.sources.push(source);
-      skips.entries.push(index);
+  for (let at = index * step; index < end; index++, at += step) {
+    if (((words[at + infoLow] as number) & infoLowMask) !== infoLowValue || ((words[at + infoHigh] as number) & infoHighMask) !== infoHighValue)
       continue;
-    }
     const offset = (words[at + offsetLow] as number) - startLow;
-    if (((words[at + offsetHigh] as number) & highMask) >>> 0 !== startHigh || offset < from || offset > to) break;
+    if (((words[at + offsetHigh] as number) & highMask) !== startHigh || offset < from || offset > to) break;
     targets[slot] = offset;
-    addendLow[slot] = isRela ? (words[at + addendLowAt] as number) : 0;
-    addendHigh[slot] = isRela ? ((words[at + addendHighAt] as number) & highMask) >>> 0 : 0;
+    addendLow[slot] = (words[at + addendLowAt] as number) & addendLowMask;
+    addendHigh[slot] = (words[at + addendHighAt] as number) & addendHighMask;
     entries[slot] = index;
     slot++;
   }
   // The same kind and source for the whole run: filled at once rather than stored per write.
-  writes.kinds.fill(kind, first, slot);
-  writes.sources.fill(source, first, slot);
+  writes.kinds.fill(s.kind, first, slot);
+  writes.sources.fill(s.source, first, slot);
   writes.count = slot;
   return index;
 }

@@ -1,6 +1,6 @@
-import { type ElfFile, type RelocationInfo, type RelocationTable, readRelocation, typeName } from '../../elf/index.js';
+import { type ElfFile, type RelocationInfo, type RelocationTable, readRelocation, tableWords, typeName } from '../../elf/index.js';
 import { isResolvedAtRunTime } from './run-time-resolved.js';
-import { SOURCE_RELA } from './write-list.js';
+import { SOURCE_REL, SOURCE_RELA } from './write-list.js';
 
 export interface SkippedRelocation {
   readonly table: 'rel' | 'rela';
@@ -56,6 +56,28 @@ export function skippedByType(elf: ElfFile, info: RelocationInfo, log: SkipLog, 
   const byName = new Map<string, number>();
   for (const [type, count] of byType) byName.set(typeName(elf.arch, type), (byName.get(typeName(elf.arch, type)) ?? 0) + count);
   return byName;
+}
+
+/**
+ * The log of a relocator that skips exactly the non-relative entries of REL and RELA, as
+ * piekit's startup code and the TypeScript engine do: read from the tables rather than kept
+ * while planning, where it cost a tenth of the plan.
+ */
+export function nonRelativeEntries(elf: ElfFile, info: RelocationInfo): SkipLog {
+  const sources: number[] = [];
+  const entries: number[] = [];
+  const { lowMask, low, highMask, high } = info.decoder.relative;
+  for (const table of info.tables) {
+    if (table.kind === 'relr') continue;
+    const { words, step, infoLow, infoHigh } = tableWords(elf.reader, table);
+    const source = table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL;
+    for (let index = 0, at = 0; index < table.count; index++, at += step) {
+      if (((words[at + infoLow] as number) & lowMask) >>> 0 === low && ((words[at + infoHigh] as number) & highMask) >>> 0 === high) continue;
+      sources.push(source);
+      entries.push(index);
+    }
+  }
+  return { sources, entries };
 }
 
 /** A memoizing getter of the skipped relocations, for a plan's `skipped` property. */

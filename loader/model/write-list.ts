@@ -14,34 +14,53 @@ export const SOURCE_RELR = SOURCES.indexOf('relr');
 export const ADD_BASE = 0;
 export const SET_BASE_PLUS_ADDEND = 1;
 
+/** Bytes a write takes: target, addend halves and entry (4 each), kind and source (1 each). */
+const BYTES_PER_WRITE = 18;
+
 /**
  * The planned writes as parallel typed arrays: a million relocations must not become a million
- * objects. Image offsets fit 32 bits because images are capped at IMAGE_LIMIT.
+ * objects. Image offsets fit 32 bits because images are capped at IMAGE_LIMIT. The columns share
+ * one buffer, allocated once when the caller knows how many writes may come (`capacity`): each
+ * fresh large buffer costs page faults and adds to the external memory that triggers the
+ * garbage collector.
  */
 export class WriteList {
   count = 0;
-  targets = new Uint32Array(1024);
-  kinds = new Uint8Array(1024);
-  addendLow = new Uint32Array(1024);
-  addendHigh = new Uint32Array(1024);
-  sources = new Uint8Array(1024);
-  entries = new Uint32Array(1024);
+  targets: Uint32Array;
+  kinds: Uint8Array;
+  addendLow: Uint32Array;
+  addendHigh: Uint32Array;
+  sources: Uint8Array;
+  entries: Uint32Array;
+
+  constructor(capacity = 1024) {
+    // The 4-byte columns first, so that each starts 4-aligned.
+    const buffer = new ArrayBuffer(capacity * BYTES_PER_WRITE);
+    this.targets = new Uint32Array(buffer, 0, capacity);
+    this.addendLow = new Uint32Array(buffer, 4 * capacity, capacity);
+    this.addendHigh = new Uint32Array(buffer, 8 * capacity, capacity);
+    this.entries = new Uint32Array(buffer, 12 * capacity, capacity);
+    this.kinds = new Uint8Array(buffer, 16 * capacity, capacity);
+    this.sources = new Uint8Array(buffer, 17 * capacity, capacity);
+  }
 
   /** Writes whose values are already in an image (the native engine's log): only where and by which entry. */
   static ofTargets(targets: Uint32Array<ArrayBuffer>, sources: Uint8Array<ArrayBuffer>, entries: Uint32Array<ArrayBuffer>): WriteList {
-    const list = new WriteList();
-    list.count = targets.length;
+    const count = targets.length;
+    const list = new WriteList(0);
+    const buffer = new ArrayBuffer(count * 9);
+    list.count = count;
     list.targets = targets;
     list.sources = sources;
     list.entries = entries;
-    list.kinds = new Uint8Array(targets.length);
-    list.addendLow = new Uint32Array(targets.length);
-    list.addendHigh = new Uint32Array(targets.length);
+    list.addendLow = new Uint32Array(buffer, 0, count);
+    list.addendHigh = new Uint32Array(buffer, 4 * count, count);
+    list.kinds = new Uint8Array(buffer, 8 * count, count);
     return list;
   }
 
   push(target: number, kind: number, addendLow: number, addendHigh: number, source: number, entry: number): void {
-    if (this.count === this.targets.length) this.grow();
+    if (this.count === this.targets.length) this.grow(this.count + 1);
     const at = this.count++;
     this.targets[at] = target;
     this.kinds[at] = kind;
@@ -64,18 +83,20 @@ export class WriteList {
     if (this.count + extra > this.targets.length) this.grow(this.count + extra);
   }
 
-  private grow(least = 0): void {
-    const capacity = Math.max(this.targets.length * 2, least);
-    const widen = <T extends Uint32Array | Uint8Array>(array: T, make: (length: number) => T): T => {
-      const wider = make(capacity);
-      wider.set(array);
-      return wider;
-    };
-    this.targets = widen(this.targets, (n) => new Uint32Array(n));
-    this.kinds = widen(this.kinds, (n) => new Uint8Array(n));
-    this.addendLow = widen(this.addendLow, (n) => new Uint32Array(n));
-    this.addendHigh = widen(this.addendHigh, (n) => new Uint32Array(n));
-    this.sources = widen(this.sources, (n) => new Uint8Array(n));
-    this.entries = widen(this.entries, (n) => new Uint32Array(n));
+  private grow(least: number): void {
+    const wider = new WriteList(Math.max(this.targets.length * 2, least));
+    const count = this.count;
+    wider.targets.set(this.targets.subarray(0, count));
+    wider.kinds.set(this.kinds.subarray(0, count));
+    wider.addendLow.set(this.addendLow.subarray(0, count));
+    wider.addendHigh.set(this.addendHigh.subarray(0, count));
+    wider.sources.set(this.sources.subarray(0, count));
+    wider.entries.set(this.entries.subarray(0, count));
+    this.targets = wider.targets;
+    this.kinds = wider.kinds;
+    this.addendLow = wider.addendLow;
+    this.addendHigh = wider.addendHigh;
+    this.sources = wider.sources;
+    this.entries = wider.entries;
   }
 }
