@@ -43,7 +43,7 @@ export {
   tableWords,
   typeName,
 } from './relocations.js';
-export { countRelrAddresses, decodeRelr, forEachRelrAddress, forEachRelrEntry, type RelrAddress, setBitIndexes } from './relr.js';
+export { countRelrAddresses, decodeRelr, forEachRelrEntry, type RelrAddress, RelrAddresses, setBitIndexes } from './relr.js';
 export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
 export { readString, type SectionHeader, SHDR_SIZE } from './section-headers.js';
 export { AddressNames, type SymbolEntry, type SymbolName, SymbolTable } from './symbols.js';

@@ -2,51 +2,90 @@ import type { ElfReader } from './reader.js';
 import type { RelocationTable } from './relocations.js';
 
 /**
- * Walks a RELR table (generic-ABI proposal, SHT_RELR) one entry at a time. An even entry A
+ * Reads a RELR table (generic-ABI proposal, SHT_RELR) one entry at a time. An even entry A
  * relocates the word at A and sets `where` to the word after it; an odd entry is a bitmap whose
  * bit k (1..63, or 1..31 in ELF32) relocates `where[k - 1]`, after which `where` moves on by 63
  * (31) words. A bitmap before any address entry counts from address 0, as LLVM's decoder does.
  *
- * `visit` gets the address of the entry's first word and a mask of the words it relocates (bit i:
- * word i), as 32-bit halves so that hot callers need not allocate bigints. Addresses wrap at the
- * word size, as they do in the startup code.
+ * After each `next`, the entry's first word is at (`baseLow`, `baseHigh`) and `maskLow`/`maskHigh`
+ * say which words it relocates (bit i: word i), as 32-bit halves so that hot callers need not
+ * allocate bigints. Addresses wrap at the word size, as they do in the startup code.
  */
+export class RelrEntries {
+  /** Index of the entry read last (-1 before the first). */
+  entry = -1;
+  baseLow = 0;
+  baseHigh = 0;
+  maskLow = 0;
+  maskHigh = 0;
+  private whereLow = 0;
+  private whereHigh = 0;
+  private readonly view: DataView;
+  private readonly count: number;
+  private readonly wide: boolean;
+  private readonly little: boolean;
+  private readonly lowAt: number;
+  private readonly highAt: number;
+  private readonly wordSize: number;
+
+  constructor(reader: ElfReader, table: RelocationTable) {
+    this.view = table.view;
+    this.count = table.count;
+    this.wordSize = reader.wordSize;
+    this.wide = reader.wordSize === 8;
+    this.little = reader.little;
+    this.lowAt = reader.lowAt;
+    this.highAt = reader.highAt;
+  }
+
+  /** Reads the next entry; false past the last. */
+  next(): boolean {
+    const entry = this.entry + 1;
+    if (entry >= this.count) return false;
+    this.entry = entry;
+    const w = this.wordSize;
+    const at = entry * w;
+    const low = this.view.getUint32(at + this.lowAt, this.little);
+    const high = this.wide ? this.view.getUint32(at + this.highAt, this.little) : 0;
+    let whereLow: number;
+    if ((low & 1) === 0) {
+      this.baseLow = low;
+      this.baseHigh = high;
+      this.maskLow = 1;
+      this.maskHigh = 0;
+      whereLow = low + w;
+      this.whereHigh = high;
+    } else {
+      this.baseLow = this.whereLow;
+      this.baseHigh = this.whereHigh;
+      this.maskLow = ((low >>> 1) | ((high & 1) << 31)) >>> 0;
+      this.maskHigh = high >>> 1;
+      whereLow = this.whereLow + (w * 8 - 1) * w;
+    }
+    if (whereLow > 0xffffffff) {
+      whereLow -= 0x100000000;
+      this.whereHigh = this.wide ? (this.whereHigh + 1) >>> 0 : 0;
+    }
+    this.whereLow = whereLow;
+    return true;
+  }
+}
+
+/** Calls `visit` with each entry's first word and mask of words (see RelrEntries), in table order. */
 export function forEachRelrEntry(
   reader: ElfReader,
   table: RelocationTable,
   visit: (whereLow: number, whereHigh: number, maskLow: number, maskHigh: number, entry: number) => void,
 ): void {
-  const w = reader.wordSize;
-  const wide = w === 8;
-  const { little, lowAt, highAt } = reader;
-  const view = table.view;
-  const advance = (w * 8 - 1) * w;
-  let whereLow = 0;
-  let whereHigh = 0;
-  for (let entry = 0, at = 0; entry < table.count; entry++, at += w) {
-    const low = view.getUint32(at + lowAt, little);
-    const high = wide ? view.getUint32(at + highAt, little) : 0;
-    if ((low & 1) === 0) {
-      visit(low, high, 1, 0, entry);
-      whereLow = low + w;
-      whereHigh = high;
-    } else {
-      visit(whereLow, whereHigh, ((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, entry);
-      whereLow += advance;
-    }
-    if (whereLow > 0xffffffff) {
-      whereLow -= 0x100000000;
-      whereHigh = wide ? (whereHigh + 1) >>> 0 : 0;
-    }
-  }
+  const entries = new RelrEntries(reader, table);
+  while (entries.next()) visit(entries.baseLow, entries.baseHigh, entries.maskLow, entries.maskHigh, entries.entry);
 }
 
 /** How many words a RELR table relocates, without decoding them. */
 export function countRelrAddresses(reader: ElfReader, table: RelocationTable): number {
   let count = 0;
-  forEachRelrEntry(reader, table, (_whereLow, _whereHigh, maskLow, maskHigh) => {
-    count += bitCount(maskLow) + bitCount(maskHigh);
-  });
+  const entries = new RelrEntries(reader, table);
+  while (entries.next()) count += bitCount(entries.maskLow) + bitCount(entries.maskHigh);
   return count;
 }
 
@@ -67,17 +106,53 @@ export function setBitIndexes(maskLow: number, maskHigh: number, into: Uint8Arra
   return count;
 }
 
-/** Every address a RELR table relocates, in order, with the index of the entry it came from. */
-export function forEachRelrAddress(reader: ElfReader, table: RelocationTable, visit: (low: number, high: number, entry: number) => void): void {
-  const w = reader.wordSize;
-  const words = new Uint8Array(64);
-  forEachRelrEntry(reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
-    const count = setBitIndexes(maskLow, maskHigh, words);
-    for (let i = 0; i < count; i++) {
-      const sum = whereLow + (words[i] as number) * w;
-      visit(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, entry);
+/**
+ * Every address a RELR table relocates, in order, decoded a run at a time into the caller's arrays:
+ * a million addresses cost no call each.
+ */
+export class RelrAddresses {
+  private readonly entries: RelrEntries;
+  private readonly wordSize: number;
+
+  constructor(reader: ElfReader, table: RelocationTable) {
+    this.entries = new RelrEntries(reader, table);
+    this.wordSize = reader.wordSize;
+  }
+
+  /**
+   * Fills `lows`, `highs` (the addresses as halves) and `entries` (the index of the entry each
+   * came from) from `at` up to `end`, at most; returns where it stopped: `end`, or less when the
+   * table is done. The rest of an entry's bitmap waits for the next call.
+   */
+  fill(lows: Uint32Array, highs: Uint32Array, entries: Uint32Array, at: number, end: number): number {
+    const cursor = this.entries;
+    const w = this.wordSize;
+    const wide = w === 8;
+    let { maskLow, maskHigh } = cursor;
+    while (at < end) {
+      let bit: number;
+      if (maskLow !== 0) {
+        bit = 31 - Math.clz32(maskLow & -maskLow);
+        maskLow &= maskLow - 1;
+      } else if (maskHigh !== 0) {
+        bit = 63 - Math.clz32(maskHigh & -maskHigh);
+        maskHigh &= maskHigh - 1;
+      } else {
+        if (!cursor.next()) break;
+        maskLow = cursor.maskLow;
+        maskHigh = cursor.maskHigh;
+        continue;
+      }
+      const sum = cursor.baseLow + bit * w;
+      lows[at] = sum >>> 0;
+      highs[at] = wide ? (cursor.baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0;
+      entries[at] = cursor.entry;
+      at++;
     }
-  });
+    cursor.maskLow = maskLow;
+    cursor.maskHigh = maskHigh;
+    return at;
+  }
 }
 
 export interface RelrAddress {
@@ -88,8 +163,13 @@ export interface RelrAddress {
 
 export function decodeRelr(reader: ElfReader, table: RelocationTable): RelrAddress[] {
   const addresses: RelrAddress[] = [];
-  forEachRelrAddress(reader, table, (low, high, entry) => {
-    addresses.push({ address: (BigInt(high) << 32n) | BigInt(low), entry });
-  });
+  const decoder = new RelrAddresses(reader, table);
+  const size = 4096;
+  const [lows, highs, entries] = [new Uint32Array(size), new Uint32Array(size), new Uint32Array(size)];
+  for (let count = decoder.fill(lows, highs, entries, 0, size); count > 0; count = decoder.fill(lows, highs, entries, 0, size)) {
+    for (let i = 0; i < count; i++) {
+      addresses.push({ address: (BigInt(highs[i] as number) << 32n) | BigInt(lows[i] as number), entry: entries[i] as number });
+    }
+  }
   return addresses;
 }

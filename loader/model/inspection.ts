@@ -2,7 +2,6 @@ import {
   dynamicTagNames,
   type ElfFile,
   type ElfReader,
-  forEachRelrAddress,
   hex,
   type InfoDecoder,
   PF_R,
@@ -22,6 +21,7 @@ import {
   PT_SHLIB,
   PT_TLS,
   type RelocationTable,
+  RelrAddresses,
   readRelocation,
   typeName,
 } from '../../elf/index.js';
@@ -152,20 +152,16 @@ export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): vo
   const w = elf.reader.wordSize;
   const relativeType = elf.arch.relativeType;
   const rows = new RowBlock();
-  const relativeRow = (source: number, index: number, low: number, high: number): void => {
+  const gotRow = (index: number, low: number, high: number): void => {
     if (rows.count === BLOCK_ROWS) {
       visit(rows);
       rows.count = 0;
     }
     const at = rows.count++;
-    rows.source[at] = source;
     rows.index[at] = index;
     rows.vaddrLow[at] = low;
     rows.vaddrHigh[at] = high;
-    rows.type[at] = relativeType;
-    rows.symbol[at] = 0;
-    rows.hasAddend[at] = 0;
-    rows.relative[at] = 1;
+    relativeRows(rows, SOURCE_GOT, relativeType, at);
   };
   const addEntries = (table: RelocationTable, source: number): void => {
     for (let first = 0; first < table.count; ) {
@@ -181,16 +177,39 @@ export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): vo
   if (plan.localGot !== undefined) {
     for (let index = 0; index < plan.localGot.count; index++) {
       const [low, high] = splitWord(plan.localGot.vaddr + BigInt(index * w));
-      relativeRow(SOURCE_GOT, index, low, high);
+      gotRow(index, low, high);
     }
   }
+  const addRelr = (table: RelocationTable): void => {
+    const addresses = new RelrAddresses(elf.reader, table);
+    for (;;) {
+      if (rows.count === BLOCK_ROWS) {
+        visit(rows);
+        rows.count = 0;
+      }
+      const first = rows.count;
+      rows.count = addresses.fill(rows.vaddrLow, rows.vaddrHigh, rows.index, first, BLOCK_ROWS);
+      if (rows.count === first) return;
+      relativeRows(rows, SOURCE_RELR, relativeType, first);
+    }
+  };
   for (const { table } of plan.tables) {
-    if (table.kind === 'relr') forEachRelrAddress(elf.reader, table, (low, high, entry) => relativeRow(SOURCE_RELR, entry, low, high));
+    if (table.kind === 'relr') addRelr(table);
     else addEntries(table, table.kind === 'rela' ? SOURCE_RELA : SOURCE_REL);
   }
   const jmprel = jmprelTable(elf, plan.info);
   if (jmprel !== undefined) addEntries(jmprel, SOURCE_JMPREL);
   if (rows.count > 0) visit(rows);
+}
+
+/** The fields but address and index of rows `first` to the block's count, relative words of one source. */
+function relativeRows(rows: RowBlock, source: number, relativeType: number, first: number): void {
+  const end = rows.count;
+  rows.source.fill(source, first, end);
+  rows.type.fill(relativeType, first, end);
+  rows.symbol.fill(0, first, end);
+  rows.hasAddend.fill(0, first, end);
+  rows.relative.fill(1, first, end);
 }
 
 /**
