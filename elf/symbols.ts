@@ -380,28 +380,69 @@ export class AddressNames {
   }
 
   /**
-   * `symbol` for an address given as halves: the symbol number, or -1. `hint` is a position in the
-   * address index from a previous call (see `lastPosition`).
+   * `symbol` for an address given as halves: the symbol number, or -1. Addresses come mostly in
+   * ascending runs inside one symbol: the stretch of addresses the last answer holds for is tried
+   * first, then the index from the position found last.
    */
-  symbolAt(low: number, high: number, hint = -1): number {
+  symbolAt(low: number, high: number): number {
+    const inRun =
+      (high > this.runFromHigh || (high === this.runFromHigh && low >= this.runFromLow)) &&
+      (high < this.runToHigh || (high === this.runToHigh && low < this.runToLow));
+    return inRun ? this.runSymbol : this.lookUpSymbol(low, high);
+  }
+
+  /**
+   * The addresses the last `symbolAt` answer holds for: from (runFromHigh, runFromLow) up to, not
+   * including, (runToHigh, runToLow), the high halves up to 2^32 (2^64 and past). Empty at first.
+   */
+  private runFromLow = 0;
+  private runFromHigh = TWO_32;
+  private runToLow = 0;
+  private runToHigh = 0;
+  private runSymbol = -1;
+  /** The address-index position found last, where the next search starts. */
+  private lastPosition = -1;
+
+  private lookUpSymbol(low: number, high: number): number {
     const symbols = this.symbols;
-    const position = symbols.positionAt(low, high, hint);
+    const position = symbols.positionAt(low, high, this.lastPosition);
     this.lastPosition = position;
-    if (position < 0) return -1;
     const order = symbols.byAddress;
+    // Up to the next symbol's value the position, and so the answer, stays the same.
+    const next = position + 1 < order.length ? (order[position + 1] as number) : -1;
+    this.runToHigh = next < 0 ? TWO_32 : symbols.valueHigh(next);
+    this.runToLow = next < 0 ? 0 : symbols.valueLow(next);
+    this.runFromHigh = high;
+    this.runFromLow = low;
+    this.runSymbol = -1;
+    if (position < 0) return -1;
     const nearest = order[position] as number;
-    if (symbols.isAddress(nearest) && symbols.holds(nearest, low, high)) return nearest;
+    if (symbols.isAddress(nearest) && symbols.holds(nearest, low, high)) {
+      // From the symbol's value to its end or the next symbol's value, whichever comes first.
+      const endLow = symbols.valueLow(nearest) + symbols.extentLow(nearest);
+      const endHigh = symbols.valueHigh(nearest) + symbols.extentHigh(nearest) + (endLow > 0xffffffff ? 1 : 0);
+      const cappedHigh = endHigh > 0xffffffff ? TWO_32 : endHigh;
+      const cappedLow = endHigh > 0xffffffff ? 0 : endLow >>> 0;
+      if (cappedHigh < this.runToHigh || (cappedHigh === this.runToHigh && cappedLow < this.runToLow)) {
+        this.runToHigh = cappedHigh;
+        this.runToLow = cappedLow;
+      }
+      this.runFromHigh = symbols.valueHigh(nearest);
+      this.runFromLow = symbols.valueLow(nearest);
+      this.runSymbol = nearest;
+      return nearest;
+    }
     // A larger symbol that starts further down may still hold it (a zero-size label inside an array).
     const furthest = this.furthestAt(position);
+    // Held by none: no address up to the next symbol's value is (ends past this one would hold it).
     if (furthest < 0 || !symbols.holds(furthest, low, high)) return -1;
+    // The answer may change with every address: no run.
+    this.runFromHigh = TWO_32;
     for (let before = position - 1; ; before--) {
       const symbol = order[before] as number;
       if (symbols.isAddress(symbol) && symbols.holds(symbol, low, high)) return symbol;
     }
   }
-
-  /** The address-index position the last `symbolAt` found, to pass back as its hint. */
-  lastPosition = -1;
 
   private furthestAt(position: number): number {
     if (this.furthest === undefined) {

@@ -17,7 +17,6 @@ export class RowNames<T> {
   private lastType = -1;
   private lastTypeText: T | undefined;
   private readonly localGot: T;
-  private hint = -1;
   /**
    * `resolve`'s results for the rows of the last block: the stretch of sections holding the
    * address, the symbol holding it (-1 for none) and the address's offset from the symbol.
@@ -116,8 +115,7 @@ export class RowNames<T> {
       const low = rows.vaddrLow[row] as number;
       const high = rows.vaddrHigh[row] as number;
       this.stretches[row] = names.stretchOf(low, high);
-      this.symbols[row] = names.symbolAt(low, high, this.hint);
-      this.hint = names.lastPosition;
+      this.symbols[row] = names.symbolAt(low, high);
     }
   }
 }
