@@ -2,15 +2,23 @@
 const HOST_LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
+ * The 32-bit words of `bytes` as a view, for reading and writing them in place, when the bytes are
+ * 4-aligned and stored in the host's byte order; else undefined. Indexing a Uint32Array compiles
+ * to one load or store; a DataView access with a byte order known only at run time, several.
+ */
+export function hostWordView(bytes: Uint8Array, little: boolean): Uint32Array | undefined {
+  return little === HOST_LITTLE && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2) : undefined;
+}
+
+/**
  * The 32-bit words of `bytes` (a whole number of them) as this machine's loads see them: a view
- * over the bytes when they are 4-aligned and stored in the host's byte order, else a copy
- * (byte-swapped for a file of the other order). Indexing a Uint32Array compiles to one load;
- * a DataView read with a byte order known only at run time, several, and a hot loop over a
- * 300,000-entry table spends most of its time there.
+ * over the bytes where hostWordView gives one, else a copy (byte-swapped for a file of the other
+ * order). A hot loop over a 300,000-entry table spends most of its time reading them.
  */
 export function hostWords(bytes: Uint8Array, little: boolean): Uint32Array {
+  const view = hostWordView(bytes, little);
+  if (view !== undefined) return view;
   const count = bytes.length >>> 2;
-  if (little === HOST_LITTLE && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
   const words = new Uint32Array(bytes.slice(0, count * 4).buffer);
   if (little !== HOST_LITTLE) {
     for (let i = 0; i < count; i++) {

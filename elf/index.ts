@@ -23,7 +23,7 @@ export { ElfError, type ElfErrorCode, hex } from './errors.js';
 export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo, requireStaticPie } from './file.js';
 export { readElfFile } from './file-source.js';
 export type { ElfHeader } from './header.js';
-export { hostWords } from './host-words.js';
+export { hostWords, hostWordView } from './host-words.js';
 export { PHDR_SIZE, type ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves, wordMask } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
