@@ -342,6 +342,23 @@ describe('refusals: one line, status 2', () => {
     await expectRefusal([file], /^piekit: qemu-x86_64 is not installed \(Debian package qemu-user\)/, { PATH: empty });
   });
 
+  it('a base that is taken, whether the sample writes its own dump or runs under the GDB stub', async (context) => {
+    const record = archByName('x86_64');
+    if (record === undefined) throw new Error('no x86_64 record');
+    await requireToolchain(context, record);
+    await requireCommand(context, 'setarch', 'util-linux');
+    const dumping = join(directory, 'taken-dump');
+    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: dumping });
+    // Without address randomisation the stack ends at 0x7ffffffff000: the loader's own, run
+    // natively for the dump, and qemu-user's, which shares the guest's addresses, under the stub.
+    for (const file of [dumping, await hello(context)]) {
+      const result = await execa('setarch', ['-R', process.execPath, CLI, 'verify', file, '--base', '0x7ffffffe0000'], { reject: false });
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^piekit: base 0x7ffffffe0000 is taken( under \S+)? \(the loader exited with 107\): choose another$/);
+    }
+  });
+
   it('an address in no executable segment, naming the segments; an unknown symbol, naming the closest', async (context) => {
     await requireCommand(context, 'llvm-strip-19', 'llvm-19');
     const file = await program(context, 'x86_64', 'stripped', ['samples/hello.c']);

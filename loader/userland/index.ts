@@ -3,5 +3,5 @@ export { emulatorFor, requireEmulator } from './emulator.js';
 export { loaderCommand, runThroughLoader } from './launch.js';
 export { loaderFor, loaderSources } from './loader-binary.js';
 export { describeModel, type LoadModel, type MappedSegment, modelLoad } from './model.js';
-export { isLoaderStatus, LOADER_STATUS } from './statuses.js';
+export { baseTakenError, isLoaderStatus, LOADER_STATUS } from './statuses.js';
 export { checkLoaderBase, isRefusal, type LoaderImage, type LoaderRefusal, validateForLoader } from './validation.js';

@@ -1,3 +1,6 @@
+import { hex } from '../../elf/index.js';
+import { PiekitError } from '../errors.js';
+
 /**
  * The userland loader's exit statuses: each failure class has its own. Declared here only,
  * written into native/loader/status.h by `npm run headers`.
@@ -19,6 +22,15 @@ export const LOADER_STATUS = {
 } as const;
 
 const LOADER_STATUSES: ReadonlySet<number> = new Set(Object.values(LOADER_STATUS));
+
+/**
+ * A base the loader found taken, asked for explicitly: something is mapped there (under qemu-user,
+ * possibly the emulator itself), and the loader never runs the program elsewhere.
+ */
+export function baseTakenError(base: bigint, emulator: string | undefined): PiekitError {
+  const under = emulator === undefined ? '' : ` under ${emulator}`;
+  return new PiekitError('UNVERIFIABLE', `base ${hex(base)} is taken${under} (the loader exited with ${LOADER_STATUS.baseTaken}): choose another`);
+}
 
 /** Whether an exit status is one of the loader's own: it refused the file or the base before the program ran. */
 export function isLoaderStatus(status: number): boolean {

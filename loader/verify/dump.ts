@@ -8,7 +8,7 @@ import { ElfError, type ElfFile, type Endian, hex } from '../../elf/index.js';
 import { type Engine, relocate } from '../engines/index.js';
 import { PiekitError } from '../errors.js';
 import { compareSegments, layoutOf, type Plan } from '../model/index.js';
-import { emulatorFor, loaderCommand, loaderFor, requireEmulator } from '../userland/index.js';
+import { baseTakenError, emulatorFor, isLoaderStatus, LOADER_STATUS, loaderCommand, loaderFor, requireEmulator } from '../userland/index.js';
 import { randomBase } from './gdbstub/load-bases.js';
 import type { RunObserver } from './observer.js';
 import type { VerifyRun } from './report.js';
@@ -139,6 +139,14 @@ export async function dumpRun(request: DumpRunRequest): Promise<VerifyRun> {
   const selfCheck = run.exitCode === 0 && run.stdout.trim().split('\n').at(-1) === 'ok';
   const end = { reason: 'dump' as const, ...ended, selfCheck };
   await request.observer?.observe(end, run.stderr);
+  // Through piekit's loader, which refused the file or the base before the program ran: as the GDB stub's runs say it.
+  if (run.dump === undefined && request.base !== undefined && run.exitCode !== undefined && isLoaderStatus(run.exitCode)) {
+    if (run.exitCode === LOADER_STATUS.baseTaken && typeof request.base === 'bigint') {
+      throw baseTakenError(request.base, command === (await loaderFor(elf.arch.name)) ? undefined : command);
+    }
+    const refusal = `piekit's loader refused it: ${run.stderr.trim()}`;
+    return { base: undefined, end, compared: undefined, resolved: undefined, verified: false, afterwards: undefined, message: refusal };
+  }
   if (run.dump === undefined) {
     const how = run.signal === undefined ? `exit status ${run.exitCode}` : `signal ${run.signal}`;
     return {

@@ -7,7 +7,7 @@ import { AddressNames, ElfError, type ElfFile, hex, PT_LOAD, SymbolTable } from 
 import type { Engine } from '../../engines/index.js';
 import { PiekitError } from '../../errors.js';
 import { type ComparedWords, type MemorySnapshot, type Plan, plan, relocationErrors } from '../../model/index.js';
-import { isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
+import { baseTakenError, isLoaderStatus, LOADER_STATUS, loaderFor, requireEmulator } from '../../userland/index.js';
 import { baseMismatch, comparePlanned, fileBytes } from '../memory-check.js';
 import type { RunObserver } from '../observer.js';
 import type { Afterwards, RunEnd, VerifyRun } from '../report.js';
@@ -92,12 +92,7 @@ async function runOnce(request: Omit<LiveRunRequest, 'base'>, asked: bigint | 'r
         return { base: outcome.base, end, compared: undefined, resolved: undefined, verified: false, afterwards: undefined, message };
       }
       case 'base taken':
-        if (asked !== 'random') {
-          throw new PiekitError(
-            'UNVERIFIABLE',
-            `base ${hex(outcome.base)} is taken under ${request.qemu} (the loader exited with ${LOADER_STATUS.baseTaken}): choose another`,
-          );
-        }
+        if (asked !== 'random') throw baseTakenError(outcome.base, request.qemu);
     }
   }
   throw new PiekitError('ENVIRONMENT', `${tries} random bases in a row were taken under ${request.qemu}`);
