@@ -107,6 +107,16 @@ async function program(
 
 const hello = (context: TestContext, arch = 'x86_64'): Promise<string> => program(context, arch, 'hello', ['samples/hello.c']);
 
+/** samples/hello.c built for x86_64 with piekit's stub and its dump hook, as `name`. */
+async function dumping(context: TestContext, name: string): Promise<string> {
+  const record = archByName('x86_64');
+  if (record === undefined) throw new Error('no x86_64 record');
+  await requireToolchain(context, record);
+  const file = join(directory, name);
+  await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: file });
+  return file;
+}
+
 /** qemu processes still running one of this suite's files. */
 async function leftoverQemu(): Promise<string[]> {
   const found: string[] = [];
@@ -282,11 +292,7 @@ describe('the report', () => {
   });
 
   it("takes a sample's own dump when it carries piekit's dump hook", async (context) => {
-    const record = archByName('x86_64');
-    if (record === undefined) throw new Error('no x86_64 record');
-    await requireToolchain(context, record);
-    const file = join(directory, 'hello-dump');
-    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: file });
+    const file = await dumping(context, 'hello-dump');
     const result = await piekit([file, '--json']);
     expect(result.exitCode, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -295,12 +301,8 @@ describe('the report', () => {
   });
 
   it('finds the dump hook in constant data, and in a file whose section headers are gone', async (context) => {
-    const record = archByName('x86_64');
-    if (record === undefined) throw new Error('no x86_64 record');
-    await requireToolchain(context, record);
     await requireCommand(context, 'llvm-objcopy-19', 'llvm-19');
-    const hooked = join(directory, 'hooked');
-    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: hooked });
+    const hooked = await dumping(context, 'hooked');
     const unhooked = await program(context, 'x86_64', 'hello', ['samples/hello.c']);
     await execa('llvm-objcopy-19', ['--strip-sections', hooked, `${hooked}-no-sections`]);
     const found = (file: string): boolean => hasDumpHook(readElfFile(file));
@@ -343,15 +345,11 @@ describe('refusals: one line, status 2', () => {
   });
 
   it('a base that is taken, whether the sample writes its own dump or runs under the GDB stub', async (context) => {
-    const record = archByName('x86_64');
-    if (record === undefined) throw new Error('no x86_64 record');
-    await requireToolchain(context, record);
     await requireCommand(context, 'setarch', 'util-linux');
-    const dumping = join(directory, 'taken-dump');
-    await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: dumping });
+    const dumped = await dumping(context, 'taken-dump');
     // Without address randomisation the stack ends at 0x7ffffffff000: the loader's own, run
     // natively for the dump, and qemu-user's, which shares the guest's addresses, under the stub.
-    for (const file of [dumping, await hello(context)]) {
+    for (const file of [dumped, await hello(context)]) {
       const result = await execa('setarch', ['-R', process.execPath, CLI, 'verify', file, '--base', '0x7ffffffe0000'], { reject: false });
       expect(result.exitCode, result.stderr).toBe(2);
       expect(result.stdout).toBe('');
