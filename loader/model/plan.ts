@@ -172,7 +172,14 @@ class PlanBuilder {
     for (let index = 0; index < table.count; ) {
       const [from, to] = this.cachedWritableRange();
       const end = Math.min(table.count, index + SCAN_CHUNK);
-      index = planInSegment(scan, index, end, this.writes, from, to);
+      const first = this.writes.count;
+      const planned = planInSegment(scan, index, end, this.writes, from, to);
+      const written = planned % (SCAN_CHUNK + 1);
+      // The same kind and source for the whole run: filled at once rather than stored per write.
+      this.writes.kinds.fill(kind, first, first + written);
+      this.writes.sources.fill(source, first, first + written);
+      this.writes.count = first + written;
+      index += (planned - written) / (SCAN_CHUNK + 1);
       if (index === end) continue;
       // A relative entry landing outside the cached writable segment: `push` finds its segment.
       const at = index * step;
@@ -264,12 +271,7 @@ class PlanBuilder {
   }
 }
 
-/**
- * Entries planInSegment scans per call: a loop run once per table would be compiled by on-stack
- * replacement, whose code V8 caches and which deoptimizes, on every later table, at the code after
- * the loop that has not run yet. Called a hundred times per large table, the function is compiled
- * whole, with what every path has seen.
- */
+/** Entries planInSegment scans per call: few enough that both its results fit one number (see there). */
 const SCAN_CHUNK = 4096;
 
 /** What planning reads of a REL or RELA table's entries (TableWords), and what it writes for a relative one. */
@@ -320,18 +322,24 @@ function relativeScan(elf: ElfFile, info: RelocationInfo, table: RelocationTable
 }
 
 /**
- * Plans entries [index, end), passing over the ones a relocator skips, while each relative one
- * lands in the image offsets [from, to] (the cached writable segment): the writes go straight into
- * the arrays `writes` has room in. Returns the index of the first relative entry that lands
- * elsewhere, or `end`. The hot loop of planning, apart from the class.
+ * Plans entries [index, end) (at most SCAN_CHUNK), passing over the ones a relocator skips, while
+ * each relative one lands in the image offsets [from, to] (the cached writable segment): the
+ * writes go straight into the arrays `writes` has room in, from its count on; the caller sets
+ * their kind and source and the new count. The hot loop of planning, apart from the class.
+ *
+ * Returns how far it went (to the first relative entry that lands elsewhere, or `end`) times
+ * SCAN_CHUNK + 1, plus how many writes it made, counted in the loop itself: any operation after
+ * the loop deoptimizes on every call. V8 compiles the loop on stack replacement before the code
+ * after it has run with a feedback vector, so without its feedback, and enters that cached
+ * compilation again on each later call.
  */
 function planInSegment(s: RelativeScan, index: number, end: number, writes: WriteList, from: number, to: number): number {
   const { words, step, offsetLow, offsetHigh, infoLow, infoHigh, addendLow: addendLowAt, addendHigh: addendHighAt, highMask } = s;
   const { infoLowMask, infoLowValue, infoHighMask, infoHighValue, addendLowMask, addendHighMask, startLow, startHigh } = s;
   const { targets, addendLow, addendHigh, entries } = writes;
-  const first = writes.count;
-  let slot = first;
-  for (let at = index * step; index < end; index++, at += step) {
+  let slot = writes.count;
+  let done = 0;
+  for (let at = index * step; index < end; index++, at += step, done += SCAN_CHUNK + 1) {
     if (((words[at + infoLow] as number) & infoLowMask) !== infoLowValue || ((words[at + infoHigh] as number) & infoHighMask) !== infoHighValue)
       continue;
     const offset = (words[at + offsetLow] as number) - startLow;
@@ -341,10 +349,7 @@ function planInSegment(s: RelativeScan, index: number, end: number, writes: Writ
     addendHigh[slot] = (words[at + addendHighAt] as number) & addendHighMask;
     entries[slot] = index;
     slot++;
+    done++;
   }
-  // The same kind and source for the whole run: filled at once rather than stored per write.
-  writes.kinds.fill(s.kind, first, slot);
-  writes.sources.fill(s.source, first, slot);
-  writes.count = slot;
-  return index;
+  return done;
 }
