@@ -13,6 +13,7 @@ import {
   SOURCES,
   splitWord,
   TWO_32,
+  typeNameBytes,
   writePlanJson,
 } from '../model/index.js';
 import { noun } from '../wording.js';
@@ -42,6 +43,12 @@ const INDENT = fragment('  ');
 const EQUALS = fragment(' = ');
 const SOURCE_OPEN = SOURCES.map((name) => fragment(`  (${name}#`));
 const SOURCE_CLOSE = fragment(')\n');
+const SKIP_OPEN = { rel: fragment('  skipped rel#'), rela: fragment('  skipped rela#') } as const;
+const COLON = fragment(': ');
+const AT = fragment(' at ');
+const NEWLINE = fragment('\n');
+/** A skipped entry's line but its type's name: an entry index and an address at their longest. */
+const BYTES_PER_SKIP_LINE = SKIP_OPEN.rela.length + 10 + COLON.length + AT.length + 18 + NEWLINE.length;
 /** Two addresses, a source and an entry index at their longest. */
 const BYTES_PER_LINE = 2 + 18 + 3 + 18 + 8 + 10 + 2;
 
@@ -49,11 +56,14 @@ const BYTES_PER_LINE = 2 + 18 + 3 + 18 + 8 + 10 + 2;
 function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out: AsciiWriter): void {
   const size = plan.layout.wordSize;
   const indexes = finalWriteIndexes(plan);
-  const skipped = plan.skipped;
+  let skipped = 0;
+  plan.forEachSkipped(() => {
+    skipped++;
+  });
   const resolved = plan.resolvedAtRunTime;
   const resolvedCount = resolved.length === 0 ? '' : `, ${resolved.length} resolved at run time`;
   out.text(
-    `${file}: ${indexes.length} ${noun(indexes.length, 'word')} relocated at base ${hex(base)}, ${skipped.length} ${noun(skipped.length, 'relocation')} skipped${resolvedCount}
+    `${file}: ${indexes.length} ${noun(indexes.length, 'word')} relocated at base ${hex(base)}, ${skipped} ${noun(skipped, 'relocation')} skipped${resolvedCount}
 `,
   );
   const [originLow, originHigh] = splitWord(BigInt.asUintN(size * 8, base + plan.layout.start));
@@ -74,6 +84,17 @@ function writePlanText(file: string, plan: Plan, image: Image, base: bigint, out
     at = putDecimal(bytes, at, entries[index] as number);
     out.at = putBytes(bytes, at, SOURCE_CLOSE);
   }
-  for (const skip of skipped) out.text(`  skipped ${skip.table}#${skip.index}: ${skip.typeName} at ${hex(skip.offset)}\n`);
+  const nameOf = typeNameBytes(plan.elf.arch);
+  plan.forEachSkipped((table, index, offsetLow, offsetHigh, type) => {
+    const name = nameOf(type);
+    const bytes = out.room(BYTES_PER_SKIP_LINE + name.length);
+    let at = putBytes(bytes, out.at, SKIP_OPEN[table]);
+    at = putDecimal(bytes, at, index);
+    at = putBytes(bytes, at, COLON);
+    at = putBytes(bytes, at, name);
+    at = putBytes(bytes, at, AT);
+    at = putHex64(bytes, at, offsetLow, offsetHigh);
+    out.at = putBytes(bytes, at, NEWLINE);
+  });
   for (const entry of resolved) out.text(`  resolved at run time ${entry.table}#${entry.index}: ${entry.typeName} at ${hex(entry.offset)}\n`);
 }

@@ -3,6 +3,7 @@ import {
   checkBase,
   createImage,
   describeSource,
+  forEachSkipped,
   type Image,
   type ImageLayout,
   type LoadSegment,
@@ -70,6 +71,7 @@ export function relocateNative(elf: ElfFile, base: bigint): Relocated {
       get skipped() {
         return skipped();
       },
+      forEachSkipped: (visit) => forEachSkipped(elf, info, skips, visit),
       get resolvedAtRunTime() {
         return resolved();
       },

@@ -39,6 +39,6 @@ export { describeSource, localGotOf, type Plan, plan, type TableSummary } from '
 export { planJson, writePlanJson } from './plan-json.js';
 export { putSymbolName, RowNames } from './row-names.js';
 export { isResolvedAtRunTime, jmprelTable, lazyResolvedAtRunTime, type RunTimeResolved, resolvedAtRunTime } from './run-time-resolved.js';
-export { lazySkipped, type SkipLog, type SkippedRelocation, skippedByType } from './skipped.js';
+export { forEachSkipped, lazySkipped, type SkipLog, type SkippedRelocation, type SkipVisitor, skippedByType, typeNameBytes } from './skipped.js';
 export { joinWord, splitWord, TWO_32 } from './words.js';
 export { ADD_BASE, SET_BASE_PLUS_ADDEND, SOURCE_GOT, SOURCE_REL, SOURCE_RELA, SOURCE_RELR, SOURCES, type Source, WriteList } from './write-list.js';

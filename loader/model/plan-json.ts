@@ -4,6 +4,7 @@ import { finalWriteIndexes } from './final-writes.js';
 import type { Image } from './image.js';
 import type { Plan } from './plan.js';
 import type { RunTimeResolved } from './run-time-resolved.js';
+import { typeNameBytes } from './skipped.js';
 import { splitWord, TWO_32 } from './words.js';
 import { SOURCES } from './write-list.js';
 
@@ -13,6 +14,11 @@ const SIZE_4 = fragment('", "size": 4, "value": "');
 const SIZE_8 = fragment('", "size": 8, "value": "');
 const SOURCE_NAMES = SOURCES.map((name) => fragment(`", "source": "${name}#`));
 const CLOSE = fragment('"}');
+const NOTHING = fragment('');
+const SEPARATOR = fragment(', ');
+const SKIP_TABLES = { rel: fragment('{"table": "rel", "index": '), rela: fragment('{"table": "rela", "index": ') } as const;
+const SKIP_TYPE = fragment(', "type": ');
+const SKIP_TYPE_NAME = fragment(', "typeName": "');
 /** `0x` and 16 digits; an entry index of at most 10 decimal digits. */
 const HEX_64 = 18;
 const DECIMAL_32 = 10;
@@ -25,6 +31,8 @@ const BYTES_PER_WRITE =
   Math.max(...SOURCE_NAMES.map((name) => name.length)) +
   DECIMAL_32 +
   CLOSE.length;
+/** One skipped entry but its type's name. */
+const BYTES_PER_SKIP = SEPARATOR.length + SKIP_TABLES.rela.length + DECIMAL_32 + SKIP_TYPE.length + DECIMAL_32 + SKIP_TYPE_NAME.length + CLOSE.length;
 
 /** The `piekit plan --json` document (README.md documents it), as bytes. */
 export function planJson(plan: Plan, image: Image, base: bigint): Uint8Array {
@@ -59,8 +67,20 @@ export function writePlanJson(plan: Plan, image: Image, base: bigint, out: Ascii
     out.at = putBytes(bytes, at, CLOSE);
   }
   out.text('], "skipped": [');
-  plan.skipped.forEach((skip, n) => {
-    out.text(`${n === 0 ? '' : ', '}{"table": "${skip.table}", "index": ${skip.index}, "type": ${skip.type}, "typeName": "${skip.typeName}"}`);
+  const nameOf = typeNameBytes(plan.elf.arch);
+  let separator = NOTHING;
+  plan.forEachSkipped((table, index, _offsetLow, _offsetHigh, type) => {
+    const name = nameOf(type);
+    const bytes = out.room(BYTES_PER_SKIP + name.length);
+    let at = putBytes(bytes, out.at, separator);
+    at = putBytes(bytes, at, SKIP_TABLES[table]);
+    at = putDecimal(bytes, at, index);
+    at = putBytes(bytes, at, SKIP_TYPE);
+    at = putDecimal(bytes, at, type);
+    at = putBytes(bytes, at, SKIP_TYPE_NAME);
+    at = putBytes(bytes, at, name);
+    out.at = putBytes(bytes, at, CLOSE);
+    separator = SEPARATOR;
   });
   out.text('], "resolvedAtRunTime": [');
   plan.resolvedAtRunTime.forEach((entry, n) => {

@@ -1,5 +1,7 @@
-import { type ElfFile, type RelocationInfo, type RelocationTable, readRelocation, tableWords, typeName } from '../../elf/index.js';
+import { type Arch, type ElfFile, type RelocationInfo, type RelocationTable, type TableWords, tableWords, typeName } from '../../elf/index.js';
+import { fragment } from './ascii-buffer.js';
 import { isResolvedAtRunTime } from './run-time-resolved.js';
+import { joinWord } from './words.js';
 import { SOURCE_REL, SOURCE_RELA } from './write-list.js';
 
 export interface SkippedRelocation {
@@ -29,15 +31,48 @@ function tableOf(info: RelocationInfo, kind: 'rel' | 'rela'): RelocationTable {
   return table;
 }
 
+/** One skipped relocation as writers of large plans take it: its r_offset as halves, no object, no bigint. */
+export type SkipVisitor = (table: 'rel' | 'rela', index: number, offsetLow: number, offsetHigh: number, type: number, symbol: number) => void;
+
+/**
+ * Visits the entries left alone in the log's order, but for those a resolver gives a value at
+ * run time (the plan lists them apart): a library skips tens of thousands, which `skippedRelocations`
+ * makes objects of.
+ */
+export function forEachSkipped(elf: ElfFile, info: RelocationInfo, log: SkipLog, visit: SkipVisitor): void {
+  const { decoder } = info;
+  const words = new Map<'rel' | 'rela', TableWords>();
+  const resolvedTypes = new Map<number, boolean>();
+  for (let i = 0; i < log.entries.length; i++) {
+    const table = kindOf(log.sources[i] as number);
+    let entries = words.get(table);
+    if (entries === undefined) {
+      entries = tableWords(elf.reader, tableOf(info, table));
+      words.set(table, entries);
+    }
+    const index = log.entries[i] as number;
+    const at = index * entries.step;
+    const infoLow = entries.words[at + entries.infoLow] as number;
+    const infoHigh = ((entries.words[at + entries.infoHigh] as number) & entries.highMask) >>> 0;
+    const type = decoder.type(infoLow, infoHigh);
+    let resolved = resolvedTypes.get(type);
+    if (resolved === undefined) {
+      resolved = isResolvedAtRunTime(elf.arch, type);
+      resolvedTypes.set(type, resolved);
+    }
+    if (resolved) continue;
+    const offsetHigh = ((entries.words[at + entries.offsetHigh] as number) & entries.highMask) >>> 0;
+    visit(table, index, entries.words[at + entries.offsetLow] as number, offsetHigh, type, decoder.symbol(infoLow, infoHigh));
+  }
+}
+
 /** The entries left alone, but for those a resolver gives a value at run time (the plan lists them apart). */
 export function skippedRelocations(elf: ElfFile, info: RelocationInfo, log: SkipLog): SkippedRelocation[] {
-  const skipped = Array.from({ length: log.entries.length }, (_, i) => {
-    const table = kindOf(log.sources[i] as number);
-    const index = log.entries[i] as number;
-    const { offset, symbol, type } = readRelocation(elf.reader, info.decoder, tableOf(info, table), index);
-    return { table, index, offset, symbol, type, typeName: typeName(elf.arch, type) };
+  const skipped: SkippedRelocation[] = [];
+  forEachSkipped(elf, info, log, (table, index, offsetLow, offsetHigh, type, symbol) => {
+    skipped.push({ table, index, offset: joinWord(offsetLow, offsetHigh), symbol, type, typeName: typeName(elf.arch, type) });
   });
-  return skipped.filter((skip) => !isResolvedAtRunTime(elf.arch, skip.type));
+  return skipped;
 }
 
 /** How many entries of one table were skipped, by type name. */
@@ -84,4 +119,17 @@ export function nonRelativeEntries(elf: ElfFile, info: RelocationInfo): SkipLog 
 export function lazySkipped(elf: ElfFile, info: RelocationInfo, log: SkipLog): () => SkippedRelocation[] {
   let skipped: SkippedRelocation[] | undefined;
   return () => (skipped ??= skippedRelocations(elf, info, log));
+}
+
+/** Each type's name as bytes, made once per type: writers name tens of thousands of skipped entries with a handful of types. */
+export function typeNameBytes(arch: Arch): (type: number) => Uint8Array {
+  const names = new Map<number, Uint8Array>();
+  return (type) => {
+    let name = names.get(type);
+    if (name === undefined) {
+      name = fragment(typeName(arch, type));
+      names.set(type, name);
+    }
+    return name;
+  };
 }
