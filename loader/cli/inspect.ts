@@ -13,7 +13,6 @@ import {
   putDecimal,
   putHex64,
   putSignedHex64,
-  putSpaces,
   putSymbolName,
   ROW_SOURCES,
   RowNames,
@@ -100,12 +99,50 @@ const SOURCE_NAMES = ROW_SOURCES.map((name) => fragment(`${name}#`));
 const SYMBOL_OPEN = fragment(' (symbol ');
 const YES = fragment('yes');
 const SKIPPED = fragment('skipped');
-/** Every fixed part of a line, its numbers at their longest. */
+/** Every part of a line but its shape's fixed text and its symbol's name, its numbers at their longest. */
 const LINE_BYTES = 200;
+
+/** Where each column starts in a line (every column before the section is ASCII, a byte a character), and the section's width. */
+interface Columns {
+  readonly vaddrAt: number;
+  readonly typeAt: number;
+  readonly addendAt: number;
+  readonly appliedAt: number;
+  readonly sectionAt: number;
+  readonly section: number;
+}
+
+/**
+ * A shape's line with its fixed text in place and blanks where the row's numbers go, up to where
+ * its symbol starts: `indexAt` after the source's name, `typeEnd` after the type's name, `end`
+ * where a line without a symbol ends, trimmed as `tableLines` trims.
+ */
+interface RowTemplate {
+  readonly bytes: Uint8Array;
+  readonly indexAt: number;
+  readonly typeEnd: number;
+  readonly end: number;
+}
+
+function rowTemplate(names: RowNames<Text>, shape: number, columns: Columns): RowTemplate {
+  const source = names.shapeSources[shape] as number;
+  const sourceName = SOURCE_NAMES[source] as Uint8Array;
+  const typeName = names.typeText(source, names.shapeTypes[shape] as number);
+  const section = names.sectionText(names.shapeStretches[shape] as number);
+  const { typeAt, appliedAt, sectionAt } = columns;
+  // The symbol column starts two blanks after the section's; a section name's bytes may outnumber its characters.
+  const length = sectionAt + columns.section + 2 + (section === null ? 0 : section.bytes.length - section.width);
+  const bytes = new Uint8Array(length).fill(0x20);
+  putBytes(bytes, 2, sourceName);
+  putBytes(bytes, typeAt, typeName.bytes);
+  putBytes(bytes, appliedAt, names.shapeRelative[shape] === 1 ? YES : SKIPPED);
+  if (section !== null) putBytes(bytes, sectionAt, section.bytes);
+  return { bytes, indexAt: 2 + sourceName.length, typeEnd: typeAt + typeName.bytes.length, end: trimEnd(bytes, 0, length) };
+}
 
 /**
  * The relocation table, aligned as `tableLines` aligns: a first pass over the rows measures the
- * columns, a second writes them with the names the first found.
+ * columns, a second writes each line as its shape's template with the row's numbers and symbol.
  */
 function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
   const names = new RowNames(plan, textOf, true);
@@ -115,54 +152,54 @@ function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
     .join('  ')
     .trimEnd();
   out.text(`  ${header}\n`);
-  // Where each column starts in a line. Every column but the last two is ASCII, a byte a
-  // character: a column's padding is the distance from where its text ended to the next one.
   const [source, vaddr, type, addend, applied, section] = widths.columns as [number, number, number, number, number, number];
   const vaddrAt = 2 + source + 2;
   const typeAt = vaddrAt + vaddr + 2;
   const addendAt = typeAt + type + 2;
   const appliedAt = addendAt + addend + 2;
-  const sectionAt = appliedAt + applied + 2;
-  const widest = sectionAt + section + 2;
-  const { symbols, stretches, offsetLows, offsetHighs } = names;
+  const columns: Columns = { vaddrAt, typeAt, addendAt, appliedAt, sectionAt: appliedAt + applied + 2, section };
+  const templates = new Array<RowTemplate | undefined>(names.shapeCount).fill(undefined);
+  const { shapes, symbols, offsetLows, offsetHighs } = names;
   names.rewind();
   forEachRowBlock(plan, (rows) => {
     names.resolve(rows);
-    const { source: sources, index, vaddrLow, vaddrHigh, type: types, symbol: symbolNumbers, hasAddend, addendLow, addendHigh, relative } = rows;
+    const { index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
     for (let row = 0; row < rows.count; row++) {
-      const symbolNumber = symbolNumbers[row] as number;
-      const typeName = names.typeText(sources[row] as number, types[row] as number);
-      const sectionName = names.sectionText(stretches[row] as number);
+      const shape = shapes[row] as number;
+      let template = templates[shape];
+      if (template === undefined) {
+        template = rowTemplate(names, shape, columns);
+        templates[shape] = template;
+      }
       const holder = symbols[row] as number;
       const symbol = holder < 0 ? undefined : names.symbolText(holder);
-      const bytes = out.room(LINE_BYTES + widest + typeName.bytes.length + (sectionName?.bytes.length ?? 0) + (symbol?.bytes.length ?? 0));
+      const fixed = template.bytes;
+      const bytes = out.room(LINE_BYTES + fixed.length + (symbol === undefined ? 0 : symbol.bytes.length));
       const start = out.at;
-      // Blanks to the section column, each column written at its start over them.
-      bytes.fill(0x20, start, start + sectionAt);
-      let at = putBytes(bytes, start + 2, SOURCE_NAMES[sources[row] as number] as Uint8Array);
-      putDecimal(bytes, at, index[row] as number);
+      putBytes(bytes, start, fixed);
+      putDecimal(bytes, start + template.indexAt, index[row] as number);
       putHex64(bytes, start + vaddrAt, vaddrLow[row] as number, vaddrHigh[row] as number);
-      at = putBytes(bytes, start + typeAt, typeName.bytes);
+      const symbolNumber = symbolNumbers[row] as number;
       if (symbolNumber !== 0) {
-        at = putBytes(bytes, at, SYMBOL_OPEN);
-        at = putDecimal(bytes, at, symbolNumber);
+        const at = putDecimal(bytes, putBytes(bytes, start + template.typeEnd, SYMBOL_OPEN), symbolNumber);
         bytes[at] = 0x29;
       }
       if (hasAddend[row] === 1) putSignedHex64(bytes, start + addendAt, addendLow[row] as number, addendHigh[row] as number);
-      at = putBytes(bytes, start + appliedAt, relative[row] === 1 ? YES : SKIPPED);
-      if (sectionName !== null) at = putBytes(bytes, start + sectionAt, sectionName.bytes);
+      let end = start + template.end;
       if (symbol !== undefined) {
-        at = putSpaces(bytes, at, sectionName === null ? start + sectionAt + section + 2 - at : section - sectionName.width + 2);
-        at = putSymbolName(bytes, at, symbol.bytes, offsetLows[row] as number, offsetHighs[row] as number);
+        end = putSymbolName(bytes, start + fixed.length, symbol.bytes, offsetLows[row] as number, offsetHighs[row] as number);
+        end = trimEnd(bytes, start, end);
       }
-      at = trimEnd(bytes, start, at);
-      bytes[at] = 0x0a;
-      out.at = at + 1;
+      bytes[end] = 0x0a;
+      out.at = end + 1;
     }
   });
 }
 
-/** The width of each column (its header's at least) and the number of rows. */
+/**
+ * The width of each column (its header's at least) and the number of rows. The symbol's, last,
+ * is not measured: trimmed, a line ends where its symbol does.
+ */
 function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: readonly number[]; readonly rows: number } {
   let [source, vaddr, type, addend, applied, section, symbol] = HEADER.map((title) => title.length) as [
     number,
@@ -173,25 +210,44 @@ function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: 
     number,
     number,
   ];
+  // Maxima by source and by shape, measured once at the end: widths grow with the numbers.
+  const maxIndexes = ROW_SOURCES.map(() => -1);
+  const maxSymbolNumbers: number[] = [];
+  let maxVaddrLow = 0;
+  let maxVaddrHigh = 0;
   let count = 0;
-  const { symbols, stretches, offsetLows, offsetHighs } = names;
   forEachRowBlock(plan, (rows) => {
     names.resolve(rows);
+    while (maxSymbolNumbers.length < names.shapeCount) maxSymbolNumbers.push(0);
+    const { source: sources, index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
+    const shapes = names.shapes;
     for (let row = 0; row < rows.count; row++) {
-      const symbolNumber = rows.symbol[row] as number;
-      source = Math.max(source, (SOURCE_NAMES[rows.source[row] as number] as Uint8Array).length + decimalLength(rows.index[row] as number));
-      vaddr = Math.max(vaddr, hexLength(rows.vaddrLow[row] as number, rows.vaddrHigh[row] as number));
-      const typeWidth = names.typeText(rows.source[row] as number, rows.type[row] as number).width;
-      type = Math.max(type, typeWidth + (symbolNumber === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(symbolNumber) + 1));
-      if (rows.hasAddend[row] === 1) addend = Math.max(addend, signedHexLength(rows.addendLow[row] as number, rows.addendHigh[row] as number));
-      applied = Math.max(applied, rows.relative[row] === 1 ? YES.length : SKIPPED.length);
-      section = Math.max(section, names.sectionText(stretches[row] as number)?.width ?? 0);
-      const holder = symbols[row] as number;
-      if (holder >= 0)
-        symbol = Math.max(symbol, names.symbolText(holder).width + offsetLength(offsetLows[row] as number, offsetHighs[row] as number));
+      const rowSource = sources[row] as number;
+      if ((index[row] as number) > (maxIndexes[rowSource] as number)) maxIndexes[rowSource] = index[row] as number;
+      const low = vaddrLow[row] as number;
+      const high = vaddrHigh[row] as number;
+      if (high > maxVaddrHigh || (high === maxVaddrHigh && low > maxVaddrLow)) {
+        maxVaddrHigh = high;
+        maxVaddrLow = low;
+      }
+      const symbolNumber = symbolNumbers[row] as number;
+      const shape = shapes[row] as number;
+      if (symbolNumber > (maxSymbolNumbers[shape] as number)) maxSymbolNumbers[shape] = symbolNumber;
+      if (hasAddend[row] === 1) addend = Math.max(addend, signedHexLength(addendLow[row] as number, addendHigh[row] as number));
     }
     count += rows.count;
   });
+  maxIndexes.forEach((maxIndex, rowSource) => {
+    if (maxIndex >= 0) source = Math.max(source, (SOURCE_NAMES[rowSource] as Uint8Array).length + decimalLength(maxIndex));
+  });
+  if (count > 0) vaddr = Math.max(vaddr, hexLength(maxVaddrLow, maxVaddrHigh));
+  for (let shape = 0; shape < names.shapeCount; shape++) {
+    const symbolNumber = maxSymbolNumbers[shape] as number;
+    const typeWidth = names.typeText(names.shapeSources[shape] as number, names.shapeTypes[shape] as number).width;
+    type = Math.max(type, typeWidth + (symbolNumber === 0 ? 0 : SYMBOL_OPEN.length + decimalLength(symbolNumber) + 1));
+    applied = Math.max(applied, names.shapeRelative[shape] === 1 ? YES.length : SKIPPED.length);
+    section = Math.max(section, names.sectionText(names.shapeStretches[shape] as number)?.width ?? 0);
+  }
   return { columns: [source, vaddr, type, addend, applied, section, symbol], rows: count };
 }
 
@@ -199,10 +255,6 @@ function signedHexLength(low: number, high: number): number {
   if ((high & 0x80000000) === 0) return hexLength(low, high);
   const negatedLow = (~low + 1) >>> 0;
   return 1 + hexLength(negatedLow, (~high + (negatedLow === 0 ? 1 : 0)) >>> 0);
-}
-
-function offsetLength(low: number, high: number): number {
-  return low === 0 && high === 0 ? 0 : 1 + hexLength(low, high);
 }
 
 /** Drops what `String.prototype.trimEnd` drops from a latin-1 line in UTF-8: tab to carriage return, space, and U+00A0. */

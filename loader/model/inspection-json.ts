@@ -44,6 +44,31 @@ class JsonName {
 
 const jsonName = (text: string): JsonName => new JsonName(fragment(JSON.stringify(text).slice(1, -1)));
 const NO_SECTION = [false, true].map((relative) => fragment(`,\n      "relative": ${relative},\n      "section": null,\n      "name": `));
+const NO_SYMBOL = fragment('0');
+
+/**
+ * The fixed text of a shape's rows: the row's opening up to its index; from the type's key to the
+ * symbol's; from `relative` to the name's key; and, for the many rows with neither symbol nor
+ * addend, all from the type's key to the name's as one.
+ */
+interface JsonShape {
+  readonly opening: Uint8Array;
+  readonly types: Uint8Array;
+  readonly sections: Uint8Array;
+  readonly plain: Uint8Array;
+}
+
+function jsonShape(names: RowNames<JsonName>, shape: number): JsonShape {
+  const source = names.shapeSources[shape] as number;
+  const type = names.shapeTypes[shape] as number;
+  const relative = names.shapeRelative[shape] === 1;
+  const section = names.sectionText(names.shapeStretches[shape] as number);
+  const types = names.typeText(source, type).asType(type);
+  const sections = section === null ? (NO_SECTION[relative ? 1 : 0] as Uint8Array) : section.asSection(relative);
+  const plain = new Uint8Array(types.length + NO_SYMBOL.length + ADDEND_NULL.length + sections.length);
+  putBytes(plain, putBytes(plain, putBytes(plain, putBytes(plain, 0, types), NO_SYMBOL), ADDEND_NULL), sections);
+  return { opening: NEXT[source] as Uint8Array, types, sections, plain };
+}
 
 function joined(before: string, text: Uint8Array, after: string): Uint8Array {
   const head = fragment(before);
@@ -64,35 +89,46 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
   // The head ends in `"relocations": []\n}`: rows go between the brackets.
   out.text(head.slice(0, -3));
   const names = new RowNames(plan, jsonName);
-  const { symbols, stretches, offsetLows, offsetHighs } = names;
-  let starts = FIRST;
+  const { shapes, symbols, offsetLows, offsetHighs } = names;
+  const fixedTexts: (JsonShape | undefined)[] = [];
+  let first = true;
   forEachRowBlock(plan, (rows) => {
     names.resolve(rows);
+    const { index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
     for (let row = 0; row < rows.count; row++) {
-      const source = rows.source[row] as number;
-      const type = rows.type[row] as number;
-      const relative = rows.relative[row] === 1;
-      const types = names.typeText(source, type).asType(type);
-      const section = names.sectionText(stretches[row] as number);
-      const sections = section === null ? (NO_SECTION[relative ? 1 : 0] as Uint8Array) : section.asSection(relative);
+      const shape = shapes[row] as number;
+      let fixed = fixedTexts[shape];
+      if (fixed === undefined) {
+        fixed = jsonShape(names, shape);
+        fixedTexts[shape] = fixed;
+      }
       const symbol = symbols[row] as number;
       const name = symbol < 0 ? undefined : names.symbolText(symbol).text;
-      const bytes = out.room(ROW_BYTES + types.length + sections.length + (name?.length ?? 0));
-      let at = putBytes(bytes, out.at, starts[source] as Uint8Array);
-      starts = NEXT;
-      at = putDecimal(bytes, at, rows.index[row] as number);
-      at = putBytes(bytes, at, VADDR);
-      at = putHex64(bytes, at, rows.vaddrLow[row] as number, rows.vaddrHigh[row] as number);
-      at = putBytes(bytes, at, types);
-      at = putDecimal(bytes, at, rows.symbol[row] as number);
-      if (rows.hasAddend[row] === 1) {
-        at = putBytes(bytes, at, ADDEND_TEXT);
-        at = putSignedHex64(bytes, at, rows.addendLow[row] as number, rows.addendHigh[row] as number);
-        bytes[at++] = 0x22;
+      const bytes = out.room(ROW_BYTES + fixed.plain.length + (name === undefined ? 0 : name.length));
+      let at: number;
+      if (first) {
+        at = putBytes(bytes, out.at, FIRST[names.shapeSources[shape] as number] as Uint8Array);
+        first = false;
       } else {
-        at = putBytes(bytes, at, ADDEND_NULL);
+        at = putBytes(bytes, out.at, fixed.opening);
       }
-      at = putBytes(bytes, at, sections);
+      at = putDecimal(bytes, at, index[row] as number);
+      at = putBytes(bytes, at, VADDR);
+      at = putHex64(bytes, at, vaddrLow[row] as number, vaddrHigh[row] as number);
+      const symbolNumber = symbolNumbers[row] as number;
+      if (symbolNumber === 0 && hasAddend[row] === 0) {
+        at = putBytes(bytes, at, fixed.plain);
+      } else {
+        at = putDecimal(bytes, putBytes(bytes, at, fixed.types), symbolNumber);
+        if (hasAddend[row] === 1) {
+          at = putBytes(bytes, at, ADDEND_TEXT);
+          at = putSignedHex64(bytes, at, addendLow[row] as number, addendHigh[row] as number);
+          bytes[at++] = 0x22;
+        } else {
+          at = putBytes(bytes, at, ADDEND_NULL);
+        }
+        at = putBytes(bytes, at, fixed.sections);
+      }
       if (name === undefined) at = putBytes(bytes, at, NAME_NULL);
       else {
         bytes[at++] = 0x22;
@@ -102,5 +138,5 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
       out.at = at;
     }
   });
-  out.text(starts === FIRST ? ']\n}\n' : '\n  ]\n}\n');
+  out.text(first ? ']\n}\n' : '\n  ]\n}\n');
 }

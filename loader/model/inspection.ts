@@ -1,7 +1,6 @@
 import {
   dynamicTagNames,
   type ElfFile,
-  type ElfReader,
   hex,
   type InfoDecoder,
   PF_R,
@@ -23,6 +22,8 @@ import {
   type RelocationTable,
   RelrAddresses,
   readRelocation,
+  type TableWords,
+  tableWords,
   typeName,
 } from '../../elf/index.js';
 import { putHex64 } from './ascii-buffer.js';
@@ -164,13 +165,15 @@ export function forEachRowBlock(plan: Plan, visit: (rows: RowBlock) => void): vo
     relativeRows(rows, SOURCE_GOT, relativeType, at);
   };
   const addEntries = (table: RelocationTable, source: number): void => {
+    const entries = tableWords(elf.reader, table);
+    const isRela = table.kind === 'rela' ? 1 : 0;
     for (let first = 0; first < table.count; ) {
       if (rows.count === BLOCK_ROWS) {
         visit(rows);
         rows.count = 0;
       }
       const last = Math.min(table.count, first + BLOCK_ROWS - rows.count);
-      fillEntries(rows, elf.reader, plan.info.decoder, table, source, first, last);
+      fillEntries(rows, entries, plan.info.decoder, isRela, source, first, last);
       first = last;
     }
   };
@@ -213,41 +216,42 @@ function relativeRows(rows: RowBlock, source: number, relativeType: number, firs
 }
 
 /**
- * Entries `first` to `last` of a REL, RELA or DT_JMPREL table into the block from its count. A
- * function of its own, with no call out: it is compiled once for every pass and every table, and
- * nothing in it waits for a block to fill to be seen for the first time.
+ * Entries `first` to `last` of a REL, RELA or DT_JMPREL table, read as host-order words, into the
+ * block from its count. A function of its own, with no call out: it is compiled once for every
+ * pass and every table, and nothing in it waits for a block to fill to be seen for the first time.
  */
-function fillEntries(
-  rows: RowBlock,
-  reader: ElfReader,
-  decoder: InfoDecoder,
-  table: RelocationTable,
-  source: number,
-  first: number,
-  last: number,
-): void {
-  const { little, lowAt, highAt, wordSize: w } = reader;
-  const view = table.view;
-  const isRela = table.kind === 'rela' ? 1 : 0;
+function fillEntries(rows: RowBlock, entries: TableWords, decoder: InfoDecoder, isRela: number, source: number, first: number, last: number): void {
+  const {
+    words,
+    step,
+    offsetLow,
+    offsetHigh,
+    infoLow: infoLowAt,
+    infoHigh: infoHighAt,
+    addendLow: addendLowAt,
+    addendHigh: addendHighAt,
+    highMask,
+  } = entries;
   // The plan applies no DT_JMPREL entry.
   const applied = source === SOURCE_JMPREL ? 0 : 1;
-  const { lowMask, low: lowValue, highMask, high: highValue } = decoder.relative;
+  const { lowMask, low: lowValue, highMask: infoHighMask, high: highValue } = decoder.relative;
   const { source: sources, index: indexes, vaddrLow, vaddrHigh, type, symbol, hasAddend, addendLow, addendHigh, relative } = rows;
-  for (let index = first, at = rows.count, entry = first * table.entrySize; index < last; index++, at++, entry += table.entrySize) {
-    const infoLow = view.getUint32(entry + w + lowAt, little);
-    const infoHigh = w === 8 ? view.getUint32(entry + w + highAt, little) : 0;
+  for (let index = first, at = rows.count, word = first * step; index < last; index++, at++, word += step) {
+    const infoLow = words[word + infoLowAt] as number;
+    const infoHigh = ((words[word + infoHighAt] as number) & highMask) >>> 0;
     sources[at] = source;
     indexes[at] = index;
-    vaddrLow[at] = view.getUint32(entry + lowAt, little);
-    vaddrHigh[at] = w === 8 ? view.getUint32(entry + highAt, little) : 0;
+    vaddrLow[at] = words[word + offsetLow] as number;
+    vaddrHigh[at] = ((words[word + offsetHigh] as number) & highMask) >>> 0;
     type[at] = decoder.type(infoLow, infoHigh);
     symbol[at] = decoder.symbol(infoLow, infoHigh);
-    relative[at] = applied & ((infoLow & lowMask) >>> 0 === lowValue && (infoHigh & highMask) >>> 0 === highValue ? 1 : 0);
+    relative[at] = applied & ((infoLow & lowMask) >>> 0 === lowValue && (infoHigh & infoHighMask) >>> 0 === highValue ? 1 : 0);
     hasAddend[at] = isRela;
     if (isRela === 0) continue;
-    const low = view.getUint32(entry + 2 * w + lowAt, little);
+    const low = words[word + addendLowAt] as number;
     addendLow[at] = low;
-    addendHigh[at] = w === 8 ? view.getUint32(entry + 2 * w + highAt, little) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
+    // ELF32 addends are sign-extended.
+    addendHigh[at] = highMask !== 0 ? (words[word + addendHighAt] as number) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
   }
   rows.count += last - first;
 }
@@ -307,7 +311,7 @@ export function inspect(plan: Plan): Inspection {
         symbol: rows.symbol[row] as number,
         addend: rows.hasAddend[row] === 1 ? signedHex(BigInt.asIntN(64, addend)) : null,
         relative: rows.relative[row] === 1,
-        section: names.sectionText(names.stretches[row] as number),
+        section: names.sectionText(names.shapeStretches[names.shapes[row] as number] as number),
         name: symbol < 0 ? null : offset === 0n ? names.symbolText(symbol) : `${names.symbolText(symbol)}+${hex(offset)}`,
       });
     }

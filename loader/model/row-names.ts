@@ -6,7 +6,9 @@ import { SOURCE_GOT } from './write-list.js';
 
 /**
  * The section and symbol holding each row's address, and the row's type name, each text encoded
- * once by `encode` and kept by number: a library's rows repeat a few hundred names.
+ * once by `encode` and kept by number: a library's rows repeat a few hundred names. Rows that
+ * share their source, type, whether they are applied and their section share a shape, numbered
+ * from 0 in the order first met: a writer prepares each shape's fixed text once.
  */
 export class RowNames<T> {
   private readonly names: AddressNames;
@@ -18,14 +20,21 @@ export class RowNames<T> {
   private lastTypeText: T | undefined;
   private readonly localGot: T;
   /**
-   * `resolve`'s results for the rows of the last block: the stretch of sections holding the
-   * address, the symbol holding it (-1 for none) and the address's offset from the symbol.
+   * `resolve`'s results for the rows of the last block: the row's shape, the symbol holding the
+   * address (-1 for none) and the address's offset from the symbol.
    */
-  readonly stretches = new Int32Array(BLOCK_ROWS);
+  readonly shapes = new Int32Array(BLOCK_ROWS);
   readonly symbols = new Int32Array(BLOCK_ROWS);
   readonly offsetLows = new Uint32Array(BLOCK_ROWS);
   readonly offsetHighs = new Uint32Array(BLOCK_ROWS);
-  /** Each block's stretches and symbols, kept for a second pass over the same blocks when `keep` says so. */
+  /** Each shape's source, type, 1 when applied, and stretch of sections. */
+  readonly shapeSources: number[] = [];
+  readonly shapeTypes: number[] = [];
+  readonly shapeRelative: number[] = [];
+  readonly shapeStretches: number[] = [];
+  /** Shapes by stretch, then by `(type * 8 + source) * 2 + relative`. */
+  private readonly shapeIndex = new Map<number, Map<number, number>>();
+  /** Each block's shapes and symbols, kept for a second pass over the same blocks when `keep` says so. */
   private readonly kept: Int32Array[] = [];
   private readonly keeping: boolean;
   /** The kept block a second pass reads next, or -1 while rows are looked up. */
@@ -43,17 +52,25 @@ export class RowNames<T> {
     this.keeping = keep;
   }
 
-  /** Names the rows of a block: each a lookup, or on a second pass what the first found. */
+  /**
+   * Names the rows of a block: each a lookup, or on a second pass what the first found. The first
+   * of two passes finds shapes and symbols only.
+   */
   resolve(rows: RowBlock): void {
     const { symbols, offsetLows, offsetHighs } = this;
     const table = this.names.symbols;
     const replaying = this.replayed >= 0;
     if (replaying) {
       const kept = this.kept[this.replayed++] as Int32Array;
-      this.stretches.set(kept.subarray(0, rows.count));
+      this.shapes.set(kept.subarray(0, rows.count));
       symbols.set(kept.subarray(rows.count));
     } else {
       this.lookUp(rows);
+      // A first pass that keeps what it finds for a second writes nothing: it needs no offsets.
+      if (this.keeping) {
+        this.keep(rows.count);
+        return;
+      }
     }
     for (let row = 0; row < rows.count; row++) {
       const symbol = symbols[row] as number;
@@ -63,17 +80,22 @@ export class RowNames<T> {
       offsetLows[row] = difference >>> 0;
       offsetHighs[row] = (rows.vaddrHigh[row] as number) - table.valueHigh(symbol) - (difference < 0 ? 1 : 0);
     }
-    if (!replaying && this.keeping) {
-      const kept = new Int32Array(2 * rows.count);
-      kept.set(this.stretches.subarray(0, rows.count));
-      kept.set(symbols.subarray(0, rows.count), rows.count);
-      this.kept.push(kept);
-    }
+  }
+
+  private keep(count: number): void {
+    const kept = new Int32Array(2 * count);
+    kept.set(this.shapes.subarray(0, count));
+    kept.set(this.symbols.subarray(0, count), count);
+    this.kept.push(kept);
   }
 
   /** Starts a second pass over the same rows, from the first, with what the first pass found. */
   rewind(): void {
     this.replayed = 0;
+  }
+
+  get shapeCount(): number {
+    return this.shapeSources.length;
   }
 
   sectionText(stretch: number): T | null {
@@ -111,12 +133,50 @@ export class RowNames<T> {
 
   private lookUp(rows: RowBlock): void {
     const names = this.names;
+    const { source: sources, type: types, relative: relatives, vaddrLow, vaddrHigh } = rows;
+    const shapes = this.shapes;
+    let shape = -1;
+    let lastSource = -1;
+    let lastType = -1;
+    let lastRelative = -1;
+    let lastStretch = -2;
     for (let row = 0; row < rows.count; row++) {
-      const low = rows.vaddrLow[row] as number;
-      const high = rows.vaddrHigh[row] as number;
-      this.stretches[row] = names.stretchOf(low, high);
+      const low = vaddrLow[row] as number;
+      const high = vaddrHigh[row] as number;
+      const stretch = names.stretchOf(low, high);
+      const source = sources[row] as number;
+      const type = types[row] as number;
+      const relative = relatives[row] as number;
+      if (stretch !== lastStretch || source !== lastSource || type !== lastType || relative !== lastRelative) {
+        shape = this.shapeOf(source, type, relative, stretch);
+        lastStretch = stretch;
+        lastSource = source;
+        lastType = type;
+        lastRelative = relative;
+      }
+      shapes[row] = shape;
       this.symbols[row] = names.symbolAt(low, high);
     }
+  }
+
+  private shapeOf(source: number, type: number, relative: number, stretch: number): number {
+    let byKind = this.shapeIndex.get(stretch);
+    if (byKind === undefined) {
+      byKind = new Map();
+      this.shapeIndex.set(stretch, byKind);
+    }
+    // A mips64 type takes 24 bits: the key stays below 2^28.
+    const key = (type * 8 + source) * 2 + relative;
+    let shape = byKind.get(key);
+    if (shape === undefined) {
+      shape = this.shapeSources.length;
+      this.shapeSources.push(source);
+      this.shapeTypes.push(type);
+      this.shapeRelative.push(relative);
+      this.shapeStretches.push(stretch);
+      byKind.set(key, shape);
+    }
+    return shape;
   }
 }
 
