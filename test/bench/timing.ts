@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 
-/** The median of `runs` timings of `work`, in milliseconds, after one warm-up run. */
-export function medianMs(runs: number, work: () => void): number {
-  work();
+/** The median of `runs` timings of `work`, in milliseconds, after `warmUps` runs (one by default). */
+export function medianMs(runs: number, work: () => void, warmUps = 1): number {
+  for (let run = 0; run < warmUps; run++) work();
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const start = process.hrtime.bigint();
