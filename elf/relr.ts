@@ -128,30 +128,30 @@ export class RelrAddresses {
     const cursor = this.entries;
     const w = this.wordSize;
     const wide = w === 8;
-    let { maskLow, maskHigh } = cursor;
-    while (at < end) {
-      let bit: number;
-      if (maskLow !== 0) {
-        bit = 31 - Math.clz32(maskLow & -maskLow);
-        maskLow &= maskLow - 1;
-      } else if (maskHigh !== 0) {
-        bit = 63 - Math.clz32(maskHigh & -maskHigh);
-        maskHigh &= maskHigh - 1;
-      } else {
-        if (!cursor.next()) break;
-        maskLow = cursor.maskLow;
-        maskHigh = cursor.maskHigh;
-        continue;
+    for (;;) {
+      let maskLow = cursor.maskLow;
+      let maskHigh = cursor.maskHigh;
+      const { baseLow, baseHigh, entry } = cursor;
+      for (; at < end && (maskLow !== 0 || maskHigh !== 0); at++) {
+        let bit: number;
+        if (maskLow !== 0) {
+          bit = 31 - Math.clz32(maskLow & -maskLow);
+          maskLow = (maskLow & (maskLow - 1)) >>> 0;
+        } else {
+          bit = 63 - Math.clz32(maskHigh & -maskHigh);
+          maskHigh = (maskHigh & (maskHigh - 1)) >>> 0;
+        }
+        const sum = baseLow + bit * w;
+        lows[at] = sum >>> 0;
+        highs[at] = wide ? (baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0;
+        entries[at] = entry;
       }
-      const sum = cursor.baseLow + bit * w;
-      lows[at] = sum >>> 0;
-      highs[at] = wide ? (cursor.baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0;
-      entries[at] = cursor.entry;
-      at++;
+      // The bits left for the next call, stored as each entry ends: V8 compiles the hot loop on
+      // stack replacement, and code met only after it would lack feedback and deoptimize.
+      cursor.maskLow = maskLow;
+      cursor.maskHigh = maskHigh;
+      if (at === end || !cursor.next()) return at;
     }
-    cursor.maskLow = maskLow;
-    cursor.maskHigh = maskHigh;
-    return at;
   }
 }
 

@@ -221,6 +221,8 @@ function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: 
     while (maxSymbolNumbers.length < names.shapeCount) maxSymbolNumbers.push(0);
     const { source: sources, index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
     const shapes = names.shapes;
+    // Nothing after the loop: V8 compiles it on stack replacement, without feedback for what follows.
+    count += rows.count;
     for (let row = 0; row < rows.count; row++) {
       const rowSource = sources[row] as number;
       if ((index[row] as number) > (maxIndexes[rowSource] as number)) maxIndexes[rowSource] = index[row] as number;
@@ -235,7 +237,6 @@ function measureColumns(plan: Plan, names: RowNames<Text>): { readonly columns: 
       if (symbolNumber > (maxSymbolNumbers[shape] as number)) maxSymbolNumbers[shape] = symbolNumber;
       if (hasAddend[row] === 1) addend = Math.max(addend, signedHexLength(addendLow[row] as number, addendHigh[row] as number));
     }
-    count += rows.count;
   });
   maxIndexes.forEach((maxIndex, rowSource) => {
     if (maxIndex >= 0) source = Math.max(source, (SOURCE_NAMES[rowSource] as Uint8Array).length + decimalLength(maxIndex));

@@ -236,7 +236,11 @@ function fillEntries(rows: RowBlock, entries: TableWords, decoder: InfoDecoder, 
   const applied = source === SOURCE_JMPREL ? 0 : 1;
   const { lowMask, low: lowValue, highMask: infoHighMask, high: highValue } = decoder.relative;
   const { source: sources, index: indexes, vaddrLow, vaddrHigh, type, symbol, hasAddend, addendLow, addendHigh, relative } = rows;
-  for (let index = first, at = rows.count, word = first * step; index < last; index++, at++, word += step) {
+  const start = rows.count;
+  // Counted first: code after a hot loop lacks feedback when V8 compiles the loop on stack
+  // replacement, and the compiled loop, cached, would deoptimize there on every call.
+  rows.count += last - first;
+  for (let index = first, at = start, word = first * step; index < last; index++, at++, word += step) {
     const infoLow = words[word + infoLowAt] as number;
     const infoHigh = ((words[word + infoHighAt] as number) & highMask) >>> 0;
     sources[at] = source;
@@ -253,7 +257,6 @@ function fillEntries(rows: RowBlock, entries: TableWords, decoder: InfoDecoder, 
     // ELF32 addends are sign-extended.
     addendHigh[at] = highMask !== 0 ? (words[word + addendHighAt] as number) : (low & 0x80000000) !== 0 ? 0xffffffff : 0;
   }
-  rows.count += last - first;
 }
 
 /** Everything `inspect` gives but the relocations: small, whatever the file. */
