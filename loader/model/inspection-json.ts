@@ -26,7 +26,7 @@ class JsonName {
 
   /** The name as the type name of `type` (always the same number), from the type's key to the symbol's. */
   asType(type: number): Uint8Array {
-    this.typeKeys ??= joined(`",\n      "type": ${type},\n      "typeName": "`, this.text, '",\n      "symbol": ');
+    this.typeKeys ??= joined(fragment(`",\n      "type": ${type},\n      "typeName": "`), this.text, fragment('",\n      "symbol": '));
     return this.typeKeys;
   }
 
@@ -35,7 +35,7 @@ class JsonName {
     const index = relative ? 1 : 0;
     let keys = this.sectionKeys[index];
     if (keys === undefined) {
-      keys = joined(`,\n      "relative": ${relative},\n      "section": "`, this.text, '",\n      "name": ');
+      keys = joined(fragment(`,\n      "relative": ${relative},\n      "section": "`), this.text, fragment('",\n      "name": '));
       this.sectionKeys[index] = keys;
     }
     return keys;
@@ -45,17 +45,25 @@ class JsonName {
 const jsonName = (text: string): JsonName => new JsonName(fragment(JSON.stringify(text).slice(1, -1)));
 const NO_SECTION = [false, true].map((relative) => fragment(`,\n      "relative": ${relative},\n      "section": null,\n      "name": `));
 const NO_SYMBOL = fragment('0');
+const QUOTE = fragment('"');
 
 /**
- * The fixed text of a shape's rows: the row's opening up to its index; from the type's key to the
- * symbol's; from `relative` to the name's key; and, for the many rows with neither symbol nor
- * addend, all from the type's key to the name's as one.
+ * The fixed text of a shape's rows, joined into as few fragments as its rows allow: after the
+ * row's address, a row with neither symbol nor addend is one fragment up to its name (or to its
+ * end, when it has none); a row with an addend but no symbol, one up to the addend and one after.
+ * Rows with a symbol number are written piece by piece. `...Named` fragments end where a name's
+ * text starts, `...Null` ones end the row.
  */
 interface JsonShape {
   readonly opening: Uint8Array;
+  readonly plainNamed: Uint8Array;
+  readonly plainNull: Uint8Array;
+  readonly addendOpen: Uint8Array;
+  readonly afterAddendNamed: Uint8Array;
+  readonly afterAddendNull: Uint8Array;
   readonly types: Uint8Array;
-  readonly sections: Uint8Array;
-  readonly plain: Uint8Array;
+  readonly sectionsNamed: Uint8Array;
+  readonly sectionsNull: Uint8Array;
 }
 
 function jsonShape(names: RowNames<JsonName>, shape: number): JsonShape {
@@ -65,20 +73,25 @@ function jsonShape(names: RowNames<JsonName>, shape: number): JsonShape {
   const section = names.sectionText(names.shapeStretches[shape] as number);
   const types = names.typeText(source, type).asType(type);
   const sections = section === null ? (NO_SECTION[relative ? 1 : 0] as Uint8Array) : section.asSection(relative);
-  const plain = new Uint8Array(types.length + NO_SYMBOL.length + ADDEND_NULL.length + sections.length);
-  putBytes(plain, putBytes(plain, putBytes(plain, putBytes(plain, 0, types), NO_SYMBOL), ADDEND_NULL), sections);
-  return { opening: NEXT[source] as Uint8Array, types, sections, plain };
+  return {
+    opening: NEXT[source] as Uint8Array,
+    plainNamed: joined(types, NO_SYMBOL, ADDEND_NULL, sections, QUOTE),
+    plainNull: joined(types, NO_SYMBOL, ADDEND_NULL, sections, NAME_NULL),
+    addendOpen: joined(types, NO_SYMBOL, ADDEND_TEXT),
+    afterAddendNamed: joined(QUOTE, sections, QUOTE),
+    afterAddendNull: joined(QUOTE, sections, NAME_NULL),
+    types,
+    sectionsNamed: joined(sections, QUOTE),
+    sectionsNull: joined(sections, NAME_NULL),
+  };
 }
 
-function joined(before: string, text: Uint8Array, after: string): Uint8Array {
-  const head = fragment(before);
-  const tail = fragment(after);
-  const bytes = new Uint8Array(head.length + text.length + tail.length);
-  bytes.set(head);
-  bytes.set(text, head.length);
-  bytes.set(tail, head.length + text.length);
+function joined(...parts: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  parts.reduce((at, part) => putBytes(bytes, at, part), 0);
   return bytes;
 }
+
 
 /**
  * `piekit inspect --json` as it is computed: the bytes `JSON.stringify(inspect(plan), null, 2)`
@@ -104,7 +117,7 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
       }
       const symbol = symbols[row] as number;
       const name = symbol < 0 ? undefined : names.symbolText(symbol).text;
-      const bytes = out.room(ROW_BYTES + fixed.plain.length + (name === undefined ? 0 : name.length));
+      const bytes = out.room(ROW_BYTES + fixed.plainNull.length + (name === undefined ? 0 : name.length));
       let at: number;
       if (first) {
         at = putBytes(bytes, out.at, FIRST[names.shapeSources[shape] as number] as Uint8Array);
@@ -117,21 +130,20 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
       at = putHex64(bytes, at, vaddrLow[row] as number, vaddrHigh[row] as number);
       const symbolNumber = symbolNumbers[row] as number;
       if (symbolNumber === 0 && hasAddend[row] === 0) {
-        at = putBytes(bytes, at, fixed.plain);
+        at = putBytes(bytes, at, name === undefined ? fixed.plainNull : fixed.plainNamed);
+      } else if (symbolNumber === 0) {
+        at = putSignedHex64(bytes, putBytes(bytes, at, fixed.addendOpen), addendLow[row] as number, addendHigh[row] as number);
+        at = putBytes(bytes, at, name === undefined ? fixed.afterAddendNull : fixed.afterAddendNamed);
       } else {
         at = putDecimal(bytes, putBytes(bytes, at, fixed.types), symbolNumber);
         if (hasAddend[row] === 1) {
-          at = putBytes(bytes, at, ADDEND_TEXT);
-          at = putSignedHex64(bytes, at, addendLow[row] as number, addendHigh[row] as number);
-          bytes[at++] = 0x22;
+          at = putSignedHex64(bytes, putBytes(bytes, at, ADDEND_TEXT), addendLow[row] as number, addendHigh[row] as number);
+          at = putBytes(bytes, at, name === undefined ? fixed.afterAddendNull : fixed.afterAddendNamed);
         } else {
-          at = putBytes(bytes, at, ADDEND_NULL);
+          at = putBytes(bytes, putBytes(bytes, at, ADDEND_NULL), name === undefined ? fixed.sectionsNull : fixed.sectionsNamed);
         }
-        at = putBytes(bytes, at, fixed.sections);
       }
-      if (name === undefined) at = putBytes(bytes, at, NAME_NULL);
-      else {
-        bytes[at++] = 0x22;
+      if (name !== undefined) {
         at = putSymbolName(bytes, at, name, offsetLows[row] as number, offsetHighs[row] as number);
         at = putBytes(bytes, at, NAME_CLOSE);
       }
