@@ -92,7 +92,6 @@ function joined(...parts: Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-
 /**
  * `piekit inspect --json` as it is computed: the bytes `JSON.stringify(inspect(plan), null, 2)`
  * gives, without building the hundreds of thousands of objects and the string.
