@@ -1,4 +1,5 @@
 import {
+  countRelrAddresses,
   dynamicTagNames,
   type ElfFile,
   hex,
@@ -213,6 +214,16 @@ function relativeRows(rows: RowBlock, source: number, relativeType: number, firs
   rows.symbol.fill(0, first, end);
   rows.hasAddend.fill(0, first, end);
   rows.relative.fill(1, first, end);
+}
+
+/** How many rows `forEachRowBlock` hands over. */
+export function rowCount(plan: Plan): number {
+  const { reader } = plan.elf;
+  const jmprel = jmprelTable(plan.elf, plan.info);
+  return plan.tables.reduce(
+    (rows, { table }) => rows + (table.kind === 'relr' ? countRelrAddresses(reader, table) : table.count),
+    (plan.localGot?.count ?? 0) + (jmprel?.count ?? 0),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { AddressNames, typeName } from '../../elf/index.js';
 import { putBytes, putHex64 } from './ascii-buffer.js';
-import { BLOCK_ROWS, type RowBlock } from './inspection.js';
+import { BLOCK_ROWS, type RowBlock, rowCount } from './inspection.js';
 import type { Plan } from './plan.js';
 import { SOURCE_GOT } from './write-list.js';
 
@@ -34,10 +34,14 @@ export class RowNames<T> {
   readonly shapeStretches: number[] = [];
   /** Shapes by stretch, then by `(type * 8 + source) * 2 + relative`. */
   private readonly shapeIndex = new Map<number, Map<number, number>>();
-  /** Each block's shapes and symbols, kept for a second pass over the same blocks when `keep` says so. */
-  private readonly kept: Int32Array[] = [];
-  private readonly keeping: boolean;
-  /** The kept block a second pass reads next, or -1 while rows are looked up. */
+  /**
+   * Every row's shape and symbol, kept for a second pass over the same rows when `keep` says so:
+   * allocated once for all the rows (a block's worth each would be hundreds of buffers).
+   */
+  private readonly keptShapes: Int32Array | undefined;
+  private readonly keptSymbols: Int32Array | undefined;
+  private kept = 0;
+  /** Where in the kept rows a second pass reads next, or -1 while rows are looked up. */
   private replayed = -1;
 
   constructor(
@@ -49,7 +53,11 @@ export class RowNames<T> {
     // Allocated whole: filled at random indexes, a growing array would turn into a dictionary.
     this.symbolTexts = new Array<T | undefined>(this.names.symbols.count).fill(undefined);
     this.localGot = encode('local GOT');
-    this.keeping = keep;
+    if (keep) {
+      const rows = rowCount(plan);
+      this.keptShapes = new Int32Array(rows);
+      this.keptSymbols = new Int32Array(rows);
+    }
   }
 
   /**
@@ -61,13 +69,14 @@ export class RowNames<T> {
     const table = this.names.symbols;
     const replaying = this.replayed >= 0;
     if (replaying) {
-      const kept = this.kept[this.replayed++] as Int32Array;
-      this.shapes.set(kept.subarray(0, rows.count));
-      symbols.set(kept.subarray(rows.count));
+      const from = this.replayed;
+      this.replayed += rows.count;
+      this.shapes.set((this.keptShapes as Int32Array).subarray(from, this.replayed));
+      symbols.set((this.keptSymbols as Int32Array).subarray(from, this.replayed));
     } else {
       this.lookUp(rows);
       // A first pass that keeps what it finds for a second writes nothing: it needs no offsets.
-      if (this.keeping) {
+      if (this.keptShapes !== undefined) {
         this.keep(rows.count);
         return;
       }
@@ -83,10 +92,9 @@ export class RowNames<T> {
   }
 
   private keep(count: number): void {
-    const kept = new Int32Array(2 * count);
-    kept.set(this.shapes.subarray(0, count));
-    kept.set(this.symbols.subarray(0, count), count);
-    this.kept.push(kept);
+    (this.keptShapes as Int32Array).set(this.shapes.subarray(0, count), this.kept);
+    (this.keptSymbols as Int32Array).set(this.symbols.subarray(0, count), this.kept);
+    this.kept += count;
   }
 
   /** Starts a second pass over the same rows, from the first, with what the first pass found. */
