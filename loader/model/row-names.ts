@@ -81,13 +81,21 @@ export class RowNames<T> {
         return;
       }
     }
+    // Rows run through one symbol: its value is read again only when the symbol changes.
+    let last = -1;
+    let valueLow = 0;
+    let valueHigh = 0;
     for (let row = 0; row < rows.count; row++) {
       const symbol = symbols[row] as number;
       if (symbol < 0) continue;
-      const low = rows.vaddrLow[row] as number;
-      const difference = low - table.valueLow(symbol);
+      if (symbol !== last) {
+        last = symbol;
+        valueLow = table.valueLow(symbol);
+        valueHigh = table.valueHigh(symbol);
+      }
+      const difference = (rows.vaddrLow[row] as number) - valueLow;
       offsetLows[row] = difference >>> 0;
-      offsetHighs[row] = (rows.vaddrHigh[row] as number) - table.valueHigh(symbol) - (difference < 0 ? 1 : 0);
+      offsetHighs[row] = (rows.vaddrHigh[row] as number) - valueHigh - (difference < 0 ? 1 : 0);
     }
   }
 
