@@ -410,6 +410,13 @@ for (const base of BASES) {
         expectRefused(patch().dynValue(DT_RELA, vaddr).bytes, 'UNMAPPED_ADDRESS', `DT_RELA = ${hex(vaddr)}`, 'outside every PT_LOAD');
       });
 
+      it('an empty DT_RELA (DT_RELASZ = 0) is read by no relocator, wherever it points', () => {
+        const empty = relocateAll(patch().dynValue(DT_RELASZ, 0n).bytes);
+        for (const vaddr of [imageEnd(shape), imageEnd(shape) + 0x100000n]) {
+          expect(relocateAll(patch().dynValue(DT_RELASZ, 0n).dynValue(DT_RELA, vaddr).bytes), hex(vaddr)).toEqual(empty);
+        }
+      });
+
       it('DT_RELA in the zero-filled part of a PT_LOAD: UNMAPPED_ADDRESS', () => {
         const load = shape.loads.find((candidate) => candidate.memsz > candidate.filesz + 0x100n);
         if (load === undefined) throw new Error('no PT_LOAD with a .bss');
