@@ -8,6 +8,7 @@ import {
   type Inspection,
   inspectHead,
   type Plan,
+  perShape,
   plan,
   putBytes,
   putDecimal,
@@ -158,19 +159,14 @@ function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
   const addendAt = typeAt + type + 2;
   const appliedAt = addendAt + addend + 2;
   const columns: Columns = { vaddrAt, typeAt, addendAt, appliedAt, sectionAt: appliedAt + applied + 2, section };
-  const templates = new Array<RowTemplate | undefined>(names.shapeCount).fill(undefined);
+  const templateOf = perShape((shape) => rowTemplate(names, shape, columns));
   const { shapes, symbols, offsetLows, offsetHighs } = names;
   names.rewind();
   forEachRowBlock(plan, (rows) => {
     names.resolve(rows);
     const { index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
     for (let row = 0; row < rows.count; row++) {
-      const shape = shapes[row] as number;
-      let template = templates[shape];
-      if (template === undefined) {
-        template = rowTemplate(names, shape, columns);
-        templates[shape] = template;
-      }
+      const template = templateOf(shapes[row] as number);
       const holder = symbols[row] as number;
       const symbol = holder < 0 ? undefined : names.symbolText(holder);
       const fixed = template.bytes;

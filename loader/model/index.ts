@@ -37,7 +37,7 @@ export { IMAGE_LIMIT, type ImageLayout, type LoadSegment, layoutOf, segmentAt } 
 export { requireLoadBase } from './load-base.js';
 export { describeSource, localGotOf, type Plan, plan, type TableSummary } from './plan.js';
 export { planJson, writePlanJson } from './plan-json.js';
-export { putSymbolName, RowNames } from './row-names.js';
+export { perShape, putSymbolName, RowNames } from './row-names.js';
 export { isResolvedAtRunTime, jmprelTable, lazyResolvedAtRunTime, type RunTimeResolved, resolvedAtRunTime } from './run-time-resolved.js';
 export { forEachSkipped, lazySkipped, type SkipLog, type SkippedRelocation, type SkipVisitor, skippedByType, typeNameBytes } from './skipped.js';
 export { joinWord, splitWord, TWO_32 } from './words.js';

@@ -1,7 +1,7 @@
 import { type AsciiWriter, fragment, putBytes, putDecimal, putHex64 } from './ascii-buffer.js';
 import { forEachRowBlock, inspectHead, putSignedHex64, ROW_SOURCES } from './inspection.js';
 import type { Plan } from './plan.js';
-import { putSymbolName, RowNames } from './row-names.js';
+import { perShape, putSymbolName, RowNames } from './row-names.js';
 
 const FIRST = ROW_SOURCES.map((name) => fragment(`\n    {\n      "source": "${name}#`));
 const NEXT = ROW_SOURCES.map((name) => fragment(`,\n    {\n      "source": "${name}#`));
@@ -102,18 +102,14 @@ export function writeInspectionJson(plan: Plan, out: AsciiWriter): void {
   out.text(head.slice(0, -3));
   const names = new RowNames(plan, jsonName);
   const { shapes, symbols, offsetLows, offsetHighs } = names;
-  const fixedTexts: (JsonShape | undefined)[] = [];
+  const fixedOf = perShape((shape) => jsonShape(names, shape));
   let first = true;
   forEachRowBlock(plan, (rows) => {
     names.resolve(rows);
     const { index, vaddrLow, vaddrHigh, symbol: symbolNumbers, hasAddend, addendLow, addendHigh } = rows;
     for (let row = 0; row < rows.count; row++) {
       const shape = shapes[row] as number;
-      let fixed = fixedTexts[shape];
-      if (fixed === undefined) {
-        fixed = jsonShape(names, shape);
-        fixedTexts[shape] = fixed;
-      }
+      const fixed = fixedOf(shape);
       const symbol = symbols[row] as number;
       const name = symbol < 0 ? undefined : names.symbolText(symbol).text;
       const bytes = out.room(ROW_BYTES + fixed.plainNull.length + (name === undefined ? 0 : name.length));

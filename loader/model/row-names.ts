@@ -203,3 +203,16 @@ export function putSymbolName(bytes: Uint8Array, at: number, name: Uint8Array, o
   bytes[at] = 0x2b;
   return putHex64(bytes, at + 1, offsetLow, offsetHigh);
 }
+
+/** What `make` gives for a row shape, made once, when a row of that shape first asks: a writer's fixed text of each shape. */
+export function perShape<S>(make: (shape: number) => S): (shape: number) => S {
+  const made: (S | undefined)[] = [];
+  return (shape) => {
+    let value = made[shape];
+    if (value === undefined) {
+      value = make(shape);
+      made[shape] = value;
+    }
+    return value;
+  };
+}

@@ -78,21 +78,32 @@ export function resolvedAtRunTime(elf: ElfFile, info: RelocationInfo): RunTimeRe
 }
 
 /**
- * Indexes of a table's resolver-based entries. Only r_info is read, as words, and each type is
- * judged once: a library holds hundreds of thousands of entries of a handful of types.
+ * `isResolvedAtRunTime` judged once per type: a library holds hundreds of thousands of entries of
+ * a handful of types, and naming a type costs a string.
  */
-function resolvedEntries(elf: ElfFile, info: RelocationInfo, table: RelocationTable): number[] {
-  const { words, step, infoLow, infoHigh, highMask } = tableWords(elf.reader, table);
+export function resolvedTypeJudge(arch: Arch): (type: number) => boolean {
   const judged = new Map<number, boolean>();
-  const indexes: number[] = [];
-  for (let index = 0, at = 0; index < table.count; index++, at += step) {
-    const type = info.decoder.type(words[at + infoLow] as number, ((words[at + infoHigh] as number) & highMask) >>> 0);
+  return (type) => {
     let resolved = judged.get(type);
     if (resolved === undefined) {
-      resolved = isResolvedAtRunTime(elf.arch, type);
+      resolved = isResolvedAtRunTime(arch, type);
       judged.set(type, resolved);
     }
-    if (resolved) indexes.push(index);
+    return resolved;
+  };
+}
+
+/** Indexes of a table's resolver-based entries, from r_info read as words; relative entries are passed over by their pattern alone. */
+function resolvedEntries(elf: ElfFile, info: RelocationInfo, table: RelocationTable): number[] {
+  const { words, step, infoLow, infoHigh, highMask } = tableWords(elf.reader, table);
+  const { lowMask, low, highMask: relativeHighMask, high } = info.decoder.relative;
+  const isResolved = resolvedTypeJudge(elf.arch);
+  const indexes: number[] = [];
+  for (let index = 0, at = 0; index < table.count; index++, at += step) {
+    const infoLowWord = words[at + infoLow] as number;
+    const infoHighWord = ((words[at + infoHigh] as number) & highMask) >>> 0;
+    if ((infoLowWord & lowMask) >>> 0 === low && (infoHighWord & relativeHighMask) >>> 0 === high) continue;
+    if (isResolved(info.decoder.type(infoLowWord, infoHighWord))) indexes.push(index);
   }
   return indexes;
 }

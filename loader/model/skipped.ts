@@ -1,6 +1,6 @@
 import { type Arch, type ElfFile, type RelocationInfo, type RelocationTable, type TableWords, tableWords, typeName } from '../../elf/index.js';
 import { fragment } from './ascii-buffer.js';
-import { isResolvedAtRunTime } from './run-time-resolved.js';
+import { resolvedTypeJudge } from './run-time-resolved.js';
 import { joinWord } from './words.js';
 import { SOURCE_REL, SOURCE_RELA } from './write-list.js';
 
@@ -42,7 +42,7 @@ export type SkipVisitor = (table: 'rel' | 'rela', index: number, offsetLow: numb
 export function forEachSkipped(elf: ElfFile, info: RelocationInfo, log: SkipLog, visit: SkipVisitor): void {
   const { decoder } = info;
   const words = new Map<'rel' | 'rela', TableWords>();
-  const resolvedTypes = new Map<number, boolean>();
+  const isResolved = resolvedTypeJudge(elf.arch);
   for (let i = 0; i < log.entries.length; i++) {
     const table = kindOf(log.sources[i] as number);
     let entries = words.get(table);
@@ -55,12 +55,7 @@ export function forEachSkipped(elf: ElfFile, info: RelocationInfo, log: SkipLog,
     const infoLow = entries.words[at + entries.infoLow] as number;
     const infoHigh = ((entries.words[at + entries.infoHigh] as number) & entries.highMask) >>> 0;
     const type = decoder.type(infoLow, infoHigh);
-    let resolved = resolvedTypes.get(type);
-    if (resolved === undefined) {
-      resolved = isResolvedAtRunTime(elf.arch, type);
-      resolvedTypes.set(type, resolved);
-    }
-    if (resolved) continue;
+    if (isResolved(type)) continue;
     const offsetHigh = ((entries.words[at + entries.offsetHigh] as number) & entries.highMask) >>> 0;
     visit(table, index, entries.words[at + entries.offsetLow] as number, offsetHigh, type, decoder.symbol(infoLow, infoHigh));
   }
