@@ -23,8 +23,8 @@ export class AddressMap {
   }
 
   /**
-   * The file offset of `size` bytes at `vaddr`, which must lie in the file-backed part of one
-   * PT_LOAD. `what` names the field the address came from, for the error.
+   * The file offset of `size` bytes (at least one) at `vaddr`, which must lie in the file-backed
+   * part of one PT_LOAD. `what` names the field the address came from, for the error.
    */
   fileOffset(vaddr: bigint, size: bigint, what: string): number {
     const bytes = this.bytesAt(vaddr, size, what, stopAtFirstError);
@@ -33,11 +33,14 @@ export class AddressMap {
 
   /**
    * The `size` bytes at `vaddr`: a view of the file's own bytes when they are all file-backed in one
-   * PT_LOAD. When they are not, the problem goes to `diagnostics` (the error `fileOffset` throws)
-   * and, under a collecting policy, the caller goes on with what memory holds there
-   * (`memoryBytes`).
+   * PT_LOAD, and none for a size of 0 wherever `vaddr` points. When they are not, the problem goes
+   * to `diagnostics` (the error `fileOffset` throws) and, under a collecting policy, the caller goes
+   * on with what memory holds there (`memoryBytes`).
    */
   bytesAt(vaddr: bigint, size: bigint, what: string, diagnostics: Diagnostics): Uint8Array {
+    // No byte is read of an empty table, wherever its address points (one past a segment's end,
+    // say): glibc, musl and piekit's stub loop over no entry.
+    if (size === 0n) return new Uint8Array(0);
     const load = this.segmentOf(vaddr);
     if (load === undefined) {
       diagnostics.report(new ElfError('UNMAPPED_ADDRESS', `Invalid ELF ${what}: address ${hex(vaddr)} is outside every PT_LOAD segment`));

@@ -152,12 +152,7 @@ export function findRelocationTables(reader: ElfReader, map: AddressMap, dynamic
       diagnostics.report(new ElfError('BAD_TABLE_SIZE', `Invalid ELF ${sizeName}: ${size} is not a multiple of the ${entrySize}-byte entry size`));
     }
     const whole = size - (size % BigInt(entrySize));
-    // A relocator reads no entry of an empty table, wherever its address points (one past a
-    // segment's end, say): glibc, musl and piekit's stub loop over none.
-    const bytes =
-      whole === 0n
-        ? new Uint8Array(0)
-        : map.bytesAt(vaddr, whole, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`, diagnostics);
+    const bytes = map.bytesAt(vaddr, whole, `${addressName} table (${addressName} = ${hex(vaddr)}, ${sizeName} = ${size})`, diagnostics);
     tables.push(relocationTable(reader, kind, vaddr, size, entrySize, bytes));
   }
   return tables;
