@@ -6,15 +6,15 @@
  * from GNU readelf.
  */
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { CLI } from './support/cli.js';
 import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
 /** Debian's s390x ldconfig (glibc 2.36), fetched by scripts/fetch-shipped. */
@@ -31,15 +31,10 @@ async function auditJson(file: string, ...args: string[]): Promise<{ status: num
   return { status: run.status, report: JSON.parse(run.stdout) as AuditReport };
 }
 
-let work = '';
+const scratch = scratchDirectory('carried');
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'piekit-carried-'));
-  await writeFile(join(work, 'prog.c'), PROGRAM);
+  await writeFile(scratch.at('prog.c'), PROGRAM);
 });
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
-
 async function stripped(file: string): Promise<string> {
   await execa('strip', ['-o', `${file}-stripped`, file]);
   return `${file}-stripped`;
@@ -84,8 +79,8 @@ describe.concurrent('the runtime a file carries', () => {
       requireX86_64Host(context);
       await requireCommand(context, 'gcc', 'gcc');
       requireFile(context, '/usr/lib/x86_64-linux-gnu/libc.a', 'libc6-dev');
-      const file = join(work, `glibc-${relr ? 'relr' : 'rela'}`);
-      await execa('gcc', ['-O2', '-static-pie', ...(relr ? ['-Wl,-z,pack-relative-relocs'] : []), '-o', file, join(work, 'prog.c')]);
+      const file = scratch.at(`glibc-${relr ? 'relr' : 'rela'}`);
+      await execa('gcc', ['-O2', '-static-pie', ...(relr ? ['-Wl,-z,pack-relative-relocs'] : []), '-o', file, scratch.at('prog.c')]);
       for (const candidate of [file, await stripped(file)]) {
         const { status, report } = await auditJson(candidate);
         expect(status, candidate).toBe(0);
@@ -104,8 +99,8 @@ describe.concurrent('the runtime a file carries', () => {
       requireX86_64Host(context);
       await requireCommand(context, 'musl-gcc', 'musl-tools');
       const file = await linkMuslStaticPie(
-        join(work, 'prog.c'),
-        join(work, `musl-${relr ? 'relr' : 'rela'}`),
+        scratch.at('prog.c'),
+        scratch.at(`musl-${relr ? 'relr' : 'rela'}`),
         relr ? ['-Wl,-z,pack-relative-relocs'] : [],
       );
       for (const candidate of [file, await stripped(file)]) {

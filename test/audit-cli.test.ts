@@ -4,13 +4,12 @@
  * with files that are not ELF, ELF files that are not auditable, and links it does not follow.
  */
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
+import { scratchDirectory } from './support/scratch.js';
 import { encodeWords, rInfo, writeElf } from './synthetic/elf-writer.js';
 
 interface Result {
@@ -65,15 +64,7 @@ function writeExec(path: string): void {
   new DataView(exec.buffer).setUint16(16, 2, true);
   writeFileSync(path, exec);
 }
-let work = '';
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'piekit-audit-cli-'));
-});
-
-afterAll(async () => {
-  if (work !== '') await rm(work, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('audit-cli');
 
 describe('one file', () => {
   it('prints the runtime it carries and the verdict first, then the runtimes, hazards and costs; judged by its own runtime', async () => {
@@ -177,28 +168,28 @@ describe('one file', () => {
   });
 
   it('bad input: one ElfError line and exit 2; an unknown runtime: exit 64', async () => {
-    const text = join(work, 'text');
+    const text = scratch.at('text');
     writeFileSync(text, 'not an ELF file at all\n');
     expect(await piekit(text)).toEqual({
       status: 2,
       stdout: '',
       stderr: 'piekit: Invalid ELF magic: expected 7f 45 4c 46, found 6e 6f 74 20 [BAD_MAGIC]\n',
     });
-    writeExec(join(work, 'exec'));
-    const notPie = await piekit(join(work, 'exec'));
+    writeExec(scratch.at('exec'));
+    const notPie = await piekit(scratch.at('exec'));
     expect(notPie.status).toBe(2);
     expect(notPie.stderr).toMatch(/\[NOT_PIE\]\n$/);
     const unknown = await piekit(TABLES_RELR, '--runtime', 'bionic');
     expect(unknown.status).toBe(64);
     expect(unknown.stderr).toMatch(/^piekit: --runtime takes one of spec, glibc-2.36, .*, not 'bionic'\n/);
     expect((await piekit()).status).toBe(64);
-    expect((await piekit(join(work, 'missing'))).status).toBe(2);
+    expect((await piekit(scratch.at('missing'))).status).toBe(2);
   });
 });
 
 describe('a directory', () => {
   it('one line per ELF file, non-ELF files and links counted, ELF files that are not auditable listed, and a summary', async () => {
-    const tree = join(work, 'tree');
+    const tree = scratch.at('tree');
     mkdirSync(join(tree, 'sub'), { recursive: true });
     copyFileSync(TABLES_RELR, join(tree, 'a-tables-relr'));
     copyFileSync('samples/out/x86/hello-rel', join(tree, 'sub', 'b-hello-rel'));
@@ -244,7 +235,7 @@ describe('a directory', () => {
   });
 
   it('exits 0 when every audited file is safe under the runtimes asked for', async () => {
-    const tree = join(work, 'safe');
+    const tree = scratch.at('safe');
     mkdirSync(tree);
     const target = { wordSize: 8, endian: 'little', machine: 62 } as const;
     const { bytes } = writeElf({

@@ -8,31 +8,22 @@
  * - `spec` and `glibc-2.36` against glibc 2.36 running its own static-PIEs (RELA and RELR),
  *   stopped once its relocator and the IRELATIVE resolvers it calls have run.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { plan } from 'piekit';
 import type { RuntimeName } from 'piekit/audit';
 import { fileContext, modelImage, runModel, runtime } from 'piekit/audit';
 import { architectures, type ElfFile, readElfFile, sampleFormats } from 'piekit/elf';
 import { launchQemuSession, runSample } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { CLI } from './support/cli.js';
 import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
 import { builtProgram } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 import { SEED_RELR_FLAGS } from './support/variants.js';
 
-let work = '';
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'piekit-audit-runs-'));
-});
-
-afterAll(async () => {
-  if (work !== '') await rm(work, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('audit-runs');
 
 /** The model's memory at `base`, as bytes at link-time addresses. */
 function modelled(elf: ElfFile, name: RuntimeName, base: bigint): (vaddr: bigint, size: number) => Uint8Array {
@@ -167,9 +158,9 @@ describe('musl-1.2.3 equals Debian musl 1.2.3 at its fault', () => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const source = join(work, 'musl.c');
+    const source = scratch.at('musl.c');
     await writeFile(source, PROGRAM);
-    const program = await linkMuslStaticPie(source, join(work, 'musl-relr'), ['-Wl,-z,pack-relative-relocs']);
+    const program = await linkMuslStaticPie(source, scratch.at('musl-relr'), ['-Wl,-z,pack-relative-relocs']);
     const { elf, base, read } = await stoppedMemory(program, async (_elf, client) => {
       const stop = await client.continue({ timeoutMs: 30_000 });
       // SIGSEGV: the first call through a pointer musl 1.2.3 left unrelocated.
@@ -193,9 +184,9 @@ describe('spec and glibc-2.36 equal glibc 2.36 once it has relocated itself', ()
       requireX86_64Host(context);
       await requireCommand(context, 'gcc', 'gcc');
       await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-      const source = join(work, 'glibc.c');
+      const source = scratch.at('glibc.c');
       await writeFile(source, PROGRAM);
-      const program = join(work, `glibc-${name}`);
+      const program = scratch.at(`glibc-${name}`);
       await execa('gcc', ['-static-pie', '-O2', ...flags, source, '-o', program]);
       // __libc_start_main (csu/libc-start.c) calls _dl_relocate_static_pie, whose IRELATIVE
       // resolvers run inside it, then sets up TLS: the first call after relocation is done.

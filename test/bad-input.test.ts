@@ -5,18 +5,18 @@
  * either plan and apply or be refused with an ElfError, never anything else.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { apply, ElfError, type ElfErrorCode, finalWrites, imageFor, pack, plan, readElf } from 'piekit';
 import { buildProgram } from 'piekit/toolchain';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requireFile } from './support/environment.js';
 import { DT_RELA, DT_RELAENT, DT_RELASZ, DT_RELR, DT_RELRENT, DT_RELRSZ, knownTypes, PT_LOAD, PT_NULL } from './support/gabi.js';
 import { imageEnd, mutant, Patch, regionsOf, type Shape, shapeOf, spareHeader, type Table, withTableAtEnd } from './support/mutate.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const BASE_64 = 0x7f0000000000n;
 const BASE_32 = 0x40000000n;
+
+const scratch = scratchDirectory('bad-input');
 
 const hex = (value: bigint | number): string => `0x${value.toString(16)}`;
 
@@ -116,7 +116,7 @@ for (const base of BASES) {
       if (relrBase !== undefined) return relrBase;
       let relrBytes: Uint8Array = bytes;
       if (!shape.tables.some((table) => table.kind === 'relr')) {
-        const sample = join(await mkdtemp(join(tmpdir(), 'piekit-bad-input-')), `tables-${base.arch}`);
+        const sample = scratch.at(`tables-${base.arch}`);
         await buildProgram({ sources: ['samples/tables.c'], arch: base.arch, relr: false, dump: true, output: sample });
         relrBytes = pack(readElf(new Uint8Array(readFileSync(sample)))).output.toBytes();
       }

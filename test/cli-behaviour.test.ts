@@ -3,13 +3,12 @@
  * output into a closed pipe, help and version, refusals that name the path or field at fault, and
  * one rule for load bases in every command, applied before anything runs.
  */
-import { chmod, copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmod, copyFile, readdir, readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireFile, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
 
@@ -17,14 +16,7 @@ async function piekit(...args: string[]) {
   return execa('node', [CLI, ...args], { reject: false, stripFinalNewline: false });
 }
 
-let directory = '';
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-cli-behaviour-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
-
+const scratch = scratchDirectory('cli-behaviour');
 describe.concurrent('output into a closed pipe', () => {
   // Both print more than a pipe holds (64 KiB), so the writer meets the closed pipe.
   for (const command of [`inspect ${LDCONFIG}`, `plan ${LDCONFIG} --base 0x7f0000000000`]) {
@@ -75,27 +67,27 @@ describe.concurrent('help and version', () => {
 describe.concurrent('refusals name the path at fault, exit status 2, nothing written', () => {
   it('a directory given as FILE', async () => {
     for (const args of [
-      ['inspect', directory],
-      ['pack', directory, '-o', join(directory, 'out')],
+      ['inspect', scratch.path],
+      ['pack', scratch.path, '-o', scratch.at('out')],
     ]) {
       const run = await piekit(...args);
       expect(run.exitCode).toBe(2);
-      expect(run.stderr).toBe(`piekit: ${directory}: is a directory, not an ELF file\n`);
+      expect(run.stderr).toBe(`piekit: ${scratch.path}: is a directory, not an ELF file\n`);
     }
   });
 
   it('an output directory that does not exist: named, and FILE not blamed', async (context) => {
     requireFile(context, LDCONFIG, 'libc-bin');
-    const out = join(directory, 'missing', 'dir', 'x');
+    const out = scratch.at('missing', 'dir', 'x');
     const run = await piekit('pack', LDCONFIG, '-o', out);
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toBe(`piekit: -o ${out}: its directory ${join(directory, 'missing', 'dir')}: no such file or directory (ENOENT)\n`);
+    expect(run.stderr).toBe(`piekit: -o ${out}: its directory ${scratch.at('missing', 'dir')}: no such file or directory (ENOENT)\n`);
   });
 
   it('a file without its execute bit, for the commands that run it', async (context) => {
     requireX86_64Host(context);
     requireFile(context, LDCONFIG, 'libc-bin');
-    const copy = join(directory, 'ldconfig-0644');
+    const copy = scratch.at('ldconfig-0644');
     await copyFile(LDCONFIG, copy);
     await chmod(copy, 0o644);
     for (const args of [
@@ -163,6 +155,6 @@ describe.concurrent('one rule for load bases, before anything runs', () => {
     // The highest base that keeps the image inside is accepted.
     const fits = ((1n << 64n) - end) & ~(page - 1n);
     expect((await piekit('plan', LDCONFIG, '--base', `0x${fits.toString(16)}`)).exitCode).toBe(0);
-    expect(await readdir(directory)).not.toContain('core');
+    expect(await readdir(scratch.path)).not.toContain('core');
   });
 });

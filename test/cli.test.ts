@@ -4,16 +4,15 @@
  * GNU readelf's relative relocations, and every failure one line with its exit status.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireFile, requireX86_64Host } from './support/environment.js';
 import { DT_RELAENT, PT_NULL } from './support/gabi.js';
 import { fileOffsetOf, Patch, shapeOf } from './support/mutate.js';
 import { readelfRelatives } from './support/readelf.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const BASE = 0x7f0000000000n;
 const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
@@ -32,15 +31,10 @@ async function piekit(...args: string[]) {
   return execa('node', [CLI, ...args], { reject: false, stripFinalNewline: false, maxBuffer: 1 << 30 });
 }
 
-let directory = '';
+const scratch = scratchDirectory('cli');
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  directory = await mkdtemp(join(tmpdir(), 'piekit-cli-'));
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
 });
 
 describe('on real x86_64 files', () => {
@@ -212,7 +206,7 @@ describe.concurrent('invalid input: exit status 2, one line on stderr, nothing o
         const content = make();
         let file = '/nonexistent/libc.so.6';
         if (content !== undefined) {
-          file = join(directory, `${name.replace(/\W+/g, '-')}-${command[0]}`);
+          file = scratch.at(`${name.replace(/\W+/g, '-')}-${command[0]}`);
           await writeFile(file, content);
         }
         const [verb, ...options] = command;

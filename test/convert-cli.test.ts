@@ -5,22 +5,18 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireCommand } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 import { rInfo, writeElf } from './synthetic/elf-writer.js';
 
 const PIEKIT = [CLI];
 const SAMPLE = join('samples', 'out', 'x86_64');
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-cli-'));
-});
+const scratch = scratchDirectory('convert-cli');
 
 async function piekit(args: readonly string[]) {
   return execa('node', [...PIEKIT, ...args], { reject: false, all: true });
@@ -34,11 +30,11 @@ async function digest(path: string): Promise<string> {
 
 /** Files of the directory that are neither the inputs nor the outputs a test named: temporary leftovers. */
 async function leftovers(): Promise<string[]> {
-  return (await readdir(directory)).filter((name) => name.startsWith('.'));
+  return (await readdir(scratch.path)).filter((name) => name.startsWith('.'));
 }
 
 async function copied(name: string, mode = 0o755): Promise<string> {
-  const path = join(directory, name);
+  const path = scratch.at(name);
   await copyFile(join(SAMPLE, name), path);
   await chmod(path, mode);
   return path;
@@ -65,8 +61,8 @@ describe('piekit pack / unpack', () => {
   it('unpack to RELA zeroes every target word as lld writes it; --keep-addends leaves the link-time value', async (context) => {
     await requireCommand(context, 'llvm-readelf-19', 'llvm-19');
     const file = await copied('tables-relr');
-    const zeroed = join(directory, 'tables-unpacked');
-    const kept = join(directory, 'tables-unpacked-kept');
+    const zeroed = scratch.at('tables-unpacked');
+    const kept = scratch.at('tables-unpacked-kept');
     for (const [out, extra] of [
       [zeroed, []],
       [kept, ['--keep-addends']],
@@ -85,13 +81,13 @@ describe('piekit pack / unpack', () => {
 
   it('the report gives the file sizes before and after as stat gives them, in text and JSON', async () => {
     const file = await copied('hello-relr');
-    const out = join(directory, 'hello-sized');
+    const out = scratch.at('hello-sized');
     const run = await piekit(['unpack', file, '-o', out, '--json']);
     expect(run.exitCode, run.all).toBe(0);
     const report = JSON.parse(run.stdout) as { fileBytes: { before: number; after: number }; written: string };
     expect(report.fileBytes).toEqual({ before: (await stat(file)).size, after: (await stat(out)).size });
     expect(report.written).toBe(out);
-    const packed = join(directory, 'hello-packed-sized');
+    const packed = scratch.at('hello-packed-sized');
     const text = await piekit(['pack', join(SAMPLE, 'hello-rela'), '-o', packed]);
     expect(text.exitCode, text.all).toBe(0);
     expect(text.stdout).toContain(`file: ${(await stat(join(SAMPLE, 'hello-rela'))).size} -> ${(await stat(packed)).size} bytes`);
@@ -100,7 +96,7 @@ describe('piekit pack / unpack', () => {
   it('packs: prints the tables before and after, the saving and the proof; OUT gets FILE mode, FILE is untouched', async () => {
     const file = await copied('tables-rela', 0o751);
     const before = await digest(file);
-    const out = join(directory, 'tables-packed');
+    const out = scratch.at('tables-packed');
     const run = await piekit(['pack', file, '-o', out]);
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toMatch(
@@ -118,7 +114,7 @@ describe('piekit pack / unpack', () => {
 
   it('--dry-run prints the same report and writes nothing', async () => {
     const file = await copied('hello-rela');
-    const out = join(directory, 'never-written');
+    const out = scratch.at('never-written');
     const dry = await piekit(['pack', file, '-o', out, '--dry-run']);
     expect(dry.exitCode, dry.all).toBe(0);
     expect(dry.stdout).toContain('saved 232 of 264 table bytes (87.9%)');
@@ -132,7 +128,7 @@ describe('piekit pack / unpack', () => {
 
   it('unpack --format rel on x86_64 gives REL and says the ABI uses RELA; the result runs here', async () => {
     const file = await copied('hello-relr');
-    const out = join(directory, 'hello-rel');
+    const out = scratch.at('hello-rel');
     const run = await piekit(['unpack', file, '-o', out, '--format', 'rel']);
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toContain('after:  REL 176 bytes (11 entries)');
@@ -146,7 +142,7 @@ describe('piekit pack / unpack', () => {
   it('refuses with exit status 2 and one line naming the reason, writing nothing', async () => {
     const relative = rInfo({ wordSize: 8, endian: 'little', machine: 62 }, 0, 8);
     const irelative = rInfo({ wordSize: 8, endian: 'little', machine: 62 }, 0, 37);
-    const crowded = join(directory, 'crowded');
+    const crowded = scratch.at('crowded');
     const spec = { wordSize: 8, endian: 'little', machine: 62, data: { vaddr: 0x10000n, bytes: new Uint8Array(64), memsz: 64n } } as const;
     await writeFile(
       crowded,
@@ -158,13 +154,13 @@ describe('piekit pack / unpack', () => {
         ],
       }).bytes,
     );
-    const out = join(directory, 'crowded-out');
+    const out = scratch.at('crowded-out');
     const run = await piekit(['pack', crowded, '-o', out]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^piekit: .*no DT_NULL padding.* \[NO_ROOM\]$/);
     expect(existsSync(out)).toBe(false);
-    const conflict = join(directory, 'conflict');
+    const conflict = scratch.at('conflict');
     await writeFile(conflict, writeElf({ ...spec, rela: [[0x10008n, irelative, 2n]], relr: [0x10000n] }).bytes);
     const refused = await piekit(['unpack', conflict, '-o', out, '--format', 'rel']);
     expect(refused.exitCode).toBe(2);
@@ -174,7 +170,7 @@ describe('piekit pack / unpack', () => {
 
   it('with nothing to convert, says so, exits 0 and writes OUT as a copy of FILE', async () => {
     const file = await copied('hello-relr');
-    const out = join(directory, 'hello-relr-copy');
+    const out = scratch.at('hello-relr-copy');
     const run = await piekit(['pack', file, '-o', out]);
     expect(run.exitCode, run.all).toBe(0);
     expect(run.stdout).toContain('nothing to pack: it has no REL or RELA table');
@@ -190,8 +186,8 @@ describe('piekit pack / unpack', () => {
     for (const args of [
       ['pack', file],
       ['pack', file, '-o', file],
-      ['unpack', file, '-o', join(directory, 'x'), '--format', 'relr'],
-      ['pack', file, '-o', join(directory, 'x'), '--fast'],
+      ['unpack', file, '-o', scratch.at('x'), '--format', 'relr'],
+      ['pack', file, '-o', scratch.at('x'), '--fast'],
       ['unpack'],
     ]) {
       const run = await piekit(args);

@@ -4,16 +4,15 @@
  * relocations before and after, with every RELA addend in its word once packed, and neither GNU
  * readelf nor llvm-readelf finds anything to complain about.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { convertFile, pack, readElfFile, unpack } from 'piekit';
 import { readRelocationInfo } from 'piekit/elf';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
 import { LIB_DIR } from './support/libraries.js';
 import { readelfRelatives } from './support/readelf.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const LLVM = join(LIB_DIR, 'libLLVM.so.19.1');
 const OTHERS = [
@@ -22,11 +21,7 @@ const OTHERS = [
   ['libz.so.1', 'zlib1g'],
   ['libcrypto.so.3', 'libssl3'],
 ] as const;
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-libraries-'));
-});
+const scratch = scratchDirectory('convert-libraries');
 
 function wordAt(path: string, vaddr: bigint): bigint {
   const elf = readElfFile(path);
@@ -46,7 +41,7 @@ describe('libLLVM.so.19.1', () => {
   it('packs with its proof; readelf lists the same relative relocations, each addend now in its word', { timeout: 300_000 }, async (context) => {
     requireX86_64Host(context);
     requireFile(context, LLVM, 'libllvm19');
-    const packed = join(directory, 'libLLVM-packed.so');
+    const packed = scratch.at('libLLVM-packed.so');
     const conversion = convertFile(LLVM, packed, pack);
     expect(conversion.proof?.relocatedWords).toBe(311_138);
     expect(conversion.proof?.otherRelocations).toBe(22_430);
@@ -69,7 +64,7 @@ describe('libLLVM.so.19.1', () => {
     requireFile(context, LLVM, 'libllvm19');
     const packed = packedByFirst;
     if (packed === undefined) throw new Error('the packing test made no file to unpack');
-    const unpacked = join(directory, 'libLLVM-unpacked.so');
+    const unpacked = scratch.at('libLLVM-unpacked.so');
     const conversion = convertFile(packed, unpacked, unpack);
     expect(conversion.proof?.relocatedWords).toBe(311_138);
     expect(conversion.notes.join('\n')).not.toContain('new read-only PT_LOAD');
@@ -90,10 +85,10 @@ describe('other shared objects', () => {
       // Debian 12 links some libraries (libc.so.6) with RELR already: unpack those first.
       const packedAlready = readRelocationInfo(readElfFile(path)).tables.some((table) => table.kind === 'relr');
       const [first, second] = packedAlready ? [unpack, pack] : [pack, unpack];
-      const once = join(directory, `${name}-once`);
+      const once = scratch.at(`${name}-once`);
       const firstConversion = convertFile(path, once, first);
       expect(firstConversion.changed).toBe(true);
-      const twice = join(directory, `${name}-twice`);
+      const twice = scratch.at(`${name}-twice`);
       const secondConversion = convertFile(once, twice, second);
       expect(secondConversion.changed).toBe(true);
       expect(secondConversion.proof?.relocatedWords).toBe(firstConversion.proof?.relocatedWords);

@@ -7,9 +7,7 @@
  * its words unrelocated), and written with --force: the result then crashes as audit predicted.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { auditFile, convertFile, pack, readElfFile, renderVerify, unpack, verifyRunning } from 'piekit';
 import { readRelocationInfo } from 'piekit/elf';
@@ -17,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { CLI } from './support/cli.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const PROGRAM = `#include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +30,11 @@ int main(int argc, char **argv) {
 }
 `;
 const ENV = { PIEKIT_PROBE: 'probe' };
-let directory = '';
+const scratch = scratchDirectory('convert-runtimes');
 let source = '';
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-runtimes-'));
-  source = join(directory, 'program.c');
+  source = scratch.at('program.c');
   await writeFile(source, PROGRAM);
 });
 
@@ -52,11 +50,11 @@ describe('C runtimes', () => {
   it('a glibc static-PIE (gcc -static-pie -O2), packed, prints and exits as the original', { timeout: 120_000 }, async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'gcc', 'gcc');
-    const file = join(directory, 'glibc');
+    const file = scratch.at('glibc');
     const build = await execa('gcc', ['-static-pie', '-O2', source, '-o', file], { reject: false, all: true });
     expect(build.exitCode, build.all).toBe(0);
     expect(kinds(file)).toEqual(['rela']);
-    const packed = join(directory, 'glibc-packed');
+    const packed = scratch.at('glibc-packed');
     // The file names no glibc release, and glibc 2.35 ignores DT_RELR: written only when forced.
     expect(() => convertFile(file, packed, pack)).toThrow(/glibc-2\.36 relocates it as planned; glibc-2\.35 breaks it \(no RELR: /);
     const conversion = convertFile(file, packed, pack, { force: true });
@@ -80,12 +78,12 @@ describe('C runtimes', () => {
   }, async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    const rela = await linkMuslStaticPie(source, join(directory, 'musl-rela'));
-    const relr = await linkMuslStaticPie(source, join(directory, 'musl-relr'), ['-Wl,-z,pack-relative-relocs']);
+    const rela = await linkMuslStaticPie(source, scratch.at('musl-rela'));
+    const relr = await linkMuslStaticPie(source, scratch.at('musl-relr'), ['-Wl,-z,pack-relative-relocs']);
     expect(kinds(relr)).toEqual(['relr']);
     const crashed = await run(relr);
     expect(crashed.signal).toBe('SIGSEGV');
-    const unpacked = join(directory, 'musl-unpacked');
+    const unpacked = scratch.at('musl-unpacked');
     expect(convertFile(relr, unpacked, unpack).changed).toBe(true);
     expect(kinds(unpacked)).toEqual(['rela']);
     const [expected, converted] = await Promise.all([run(rela), run(unpacked)]);
@@ -101,8 +99,8 @@ describe('C runtimes', () => {
   it('pack of a musl static-PIE is refused, naming musl-1.2.3 and its words, and written with --force', { timeout: 120_000 }, async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    const rela = await linkMuslStaticPie(source, join(directory, 'musl-to-pack'));
-    const packed = join(directory, 'musl-packed');
+    const rela = await linkMuslStaticPie(source, scratch.at('musl-to-pack'));
+    const packed = scratch.at('musl-packed');
     const refused = await execa('node', [CLI, 'pack', rela, '-o', packed], { reject: false });
     expect(refused.exitCode, refused.stderr).toBe(1);
     expect(refused.stderr).toMatch(

@@ -6,24 +6,19 @@
  * the RELR samples are unpacked, and where the linker cannot pack RELR, the packed sample is.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { convertFile, pack, readElfFile, unpack } from 'piekit';
 import { type Arch, architectures, readRelocationInfo } from 'piekit/elf';
-import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireEmulator } from './support/environment.js';
 import { makeSamples, samplePath } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const PIEKIT = [CLI];
 const SAMPLES = ['hello', 'tables', 'many'] as const;
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-convert-'));
-});
+const scratch = scratchDirectory('convert');
 
 /** A copy of a built sample, built first when it is missing: a failed build fails the test. */
 async function sample(arch: Arch, name: string): Promise<string> {
@@ -32,7 +27,7 @@ async function sample(arch: Arch, name: string): Promise<string> {
     const make = await makeSamples(arch.name);
     expect(make.ok && existsSync(built), `${built} could not be built: ${make.output.slice(-600)}`).toBe(true);
   }
-  const copy = join(directory, `${arch.name}-${name}`);
+  const copy = scratch.at(`${arch.name}-${name}`);
   await copyFile(built, copy);
   return copy;
 }

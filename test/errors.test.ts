@@ -6,18 +6,18 @@
  * README gives; each GdbRemoteError code is met by a test of the client against qemu's own stub.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { ElfErrorCode, PiekitErrorCode } from 'piekit';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
 import { CLI } from './support/cli.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 import { DT_NULL, DT_RELA, DT_RELAENT, DT_RELASZ, PT_NULL } from './support/gabi.js';
 import { Patch, shapeOf } from './support/mutate.js';
 import { samplePath } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 import { encodeWords, rInfo, type SyntheticElf, type Target, writeElf } from './synthetic/elf-writer.js';
 
 const X86_64: Target = { wordSize: 8, endian: 'little', machine: 62 };
@@ -128,13 +128,7 @@ describe('the codes README.md lists', () => {
 // ---------------------------------------------------------------------------------------------
 // The command line, run into every ElfError and PiekitError code
 
-let directory = '';
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-errors-'));
-});
-afterAll(async () => {
-  await rm(directory, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('errors');
 
 /** A synthetic x86_64 static-PIE: one relative RELA entry into a writable segment with a .bss tail. */
 function synthetic(spec: Partial<SyntheticElf> = {}): Uint8Array {
@@ -147,7 +141,7 @@ function patched(bytes: Uint8Array, change: (patch: Patch) => Patch): Uint8Array
 }
 
 async function saved(name: string, bytes: Uint8Array | string, mode = 0o644): Promise<string> {
-  const path = join(directory, name);
+  const path = scratch.at(name);
   await writeFile(path, bytes);
   await chmod(path, mode);
   return path;
@@ -319,7 +313,7 @@ const PIEKIT_CASES: Readonly<Record<PiekitErrorCode, Case>> = {
     args: async () => ['plan', await saved('usage', synthetic()), '--base', 'high'],
     line: /^--base takes an address such as 0x7f0000000000, not 'high'$/,
   },
-  BAD_PATH: { args: async () => ['inspect', join(directory, 'absent')], line: /^\/.*\/absent: no such file or directory \(ENOENT\)$/ },
+  BAD_PATH: { args: async () => ['inspect', scratch.at('absent')], line: /^\/.*\/absent: no such file or directory \(ENOENT\)$/ },
   ENVIRONMENT: {
     // Debian 12 has no emulator for C-SKY, so nothing can run its programs here.
     args: async () => ['run', await saved('csky', writeElf({ ...CSKY, data: { vaddr: DATA, bytes: new Uint8Array(16), memsz: 16n } }).bytes, 0o755)],
@@ -329,7 +323,7 @@ const PIEKIT_CASES: Readonly<Record<PiekitErrorCode, Case>> = {
     args: async (context) => {
       await requireCommand(context, 'clang-19', 'clang-19');
       const source = await saved('broken.c', 'int main(void) { return }\n');
-      return ['build', source, '--arch', 'x86_64', '-o', join(directory, 'broken')];
+      return ['build', source, '--arch', 'x86_64', '-o', scratch.at('broken')];
     },
     line: /^building .*broken for x86_64 failed:$/,
   },
@@ -350,8 +344,8 @@ const PIEKIT_CASES: Readonly<Record<PiekitErrorCode, Case>> = {
       requireX86_64Host(context);
       await requireCommand(context, 'musl-gcc', 'musl-tools');
       const source = await saved('program.c', PROGRAM);
-      const musl = await linkMuslStaticPie(source, join(directory, 'musl'));
-      return ['pack', musl, '-o', join(directory, 'musl-packed')];
+      const musl = await linkMuslStaticPie(source, scratch.at('musl'));
+      return ['pack', musl, '-o', scratch.at('musl-packed')];
     },
     line: /^.*musl: pack not written: it carries musl, .*musl-1\.2\.3 breaks it .*; --force writes it anyway$/,
   },

@@ -6,7 +6,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,10 @@ import {
   wireAction,
   withQemuSession,
 } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
 import { compilerNote } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -127,7 +128,7 @@ function functionAddress(elf: Elf, name: string): bigint {
 
 // ---------------------------------------------------------------------------------------------
 
-let work: string;
+const scratch = scratchDirectory('gdb-test');
 
 function processGone(pid: number | undefined): boolean {
   return pid !== undefined && !existsSync(`/proc/${pid}`);
@@ -159,14 +160,6 @@ function scan(bytes: string | Buffer): WireEvent[] {
   for (let i = 0; i < data.length; i++) scanner.feed(data.subarray(i, i + 1), (event) => events.push(event));
   return events;
 }
-
-beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'piekit-gdb-test-'));
-});
-
-afterAll(async () => {
-  if (work !== undefined) await rm(work, { recursive: true, force: true });
-});
 
 describe('packets', () => {
   it('frames, checksums and escapes outgoing packets', () => {
@@ -342,7 +335,7 @@ int main(int argc, char **argv)
   let elf: Elf;
 
   beforeAll(async () => {
-    const dir = path.join(work, 'glibc');
+    const dir = scratch.at('glibc');
     await mkdir(dir);
     await writeFile(path.join(dir, 'prog.c'), source);
     await writeFile(path.join(dir, 'blob.bin'), randomBytes(9 << 20));
@@ -481,7 +474,7 @@ int main(int argc, char **argv)
   });
 
   it('runs an aarch64 glibc static-PIE to main and to its exit', async () => {
-    const dir = path.join(work, 'glibc');
+    const dir = scratch.at('glibc');
     const arm64 = path.join(dir, 'prog-aarch64');
     await run('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', 'prog.c', '-o', arm64], { cwd: dir });
     const arm64Elf = readElf(await readFile(arm64));
@@ -504,7 +497,7 @@ int main(int argc, char **argv)
   it('cleans up when the process gets SIGINT', async () => {
     // A separate Node process runs a session; its SIGINT must end qemu, remove the socket
     // directory, and still end that process by SIGINT.
-    const out = path.join(work, 'signal');
+    const out = scratch.at('signal');
     await mkdir(out);
     // The built package (scripts/setup builds dist/), as a program using it would import it.
     const built = path.join(ROOT, 'dist', 'loader', 'verify', 'index.js');
@@ -574,7 +567,7 @@ describe('freestanding samples on every architecture', () => {
   const samples = new Map<string, string | { failed: string }>();
 
   beforeAll(async () => {
-    const dir = path.join(work, 'samples');
+    const dir = scratch.at('samples');
     await mkdir(dir);
     const pending: Array<() => Promise<void>> = ARCHITECTURES.map(([arch]) => async () => {
       samples.set(arch, await obtainSample(arch, dir));

@@ -4,8 +4,7 @@
  * refused with its own exit status, and the loader's stack equal to the TypeScript model.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { readElf, readElfFile } from 'piekit';
@@ -19,14 +18,11 @@ import { requireCommand, requireEmulator, requireToolchain, requireX86_64Host } 
 import { PF_W } from './support/gabi.js';
 import { Patch, type Phdr, shapeOf, spareHeader } from './support/mutate.js';
 import { makeSamples } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const PIEKIT = ['node', CLI];
 const HOST = hostArch()?.name ?? 'x86_64';
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-loader-'));
-});
+const scratch = scratchDirectory('loader');
 
 async function piekit(args: readonly string[]) {
   return execa(PIEKIT[0] as string, [...PIEKIT.slice(1), ...args], { reject: false, all: true });
@@ -58,7 +54,7 @@ for (const arch of architectures.filter((candidate) => candidate.toolchain !== u
         it(`verifies ${sample}-${format} at ${bases.length} chosen bases and 20 random ones`, { timeout: 600_000 }, async (context) => {
           await requireToolchain(context, arch);
           expect(built, `make samples ARCH=${arch.name}`).toBeUndefined();
-          const file = join(directory, `${arch.name}-${sample}-${format}`);
+          const file = scratch.at(`${arch.name}-${sample}-${format}`);
           await writeFile(file, await readFile(join('samples', 'out', arch.name, `${sample}-${format}`)), { mode: 0o755 });
           await requireEmulator(context, readElfFile(file));
           // The chosen bases in this process, through the library (the command line is the same
@@ -98,9 +94,9 @@ int main(int argc, char **argv) {
   for (const [name, compiler, command] of recipes) {
     it(`${name} prints and exits as under the kernel, at a chosen base`, { timeout: 120_000 }, async (context) => {
       requireX86_64Host(context);
-      const source = join(directory, 'program.c');
+      const source = scratch.at('program.c');
       await writeFile(source, program);
-      const file = join(directory, name);
+      const file = scratch.at(name);
       const build = await execa(compiler[0] as string, [...compiler.slice(1), source, '-o', file], { reject: false, all: true });
       expect(build.exitCode, `${command}: ${build.all}`).toBe(0);
       const env = { PIEKIT_PROBE: 'probe' };
@@ -119,9 +115,9 @@ int main(int argc, char **argv) {
   it('aarch64 glibc prints and exits as under qemu-aarch64 itself, at a chosen base', { timeout: 120_000 }, async (context) => {
     await requireCommand(context, 'aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
     await requireCommand(context, 'qemu-aarch64', 'qemu-user');
-    const source = join(directory, 'program.c');
+    const source = scratch.at('program.c');
     await writeFile(source, program);
-    const file = join(directory, 'glibc-aarch64');
+    const file = scratch.at('glibc-aarch64');
     const build = await execa('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', source, '-o', file], { reject: false, all: true });
     expect(build.exitCode, build.all).toBe(0);
     const env = { PIEKIT_PROBE: 'probe' };
@@ -139,9 +135,9 @@ int main(int argc, char **argv) {
   it('musl prints and exits as under the kernel, at a chosen base', { timeout: 120_000 }, async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    const source = join(directory, 'program.c');
+    const source = scratch.at('program.c');
     await writeFile(source, program);
-    const file = await linkMuslStaticPie(source, join(directory, 'musl'));
+    const file = await linkMuslStaticPie(source, scratch.at('musl'));
     const env = { PIEKIT_PROBE: 'probe' };
     const kernel = await execa(file, [], { reject: false, env });
     const loaded = await execa(PIEKIT[0] as string, [...PIEKIT.slice(1), 'run', file, '--base', '0x200000000000'], { reject: false, env });
@@ -169,7 +165,7 @@ describe('the loader refuses bad input with its own exit status', () => {
     const first = shape.loads[0] as Phdr;
     const data = shape.loads.findLast((load) => (load.flags & PF_W) !== 0) as Phdr;
     const spare = spareHeader(shape);
-    const exec = join(directory, 'exec');
+    const exec = scratch.at('exec');
     const build = await execa('gcc', ['-static', '-no-pie', '-x', 'c', '-', '-o', exec], { input: 'int main(void) { return 0; }', reject: false });
     expect(build.exitCode, build.stderr).toBe(0);
     const hexOf = (value: bigint | number): string => `0x${value.toString(16)}`;
@@ -262,7 +258,7 @@ describe('the loader refuses bad input with its own exit status', () => {
     ];
 
     for (const test of cases) {
-      const file = join(directory, test.name.replaceAll(/\W+/g, '-'));
+      const file = scratch.at(test.name.replaceAll(/\W+/g, '-'));
       await writeFile(file, test.bytes, { mode: 0o755 });
       const result = await load(file, test.base);
       expect(result.signal, test.name).toBeUndefined();

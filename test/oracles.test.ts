@@ -10,9 +10,7 @@
  * RELA rule follows glibc's sysdeps/arc/dl-machine.h, cited in synthetic.test.ts, since no ARC
  * emulator runs here.)
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { plan, readElfFile } from 'piekit';
 import { chooseStopPoint, comparePlannedWords, type MemorySnapshot, runToStopPoint, SymbolTable } from 'piekit/verify';
@@ -21,6 +19,7 @@ import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { requireCommand, requireX86_64Host } from './support/environment.js';
 import { DT_RELASZ } from './support/gabi.js';
 import { Patch, shapeOf } from './support/mutate.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const PROGRAM = `#include <stdio.h>
 static const char *names[] = { "alpha", "beta", "gamma", "delta" };
@@ -37,16 +36,15 @@ const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
 const DT_NUM = 38n;
 
-let directory = '';
+const scratch = scratchDirectory('oracles');
 const programs: Record<'glibc' | 'musl', string> = { glibc: '', musl: '' };
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-oracles-'));
-  const source = join(directory, 'program.c');
+  const source = scratch.at('program.c');
   await writeFile(source, PROGRAM);
-  programs.glibc = join(directory, 'glibc');
+  programs.glibc = scratch.at('glibc');
   await execa('gcc', ['-static-pie', '-O2', source, '-o', programs.glibc]);
-  programs.musl = await linkMuslStaticPie(source, join(directory, 'musl'));
+  programs.musl = await linkMuslStaticPie(source, scratch.at('musl'));
 }, 120_000);
 
 async function requireTools(context: TestContext): Promise<void> {
@@ -69,7 +67,7 @@ async function edited(program: string, name: string, tag: bigint, value: bigint,
   const patch = new Patch(bytes, shape).dynTag(free, tag);
   patch.word((shape.dyn[free] as { at: number }).at + shape.wordSize, value);
   if (noCount) patch.dynValue(DT_RELACOUNT, 0n);
-  const file = join(directory, name);
+  const file = scratch.at(name);
   await writeFile(file, patch.bytes, { mode: 0o755 });
   return file;
 }

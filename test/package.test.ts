@@ -4,30 +4,29 @@
  * line works with the TypeScript engine and `--engine native` says in one line how to build the
  * addon.
  */
-import { copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
+import { scratchDirectory } from './support/scratch.js';
 
 interface PackedFile {
   readonly path: string;
   readonly size: number;
 }
 
-let directory = '';
+const scratch = scratchDirectory('package');
 let tarball = '';
 let files: PackedFile[] = [];
 let packedSize = 0;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-package-'));
   // dist/ is built by the set-up; packing must not rebuild it under the other tests' feet.
-  const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', directory]);
+  const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch.path]);
   const [report] = JSON.parse(pack.stdout) as { filename: string; size: number; files: PackedFile[] }[];
   if (report === undefined) throw new Error('npm pack reported nothing');
-  tarball = join(directory, report.filename);
+  tarball = scratch.at(report.filename);
   files = report.files;
   packedSize = report.size;
 }, 120_000);
@@ -65,18 +64,18 @@ describe('the tarball installed into an empty project without cmake or a C compi
   let env: Record<string, string> = {};
 
   beforeAll(async () => {
-    project = join(directory, 'project');
+    project = scratch.at('project');
     await mkdir(project);
     // npm 11 runs a dependency's install script only when the project allows it, as a user who
     // wants the native engine does; without cmake the script must still let the install succeed.
     const allowScripts = { piekit: true };
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-piekit', private: true, type: 'module', allowScripts }));
     // A PATH with node, npm and a shell, and no cmake, cc or make.
-    const bin = join(directory, 'bin');
+    const bin = scratch.at('bin');
     await mkdir(bin);
     const which = async (command: string): Promise<string> => (await execa('sh', ['-c', `command -v ${command}`])).stdout;
     for (const command of ['node', 'npm', 'npx', 'sh']) await symlink(await which(command), join(bin, command));
-    env = { PATH: bin, HOME: process.env.HOME ?? directory };
+    env = { PATH: bin, HOME: process.env.HOME ?? scratch.path };
     await copyFile(resolve('samples/out/x86_64/tables-relr'), join(project, 'tables-relr'));
   }, 60_000);
 
@@ -110,7 +109,7 @@ describe('the tarball installed into an empty project without cmake or a C compi
 
 describe('the tarball installed where cmake and a C compiler exist', () => {
   it('builds the addon at install, and the native engine plans as the TypeScript one does', { timeout: 600_000 }, async () => {
-    const project = join(directory, 'project-with-compilers');
+    const project = scratch.at('project-with-compilers');
     await mkdir(project);
     await writeFile(
       join(project, 'package.json'),

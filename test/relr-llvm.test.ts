@@ -4,14 +4,13 @@
  * llvm-readelf-19 in this run; piekit's decoder and a plan of a file holding the same table must
  * give exactly those addresses, in both classes and byte orders.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { auditBytes, finalWrites, imageFor, plan } from 'piekit';
 import { type Arch, archByName, decodeRelr, readElf, readRelocationInfo } from 'piekit/elf';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireCommand } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 import { encodeWords, writeElf } from './synthetic/elf-writer.js';
 
 const VECTORS: Readonly<Record<32 | 64, readonly (readonly bigint[])[]>> = {
@@ -25,11 +24,7 @@ const VECTORS: Readonly<Record<32 | 64, readonly (readonly bigint[])[]>> = {
   ],
 };
 
-let directory = '';
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-relr-'));
-});
-
+const scratch = scratchDirectory('relr');
 async function llvmDecode(arch: Arch, entries: readonly bigint[], name: string): Promise<bigint[]> {
   const yaml = [
     '--- !ELF',
@@ -44,8 +39,8 @@ async function llvmDecode(arch: Arch, entries: readonly bigint[], name: string):
     `    Entries: [ ${entries.map((entry) => `0x${entry.toString(16)}`).join(', ')} ]`,
     '',
   ].join('\n');
-  const source = join(directory, `${name}.yaml`);
-  const object = join(directory, `${name}.o`);
+  const source = scratch.at(`${name}.yaml`);
+  const object = scratch.at(`${name}.o`);
   await writeFile(source, yaml);
   await execa('yaml2obj-19', [source, '-o', object]);
   const { stdout } = await execa('llvm-readelf-19', ['-r', object]);

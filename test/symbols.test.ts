@@ -3,14 +3,13 @@
  * way when every value lies within 2^32 of the lowest and another when one lies far away (an
  * absolute symbol), and both must name each word as llvm-nm's values and sizes say.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { readElf } from 'piekit';
 import { AddressNames } from 'piekit/elf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireCommand } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 
 /** Objects of several sizes, some of size 0 and some sharing an address (an alias). */
 const SOURCE = `
@@ -22,15 +21,10 @@ __asm__(".data\\n.globl label\\nlabel:\\n.quad 7\\n.quad 8\\n");
 int main(void) { return one + (int)pair[1] + (table[0] != 0); }
 `;
 
-let directory = '';
+const scratch = scratchDirectory('symbols');
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-symbols-'));
-  await writeFile(join(directory, 'names.c'), SOURCE);
+  await writeFile(scratch.at('names.c'), SOURCE);
 });
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
-});
-
 describe('address names from the symbol table', () => {
   for (const [title, flags] of [
     ['every value within 2^32 of the lowest', []],
@@ -39,8 +33,8 @@ describe('address names from the symbol table', () => {
     it(`names each word of .data as llvm-nm -S does, ${title}`, async (context) => {
       await requireCommand(context, 'gcc', 'gcc');
       await requireCommand(context, 'llvm-nm-19', 'llvm-19');
-      const file = join(directory, `names-${flags.length}`);
-      await execa('gcc', ['-static-pie', '-O1', '-o', file, join(directory, 'names.c'), ...flags]);
+      const file = scratch.at(`names-${flags.length}`);
+      await execa('gcc', ['-static-pie', '-O1', '-o', file, scratch.at('names.c'), ...flags]);
       const nm = await execa('llvm-nm-19', ['-S', '--defined-only', file]);
       const symbols = [...nm.stdout.matchAll(/^([0-9a-f]+) ([0-9a-f]+) [dDbBrRtTvVwW] (\S+)$/gm)].map((match) => {
         const value = BigInt(`0x${match[1]}`);

@@ -4,26 +4,20 @@
  * (glibc 2.36, RELR), stopped where verify stops them: every planned word is stored by the
  * runtime's own relocator before the stop, once, and nothing reads one before it is stored.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { type TraceReport, traceFile } from 'piekit/trace';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
 import { requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
 
-let directory = '';
+const scratch = scratchDirectory('trace-runtimes');
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-trace-runtimes-'));
-  await writeFile(join(directory, 'program.c'), PROGRAM);
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
+  await writeFile(scratch.at('program.c'), PROGRAM);
 });
 
 /** Every planned word stored by the relocator, once, before the stop; none read before its store. */
@@ -45,8 +39,8 @@ describe('glibc 2.36', () => {
     it(`x86_64 ${name}, stopped at __libc_setup_tls`, async (context) => {
       requireX86_64Host(context);
       await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-      const file = join(directory, `glibc-${name}`);
-      await execa('gcc', ['-static-pie', '-O2', ...flags, join(directory, 'program.c'), '-o', file]);
+      const file = scratch.at(`glibc-${name}`);
+      await execa('gcc', ['-static-pie', '-O2', ...flags, scratch.at('program.c'), '-o', file]);
       const report = await traceFile(file);
       expect(report.stop.symbol).toBe('__libc_setup_tls');
       expectRelocatedByItsRuntime(report, '_dl_relocate_static_pie');
@@ -56,8 +50,8 @@ describe('glibc 2.36', () => {
   it('aarch64 under qemu-aarch64, and through the loader at a random base', async (context) => {
     await requireCommand(context, 'aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
     await requireCommand(context, 'qemu-aarch64', 'qemu-user');
-    const file = join(directory, 'glibc-aarch64');
-    await execa('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+    const file = scratch.at('glibc-aarch64');
+    await execa('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', scratch.at('program.c'), '-o', file]);
     const atQemuBase = await traceFile(file);
     expectRelocatedByItsRuntime(atQemuBase, '_dl_relocate_static_pie');
     const loaded = await traceFile(file, { base: 'random' });
@@ -85,7 +79,7 @@ describe('musl 1.2.3', () => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const file = await linkMuslStaticPie(join(directory, 'program.c'), join(directory, 'musl-rela'));
+    const file = await linkMuslStaticPie(scratch.at('program.c'), scratch.at('musl-rela'));
     const report = await traceFile(file);
     expect(report.stop.symbol).toBe('__dls2');
     expect(report.stop.reached).toBe(true);

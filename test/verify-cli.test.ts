@@ -4,7 +4,7 @@
  * also when it is interrupted.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,9 +12,10 @@ import { readElfFile } from 'piekit';
 import { archByName } from 'piekit/elf';
 import { buildProgram } from 'piekit/toolchain';
 import { hasDumpHook } from 'piekit/verify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 import { IGNORE_RELA_FLAGS } from './support/variants.js';
 
 /** A freestanding program for piekit's stub: `never` is never called, main spins when asked to. */
@@ -59,24 +60,16 @@ int main(int argc, char **argv, char **envp) {
 }
 `;
 
-let directory = '';
+const scratch = scratchDirectory('verify-cli');
 const gdbDirectoriesBefore = new Set<string>();
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
-  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-cli-'));
-  await writeFile(join(directory, 'spinner.c'), SPINNER);
-  await writeFile(join(directory, 'crasher.c'), CRASHER);
-  await writeFile(join(directory, 'overwriter.c'), OVERWRITER);
-  await writeFile(
-    join(directory, 'never.c'),
-    '#include "piekit.h"\n__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }\n',
-  );
+  await writeFile(scratch.at('spinner.c'), SPINNER);
+  await writeFile(scratch.at('crasher.c'), CRASHER);
+  await writeFile(scratch.at('overwriter.c'), OVERWRITER);
+  await writeFile(scratch.at('never.c'), '#include "piekit.h"\n__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }\n');
   for (const name of await readdir(tmpdir())) if (name.startsWith('piekit-gdb-')) gdbDirectoriesBefore.add(name);
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
 });
 
 async function piekit(args: readonly string[], env: Record<string, string> = {}) {
@@ -98,7 +91,7 @@ async function program(
   const key = `${arch}-${name}`;
   let file = built.get(key);
   if (file === undefined) {
-    const output = join(directory, key);
+    const output = scratch.at(key);
     file = buildProgram({ sources, arch, relr: false, dump: false, cflags, output }).then(() => output);
     built.set(key, file);
   }
@@ -112,7 +105,7 @@ async function dumping(context: TestContext, name: string): Promise<string> {
   const record = archByName('x86_64');
   if (record === undefined) throw new Error('no x86_64 record');
   await requireToolchain(context, record);
-  const file = join(directory, name);
+  const file = scratch.at(name);
   await buildProgram({ sources: ['samples/hello.c'], arch: 'x86_64', relr: false, dump: true, output: file });
   return file;
 }
@@ -122,7 +115,7 @@ async function leftoverQemu(): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
     const command = await readFile(`/proc/${pid}/cmdline`, 'latin1').catch(() => '');
-    if (command.startsWith('qemu-') && command.includes(directory)) found.push(`${pid}: ${command.replaceAll('\0', ' ')}`);
+    if (command.startsWith('qemu-') && command.includes(scratch.path)) found.push(`${pid}: ${command.replaceAll('\0', ' ')}`);
   }
   return found;
 }
@@ -182,7 +175,7 @@ describe('the report', () => {
   });
 
   it('a planned word the program stored another pointer into its image in after relocating is overwritten, not a relocation error', async (context) => {
-    const file = await program(context, 'x86_64', 'overwriter', [join(directory, 'overwriter.c')]);
+    const file = await program(context, 'x86_64', 'overwriter', [scratch.at('overwriter.c')]);
     const text = await piekit([file, '--stop-at', 'stored']);
     expect(text.exitCode, text.stdout).toBe(0);
     expect(text.stdout).toMatch(
@@ -207,7 +200,7 @@ describe('the report', () => {
     expect((await piekit([file])).exitCode).toBe(0);
 
     // Anything that is not an address in the image is still a difference: the run is not verified.
-    const outside = await program(context, 'x86_64', 'overwriter-outside', [join(directory, 'overwriter.c')], ['-DOUTSIDE']);
+    const outside = await program(context, 'x86_64', 'overwriter-outside', [scratch.at('overwriter.c')], ['-DOUTSIDE']);
     const other = JSON.parse((await piekit([outside, '--stop-at', 'stored', '--json'])).stdout);
     expect(other.verified).toBe(false);
     expect(other.runs[0].compared.counts).toMatchObject({ other: 1, overwritten: 0 });
@@ -251,7 +244,7 @@ describe('the report', () => {
   });
 
   it('reports a program that exits, or runs past the timeout, before the stop: nothing compared, status 1', async (context) => {
-    const file = await program(context, 'x86_64', 'spinner', [join(directory, 'spinner.c')]);
+    const file = await program(context, 'x86_64', 'spinner', [scratch.at('spinner.c')]);
     const exited = await piekit([file, '--stop-at', 'never']);
     expect(exited.exitCode).toBe(1);
     expect(exited.stdout).toMatch(/: nothing compared \(base 0x4000000000, exited with status 0 before reaching never \(0x[0-9a-f]+\)\)/);
@@ -263,11 +256,11 @@ describe('the report', () => {
   });
 
   it('compares the memory of a program that faults before the stop, naming the signal and where, and does not call it verified', async (context) => {
-    const file = await program(context, 'x86_64', 'crasher', [join(directory, 'crasher.c')]);
+    const file = await program(context, 'x86_64', 'crasher', [scratch.at('crasher.c')]);
     const result = await piekit([file, '--stop-at', 'main']);
     // main is reached: relocation is over, and every word is as planned.
     expect(result.exitCode, result.stdout).toBe(0);
-    const faulting = await program(context, 'x86_64', 'crasher-never', [join(directory, 'crasher.c'), join(directory, 'never.c')]);
+    const faulting = await program(context, 'x86_64', 'crasher-never', [scratch.at('crasher.c'), scratch.at('never.c')]);
     const crashed = await piekit([faulting, '--stop-at', 'never']);
     expect(crashed.exitCode, crashed.stdout).toBe(1);
     expect(crashed.stdout.trimEnd().split('\n')).toEqual([
@@ -280,8 +273,8 @@ describe('the report', () => {
 
   it('--core reads a core qemu-user wrote', async (context) => {
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const file = await program(context, 'x86_64', 'crasher', [join(directory, 'crasher.c')]);
-    const cores = join(directory, 'cores');
+    const file = await program(context, 'x86_64', 'crasher', [scratch.at('crasher.c')]);
+    const cores = scratch.at('cores');
     await mkdir(join(cores, 'core'), { recursive: true });
     await execa('bash', ['-c', `ulimit -c unlimited; exec qemu-x86_64 ${file}`], { cwd: cores, reject: false });
     const core = (await readdir(cores)).find((name) => name.endsWith('.core'));
@@ -322,12 +315,12 @@ describe('refusals: one line, status 2', () => {
 
   it('a program with PT_INTERP, and an ET_EXEC one', async (context) => {
     requireX86_64Host(context);
-    const source = join(directory, 'spinner-libc.c');
+    const source = scratch.at('spinner-libc.c');
     await writeFile(source, 'int main(void) { return 0; }\n');
-    await execa('gcc', ['-pie', source, '-o', join(directory, 'dynamic')]);
-    await execa('gcc', ['-static', '-no-pie', source, '-o', join(directory, 'fixed')]);
-    await expectRefusal([join(directory, 'dynamic')], /PT_INTERP names a dynamic linker.*not a static-PIE \[NOT_PIE\]/);
-    await expectRefusal([join(directory, 'fixed')], /e_type = ET_EXEC.*not position-independent \[NOT_PIE\]/);
+    await execa('gcc', ['-pie', source, '-o', scratch.at('dynamic')]);
+    await execa('gcc', ['-static', '-no-pie', source, '-o', scratch.at('fixed')]);
+    await expectRefusal([scratch.at('dynamic')], /PT_INTERP names a dynamic linker.*not a static-PIE \[NOT_PIE\]/);
+    await expectRefusal([scratch.at('fixed')], /e_type = ET_EXEC.*not position-independent \[NOT_PIE\]/);
   });
 
   for (const arch of ['powerpcle', 'loongarch32', 'arc']) {
@@ -339,7 +332,7 @@ describe('refusals: one line, status 2', () => {
 
   it('qemu missing from PATH, naming the Debian package', async (context) => {
     const file = await hello(context);
-    const empty = join(directory, 'empty-path');
+    const empty = scratch.at('empty-path');
     await mkdir(empty, { recursive: true });
     await expectRefusal([file], /^piekit: qemu-x86_64 is not installed \(Debian package qemu-user\)/, { PATH: empty });
   });
@@ -373,7 +366,7 @@ describe('cleanup', () => {
   beforeEach((context) => requireCommand(context, 'qemu-x86_64', 'qemu-user'));
 
   it('leaves no qemu running when interrupted with Ctrl-C', async (context) => {
-    const file = await program(context, 'x86_64', 'spinner', [join(directory, 'spinner.c')]);
+    const file = await program(context, 'x86_64', 'spinner', [scratch.at('spinner.c')]);
     const child = execa(process.execPath, [CLI, 'verify', file, '--stop-at', 'never', '--', 'spin'], { reject: false });
     for (let waited = 0; (await leftoverQemu()).length === 0; waited += 50) {
       expect(waited, 'qemu never started').toBeLessThan(20_000);

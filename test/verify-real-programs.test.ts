@@ -4,32 +4,27 @@
  * musl with RELA, and musl with RELR, whose startup ignores DT_RELR: its fault is reported and
  * every word RELR relocates is found unrelocated, in the running program and in its core dumps.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { archByName } from 'piekit/elf';
 import { type VerifyReport, verifyCore, verifyFile } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie, PROGRAM } from './support/c-runtimes.js';
 import { requireCommand, requireFile, requireX86_64Host, skipTest } from './support/environment.js';
 import { kernelCoreOf } from './support/kernel-core.js';
+import { scratchDirectory } from './support/scratch.js';
 
 const MUSL = '/usr/lib/x86_64-linux-musl';
 
-let directory = '';
+const scratch = scratchDirectory('verify-real');
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-real-'));
-  await writeFile(join(directory, 'program.c'), PROGRAM);
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
+  await writeFile(scratch.at('program.c'), PROGRAM);
 });
 
 async function build(command: string, args: readonly string[]): Promise<void> {
-  const result = await execa(command, args, { cwd: directory, reject: false, all: true });
+  const result = await execa(command, args, { cwd: scratch.path, reject: false, all: true });
   expect(result.exitCode, `${command} ${args.join(' ')}: ${result.all}`).toBe(0);
 }
 
@@ -49,7 +44,7 @@ async function buildMusl(context: TestContext, output: string, flags: readonly s
 }
 
 async function linkMusl(output: string, flags: readonly string[]): Promise<string> {
-  return linkMuslStaticPie(join(directory, 'program.c'), join(directory, output), flags);
+  return linkMuslStaticPie(scratch.at('program.c'), scratch.at(output), flags);
 }
 
 function expectVerified(report: VerifyReport, stopAt: string): void {
@@ -74,7 +69,7 @@ describe('glibc 2.36 static-PIEs', () => {
   ] as const) {
     it(`x86_64 ${name}: every planned word as planned at __libc_setup_tls`, async (context) => {
       requireX86_64Host(context);
-      const file = join(directory, `glibc-${name}`);
+      const file = scratch.at(`glibc-${name}`);
       await build('gcc', ['-static-pie', '-O2', ...flags, 'program.c', '-o', file]);
       const report = await verifyFile(file);
       expectVerified(report, '__libc_setup_tls');
@@ -87,7 +82,7 @@ describe('glibc 2.36 static-PIEs', () => {
   it('aarch64: at qemu-aarch64 base, at three chosen bases through the loader and at 10 random ones', { timeout: 600_000 }, async (context) => {
     await requireCommand(context, 'aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
     await requireCommand(context, 'qemu-aarch64', 'qemu-user');
-    const file = join(directory, 'glibc-aarch64');
+    const file = scratch.at('glibc-aarch64');
     await build('aarch64-linux-gnu-gcc', ['-static-pie', '-O2', 'program.c', '-o', file]);
     const atQemuBase = await verifyFile(file);
     expectVerified(atQemuBase, '__libc_setup_tls');
@@ -156,7 +151,7 @@ describe('musl 1.2.3 static-PIEs', () => {
 
     it('is judged the same from a core dumped by the kernel', async (context) => {
       const file = await relrProgram(context);
-      const cores = await mkdtemp(join(directory, 'kernel-'));
+      const cores = await mkdtemp(scratch.at('kernel-'));
       const dumped = await kernelCoreOf(file, cores);
       if ('unavailable' in dumped) skipTest(context, dumped.unavailable);
       const report = await verifyCore(file, dumped.core);
@@ -168,7 +163,7 @@ describe('musl 1.2.3 static-PIEs', () => {
     it('is judged the same from the core qemu-user writes', async (context) => {
       const file = await relrProgram(context);
       await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-      const cores = await mkdtemp(join(directory, 'qemu-'));
+      const cores = await mkdtemp(scratch.at('qemu-'));
       // qemu then dies of the signal itself; a directory named `core` keeps the kernel from
       // writing qemu's own, much larger core there.
       await mkdir(join(cores, 'core'));

@@ -7,15 +7,15 @@
  * empty comparison is never called verified.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { DT_RELR, readElfFile } from 'piekit/elf';
 import { verifyFile } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslStaticPie } from './support/c-runtimes.js';
 import { missing, requireCommand, requireFile, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 import { expectVerifiedAtFirstSystemCall, strippedCopy } from './support/stripped.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
@@ -33,15 +33,10 @@ int main(int argc, char **argv) {
 }
 `;
 
-let directory = '';
+const scratch = scratchDirectory('verify-shipped');
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-shipped-'));
-  await writeFile(join(directory, 'program.c'), PROGRAM);
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
+  await writeFile(scratch.at('program.c'), PROGRAM);
 });
 
 /** Stripped as distributions strip: no .symtab; what is left to find the stop is the code. */
@@ -80,7 +75,7 @@ describe("the host's ldconfig (Debian's stripped glibc 2.36 static-PIE)", () => 
     requireX86_64Host(context);
     requireFile(context, LDCONFIG, 'libc-bin');
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const copy = join(directory, 'ldconfig-no-relr');
+    const copy = scratch.at('ldconfig-no-relr');
     await copyFile(LDCONFIG, copy);
     const elf = readElfFile(copy);
     const entry = elf.reader.wordSize * 2;
@@ -137,8 +132,8 @@ describe('stripped glibc 2.36 static-PIEs built here', () => {
       if (arch === 'x86_64') requireX86_64Host(context);
       await requireCommand(context, compiler, compilerPackage);
       await requireCommand(context, emulator, 'qemu-user');
-      const file = join(directory, `glibc-${arch}`);
-      await execa(compiler, ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+      const file = scratch.at(`glibc-${arch}`);
+      await execa(compiler, ['-static-pie', '-O2', scratch.at('program.c'), '-o', file]);
       const report = await verifyFile(await stripped(context, file));
       expectVerifiedAtFirstSystemCall(report);
       const words = report.resolvedAtRunTime.entries.length;
@@ -149,8 +144,8 @@ describe('stripped glibc 2.36 static-PIEs built here', () => {
 
   it('a word of .init_array is named .init_array, never .tbss, the NOBITS TLS section at the same address', async (context) => {
     requireX86_64Host(context);
-    const file = join(directory, 'glibc-labels');
-    await execa('gcc', ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+    const file = scratch.at('glibc-labels');
+    await execa('gcc', ['-static-pie', '-O2', scratch.at('program.c'), '-o', file]);
     // GNU readelf's section table: where .init_array starts, and that .tbss starts there too.
     const sections = (await execa('readelf', ['-S', '-W', file])).stdout;
     const address = (name: string): string | undefined => {
@@ -170,8 +165,8 @@ describe('stripped glibc 2.36 static-PIEs built here', () => {
   it('at a stop chosen by --stop-at, the IRELATIVE words are listed as not checked, with why', async (context) => {
     requireX86_64Host(context);
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const file = join(directory, 'glibc-requested');
-    await execa('gcc', ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+    const file = scratch.at('glibc-requested');
+    await execa('gcc', ['-static-pie', '-O2', scratch.at('program.c'), '-o', file]);
     const report = await verifyFile(file, { stopAt: '__libc_setup_tls' });
     expect(report.verified).toBe(true);
     expect(report.runs[0]?.resolved).toBeUndefined();
@@ -184,7 +179,7 @@ describe('stripped musl 1.2.3 static-PIEs built here', () => {
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
     await requireCommand(context, 'qemu-x86_64', 'qemu-user');
-    const file = await linkMuslStaticPie(join(directory, 'program.c'), join(directory, name), flags);
+    const file = await linkMuslStaticPie(scratch.at('program.c'), scratch.at(name), flags);
     return stripped(context, file);
   }
 

@@ -3,26 +3,20 @@
  * piekit's stub), else at its first system call, else where --stop-at says; what is refused, with the message that
  * says what to do; and the evidence for glibc's stop, read from real glibc 2.36 static-PIEs.
  */
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { PiekitError } from 'piekit';
 import { archByName, architectures, PF_X, PT_LOAD, readElfFile } from 'piekit/elf';
 import { chooseStopPoint, launchQemuSession, SymbolTable, verifyFile } from 'piekit/verify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireCommand, requireToolchain, requireX86_64Host, runsHere } from './support/environment.js';
 import { builtProgram } from './support/samples.js';
+import { scratchDirectory } from './support/scratch.js';
 
-let directory = '';
+const scratch = scratchDirectory('verify-stops');
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-verify-stops-'));
-  await writeFile(join(directory, 'program.c'), '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n');
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
+  await writeFile(scratch.at('program.c'), '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n');
 });
 
 /** A symbol's value as llvm-nm lists it: the expected addresses come from outside piekit's symbol reader. */
@@ -35,7 +29,7 @@ async function nmAddress(file: string, name: string): Promise<bigint> {
 
 /** hello.c with piekit's stub and no dump hook, for an architecture. */
 async function sample(arch: string, name = `hello-${arch}`): Promise<string> {
-  const output = join(directory, name);
+  const output = scratch.at(name);
   // A copy: some tests strip it, and the build is shared with every file that asks for it.
   await copyFile(await builtProgram({ sources: ['samples/hello.c'], arch, relr: false, dump: false }, `hello-${arch}`), output);
   return output;
@@ -178,8 +172,8 @@ describe("glibc 2.36's stop: __libc_setup_tls", () => {
       await requireCommand(context, compiler, `gcc-${arch}-linux-gnu`);
       await requireCommand(context, qemu, 'qemu-user');
       await requireCommand(context, 'llvm-nm-19', 'llvm-19');
-      const file = join(directory, `glibc-${arch}`);
-      await execa(compiler, ['-static-pie', '-O2', join(directory, 'program.c'), '-o', file]);
+      const file = scratch.at(`glibc-${arch}`);
+      await execa(compiler, ['-static-pie', '-O2', scratch.at('program.c'), '-o', file]);
       const disassembly = (await execa(objdump, ['-d', '--no-show-raw-insn', file], { maxBuffer: 1 << 28 })).stdout;
       const relocate = callSites(disassembly, '_dl_relocate_static_pie');
       const setupTls = callSites(disassembly, '__libc_setup_tls');

@@ -6,17 +6,17 @@
  * which Zig 0.11 ignores, the program goes wrong and verify catches it; unpacked, it runs again,
  * because unpack writes zeros where Zig's `*p += base + addend` adds.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { AuditReport } from 'piekit/audit';
 import { readElfFile } from 'piekit/elf';
 import { traceFile } from 'piekit/trace';
 import { verifyFile } from 'piekit/verify';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { linkMuslObject } from './support/c-runtimes.js';
 import { requireCommand, requireEmulator, requireX86_64Host } from './support/environment.js';
+import { scratchDirectory } from './support/scratch.js';
 import { expectVerifiedAtFirstSystemCall, strippedCopy } from './support/stripped.js';
 import { PROGRAM, PROGRAM_OUTPUT, requireZig, runZig, START_PIE, ZIG_TARGETS, type ZigTarget, zigMuslObject, zigStaticPie } from './support/zig.js';
 
@@ -24,15 +24,7 @@ const CLI = join(import.meta.dirname, '..', 'dist', 'loader', 'cli', 'main.js');
 /** The first build of an architecture compiles PROGRAM with Zig: tens of seconds on a busy machine. */
 const BUILDS = 600_000;
 
-let directory = '';
-
-beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'piekit-zig-'));
-});
-
-afterAll(async () => {
-  if (directory !== '') await rm(directory, { recursive: true, force: true });
-});
+const scratch = scratchDirectory('zig');
 
 async function cli(...args: string[]) {
   return execa(process.execPath, [CLI, ...args], { reject: false });
@@ -136,7 +128,7 @@ for (const target of ZIG_TARGETS) {
 
     it('unpacked from RELR, it runs and verifies: zeros in place for RELA, the value in place for REL', { timeout: BUILDS }, async (context) => {
       const file = await stripped(context, 'relr');
-      const unpacked = join(directory, `${target.arch}-unpacked`);
+      const unpacked = scratch.at(`${target.arch}-unpacked`);
       const result = await cli('unpack', file, '-o', unpacked);
       expect(result.exitCode, result.stderr).toBe(0);
       const ran = await run(context, unpacked);
@@ -152,8 +144,8 @@ describe("a Zig program whose startup is a libc's", () => {
     requireZig(context);
     requireX86_64Host(context);
     await requireCommand(context, 'musl-gcc', 'musl-tools');
-    const linked = await linkMuslObject(await zigMuslObject(), join(directory, 'zig-musl'));
-    const file = await strippedCopy(context, linked, join(directory, 'zig-musl-stripped'));
+    const linked = await linkMuslObject(await zigMuslObject(), scratch.at('zig-musl'));
+    const file = await strippedCopy(context, linked, scratch.at('zig-musl-stripped'));
     expect((await execa(file, [])).stdout).toBe(PROGRAM_OUTPUT);
     const bytes = await readFile(file);
     expect(bytes.includes('Panicked during a panic. Aborting.')).toBe(true);
@@ -171,7 +163,7 @@ describe('RELA unpacked with the addends kept', () => {
       timeout: BUILDS,
     }, async (context) => {
       const file = await zigStaticPie(context, target, 'relr', { stripped: true });
-      const kept = join(directory, `${target.arch}-kept`);
+      const kept = scratch.at(`${target.arch}-kept`);
       const refused = await cli('unpack', file, '-o', kept, '--keep-addends');
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toMatch(/it carries zig, and zig-0\.11 breaks it \([\d,]+ other words\); --force writes it anyway/);
