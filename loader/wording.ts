@@ -1,4 +1,4 @@
-/** Numbers and nouns as every report prints them. */
+/** Numbers, nouns and tables as every report prints them. */
 
 /** `1,234`: thousands grouped as en-US prints them (Intl is slow to start, and reports call this often). */
 export function count(value: number): string {
@@ -15,4 +15,20 @@ export function quantity(value: number, singular: string, plural = `${singular}s
 /** The noun alone, for reports that print their numbers ungrouped: `entry` or `entries`. */
 export function noun(value: number | bigint, singular: string, plural = `${singular}s`): string {
   return value === 1 || value === 1n ? singular : plural;
+}
+
+/**
+ * Rows as aligned columns, each line indented two spaces, two spaces between columns, trailing
+ * blanks dropped.
+ */
+export function columns(rows: readonly (readonly string[])[]): string[] {
+  // A reduce, not Math.max(...rows): a spread of 100,000 rows overflows the stack.
+  const widths = rows[0]?.map((_, column) => rows.reduce((width, row) => Math.max(width, row[column]?.length ?? 0), 0)) ?? [];
+  return rows.map(
+    (row) =>
+      `  ${row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd()}`,
+  );
 }

@@ -1,5 +1,5 @@
 import { DIFFERENCE_KINDS } from '../model/index.js';
-import { quantity } from '../wording.js';
+import { columns, quantity } from '../wording.js';
 import type { CostReport } from './cost.js';
 import { count, type Hazard, SEVERITIES } from './hazard.js';
 import type { AuditReport, RuntimeReport } from './report.js';
@@ -44,18 +44,7 @@ function runtimeTable(runtimes: readonly RuntimeReport[]): string[] {
     const differing = runtime.differingWords === null ? '' : count(runtime.differingWords);
     return [runtime.runtime, runtime.status, differing, ...DIFFERENCE_KINDS.map((kind) => (d === null ? '' : count(d[kind]))), left, applied];
   });
-  return table([header, ...rows]);
-}
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, column) => rows.reduce((width, row) => Math.max(width, row[column]?.length ?? 0), 0)) ?? [];
-  return rows.map(
-    (row) =>
-      `  ${row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd()}`,
-  );
+  return columns([header, ...rows]);
 }
 
 function hazardLines(hazards: readonly Hazard[]): string[] {

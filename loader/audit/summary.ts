@@ -1,3 +1,4 @@
+import { columns } from '../wording.js';
 import { count, SEVERITIES, type Severity } from './hazard.js';
 import type { FileOutcome, SkipReason } from './path-audit.js';
 import { RUNTIME_STATUSES, type RuntimeStatus } from './report.js';
@@ -120,14 +121,7 @@ export function renderSummary(summary: AuditSummary, seconds: number, workers: n
   if (codes.length > 0) lines.push(`not auditable: ${codes.join(', ')}`);
   const header = ['runtime', ...RUNTIME_STATUSES];
   const rows = Object.entries(summary.runtimes).map(([name, counts]) => [name, ...RUNTIME_STATUSES.map((status) => count(counts[status]))]);
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]?.length ?? 0)));
-  for (const row of [header, ...rows])
-    lines.push(
-      `  ${row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd()}`,
-    );
+  lines.push(...columns([header, ...rows]));
   lines.push(
     `hazards: ${SEVERITIES.map((severity) => `${count(summary.hazards[severity])} files with ${severity === 'info' ? 'info' : `${severity}s`}`).join(', ')}`,
     `safe under every runtime and without an error: ${count(summary.safe)} of ${count(summary.audited)} audited files`,

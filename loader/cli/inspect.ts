@@ -19,7 +19,7 @@ import {
   RowNames,
   writeInspectionJson,
 } from '../model/index.js';
-import { noun } from '../wording.js';
+import { columns, noun } from '../wording.js';
 import { documentWriter, inputFile, type Output, oneFile, parseCommand } from './arguments.js';
 
 export async function inspectCommand(args: string[], output: Output): Promise<number> {
@@ -31,21 +31,6 @@ export async function inspectCommand(args: string[], output: Output): Promise<nu
   else writeInspectionText(file, planned, out);
   out.flush();
   return 0;
-}
-
-type Rows = readonly (readonly string[])[];
-
-/** Rows as aligned columns, two spaces between them, each line's trailing blanks dropped. */
-function tableLines(rows: Rows): string[] {
-  // A reduce, not Math.max(...rows): a spread of 100,000 rows overflows the stack.
-  const widths = rows[0]?.map((_, column) => rows.reduce((width, row) => Math.max(width, row[column]?.length ?? 0), 0)) ?? [];
-  return rows.map(
-    (row) =>
-      `  ${row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd()}`,
-  );
 }
 
 function writeInspectionText(file: string, plan: Plan, out: AsciiWriter): void {
@@ -60,13 +45,13 @@ function headLines(file: string, inspection: Omit<Inspection, 'relocations'>): s
       `e_type ${inspection.type === ET_DYN ? 'ET_DYN' : inspection.type}, entry ${inspection.entry}`,
     '',
     `Segments (${inspection.segments.length}):`,
-    ...tableLines([
+    ...columns([
       ['#', 'type', 'offset', 'vaddr', 'filesz', 'memsz', 'flags', 'align'],
       ...inspection.segments.map((s) => [String(s.index), s.type, s.offset, s.vaddr, s.filesz, s.memsz, s.flags, s.align]),
     ]),
     '',
     `Dynamic entries (${inspection.dynamic.length}):`,
-    ...tableLines(inspection.dynamic.map((entry) => [entry.name, entry.tag, entry.value])),
+    ...columns(inspection.dynamic.map((entry) => [entry.name, entry.tag, entry.value])),
     '',
     'Tables:',
   ];
@@ -116,7 +101,7 @@ interface Columns {
 /**
  * A shape's line with its fixed text in place and blanks where the row's numbers go, up to where
  * its symbol starts: `indexAt` after the source's name, `typeEnd` after the type's name, `end`
- * where a line without a symbol ends, trimmed as `tableLines` trims.
+ * where a line without a symbol ends, trimmed as `columns` trims.
  */
 interface RowTemplate {
   readonly bytes: Uint8Array;
@@ -142,7 +127,7 @@ function rowTemplate(names: RowNames<Text>, shape: number, columns: Columns): Ro
 }
 
 /**
- * The relocation table, aligned as `tableLines` aligns: a first pass over the rows measures the
+ * The relocation table, aligned as `columns` aligns: a first pass over the rows measures the
  * columns, a second writes each line as its shape's template with the row's numbers and symbol.
  */
 function writeRelocationTable(plan: Plan, out: AsciiWriter): void {
