@@ -73,7 +73,7 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
     });
   }
 
-  const relocatedWords = sameRelocatedWords(planBefore, planAfter, fail);
+  const { words: relocatedWords, linear } = sameRelocatedWords(planBefore, planAfter, excluded, fail);
   const bases = PROOF_BASES[planBefore.layout.wordSize];
   // One image per file, refilled from its file for each base: a pristine copy of each would cost
   // as much memory again as the relocated segments.
@@ -83,7 +83,10 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
     fail('its relocated segments span other addresses');
   }
   const origin = imageBefore.origin;
-  for (const [round, base] of bases.entries()) {
+  // Linear writes leave each relocated word c + base (mod 2^wordSize) for a constant c of its own,
+  // every other byte as the file holds it: equal at base 0, equal at every base. Else the images
+  // are compared at each base.
+  for (const [round, base] of (linear ? [0n] : bases).entries()) {
     if (round > 0) {
       refill(imageBefore, planBefore);
       refill(imageAfter, planAfter);
@@ -162,15 +165,24 @@ function changedParts(segment: LoadSegment, output: PatchedFile, from: number, t
 
 /**
  * The same set of words: the targets of every write, as bits over the relocated segments (all
- * writes land there, text relocations included), compared whole.
+ * writes land there, text relocations included), compared whole. Returns how many words the
+ * input relocates, and whether its writes are linear in the base: each word written once, none
+ * overlapping another or a describing range, and the output making as many writes (with the same
+ * targets it then makes the same).
  */
-function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => never): number {
+function sameRelocatedWords(
+  before: Plan,
+  after: Plan,
+  excluded: readonly (readonly [number, number])[],
+  fail: (what: string) => never,
+): { words: number; linear: boolean } {
   const origin = Math.min(...before.relocatedSegments.map((segment) => segment.offset));
   const end = Math.max(origin, ...before.relocatedSegments.map((segment) => segment.offset + segment.memorySize));
   // Distinct targets are counted as their bits are set: no pass over the bits afterwards.
   let words = 0;
   const marks = (planned: Plan): Uint8Array => {
-    const bits = new Uint8Array(((end - origin) >>> 3) + 1);
+    // A byte to spare: `overlapping` reads the byte after a write's.
+    const bits = new Uint8Array(((end - origin) >>> 3) + 2);
     const { count, targets } = planned.writes;
     for (let i = 0; i < count; i++) {
       const at = (targets[i] as number) - origin;
@@ -189,7 +201,29 @@ function sameRelocatedWords(before: Plan, after: Plan, fail: (what: string) => n
     const at = firstDifference(a, b) * 8;
     fail(`the words near ${hex(before.layout.start + BigInt(origin + at))} are relocated in one file only`);
   }
-  return words;
+  const { count, targets } = before.writes;
+  const w = before.layout.wordSize;
+  const once = words === count && after.writes.count === count;
+  const linear = once && !overlapping(a, targets, count, origin, w) && !excluded.some(([from, to]) => anyBit(a, from - w + 1 - origin, to - origin));
+  return { words, linear };
+}
+
+/** Whether a write starts inside a word another write starts before it (`bits` marks where writes start). */
+function overlapping(bits: Uint8Array, targets: Uint32Array, count: number, origin: number, wordSize: number): boolean {
+  // Bits 1 .. wordSize - 1 after a write's own: the starts that would share its bytes.
+  const inside = ((1 << wordSize) - 1) & ~1;
+  for (let i = 0; i < count; i++) {
+    const at = (targets[i] as number) - origin;
+    const byte = at >>> 3;
+    if (((((bits[byte] as number) | ((bits[byte + 1] as number) << 8)) >>> (at & 7)) & inside) !== 0) return true;
+  }
+  return false;
+}
+
+/** Whether any bit in [from, to) is set, clipped to the bits. */
+function anyBit(bits: Uint8Array, from: number, to: number): boolean {
+  for (let at = Math.max(0, from); at < Math.min(to, bits.length * 8); at++) if (((bits[at >>> 3] as number) & (1 << (at & 7))) !== 0) return true;
+  return false;
 }
 
 /** The image as the plan found it: its segments' file bytes, then zeros (apply writes nothing between segments). */
