@@ -22,15 +22,17 @@ const NONE: DifferenceTally = { count: 0, byKind: countByKind([], DIFFERENCE_KIN
  * (loader/model/compare.ts) as `verify` classifies a real program's memory: every word of the
  * writable segments, and the plan's words in read-only ones (text relocations).
  *
- * One image of the plan's relocated segments holds each run's memory in turn, and a bitmap of
- * words each run's: a run costs a pass over the words it writes, not an image of its own. Only
- * words the plan or the run writes can differ, since both start from the file's bytes, so only
- * those are compared.
+ * One image of the plan's relocated segments holds each run's memory in turn: a run costs a pass
+ * over the words it writes, not an image of its own. Only words the plan or the run writes can
+ * differ, since both start from the file's bytes: stretches of equal words are passed over at
+ * memory speed, and `count` visits only the words a bitmap marks written.
  */
 export class PlanComparison {
   private readonly w: 4 | 8;
   private readonly writable: readonly LoadSegment[];
-  private state: { readonly memory: Image; readonly grid: number; readonly planned: Uint32Array; readonly written: Uint32Array } | undefined;
+  private state: { readonly memory: Image; readonly grid: number } | undefined;
+  /** Bitmaps of the words the plan writes and those it or the current run writes, for `count`. */
+  private marks: { readonly planned: Uint32Array; readonly written: Uint32Array } | undefined;
 
   constructor(
     private readonly plan: Plan,
@@ -44,15 +46,15 @@ export class PlanComparison {
   /** The words where the run's memory differs from the plan's, counted by kind; the `limit` of lowest address described. */
   tally(run: Runs, limit: number): DifferenceTally {
     if (sameWrites(this.plan, run)) return NONE;
-    const { memory } = this.load(run);
+    const { memory, grid } = this.load(run);
     const { plan, base, expected } = this;
-    const inSegments = tallyDifferences(
-      plan,
-      snapshotOf(memory, this.writable, base),
-      expected,
-      (visit) => this.forEachWritten('whole', visit),
-      limit,
-    );
+    // Only words the plan or the run writes can differ, and tallyDifferences passes equal stretches
+    // over at memory speed: the whole words of the writable segments are compared.
+    const stretches = this.writable.map((segment) => {
+      const { from, to } = this.wordSpan(segment, 'whole');
+      return { from: grid + from * this.w, to: grid + (to + 1) * this.w };
+    });
+    const inSegments = tallyDifferences(plan, snapshotOf(memory, this.writable, base), expected, stretches, limit);
     const readOnly = plan.relocatedSegments.filter((segment) => !segment.writable);
     if (readOnly.length === 0) return inSegments;
     const inReadOnly = (offset: number): boolean =>
@@ -77,6 +79,7 @@ export class PlanComparison {
   count(run: Runs): number {
     if (sameWrites(this.plan, run)) return 0;
     const { memory } = this.load(run);
+    this.mark(run);
     const { plan, expected, w } = this;
     let differing = 0;
     this.forEachWritten('cut', (word, segment) => {
@@ -88,16 +91,27 @@ export class PlanComparison {
     return differing;
   }
 
-  /** The run's memory, in the image every run shares, and the words it or the plan writes marked. */
+  /** The run's memory, in the image every run shares. */
   private load(run: Runs): NonNullable<PlanComparison['state']> {
     this.state ??= this.prepare();
     const state = this.state;
-    const { memory, grid, planned, written } = state;
-    memory.bytes.set(unrelocatedImage(this.plan).bytes);
-    applyWrites(run.writes, memory, this.base);
+    state.memory.bytes.set(unrelocatedImage(this.plan).bytes);
+    applyWrites(run.writes, state.memory, this.base);
+    return state;
+  }
+
+  /** Marks the words the run (loaded last) or the plan writes. */
+  private mark(run: Runs): void {
+    const { memory, grid } = this.state as NonNullable<PlanComparison['state']>;
+    if (this.marks === undefined) {
+      const words = Math.ceil((memory.origin + memory.bytes.length - grid) / this.w);
+      const planned = new Uint32Array((words + 31) >>> 5);
+      markWords(planned, this.plan.writes.targets, this.plan.writes.count, memory, grid);
+      this.marks = { planned, written: new Uint32Array(planned.length) };
+    }
+    const { planned, written } = this.marks;
     written.set(planned);
     markWords(written, run.writes.targets, run.writes.count, memory, grid);
-    return state;
   }
 
   private prepare(): NonNullable<PlanComparison['state']> {
@@ -109,10 +123,7 @@ export class PlanComparison {
     // (the layout's start and the base share their alignment); word 0 holds the image's first byte.
     const aligned = Number((BigInt(w) - (plan.layout.start % BigInt(w))) % BigInt(w));
     const grid = memory.origin - ((((memory.origin - aligned) % w) + w) % w);
-    const words = Math.ceil((memory.origin + bytes.length - grid) / w);
-    const planned = new Uint32Array((words + 31) >>> 5);
-    markWords(planned, plan.writes.targets, plan.writes.count, memory, grid);
-    return { memory, grid, planned, written: new Uint32Array(planned.length) };
+    return { memory, grid };
   }
 
   /**
@@ -121,21 +132,32 @@ export class PlanComparison {
    * word two segments cut is visited for each).
    */
   private forEachWritten(words: 'whole' | 'cut', visit: (offset: number, segment: LoadSegment) => void): void {
-    const { grid, written } = this.state as NonNullable<PlanComparison['state']>;
+    const { grid } = this.state as NonNullable<PlanComparison['state']>;
+    const { written } = this.marks as NonNullable<PlanComparison['marks']>;
     const w = this.w;
-    const shift = w === 8 ? 3 : 2;
     for (const segment of this.writable) {
-      const end = segment.offset + segment.memorySize;
-      // Word indexes: from the first word starting in the segment (whole) or holding its first byte
-      // (cut), to the last word ending in it (whole) or holding its last byte (cut).
-      const from = (words === 'whole' ? segment.offset + w - 1 - grid : segment.offset - grid) >> shift;
-      const to = (words === 'whole' ? end - w - grid : end - 1 - grid) >> shift;
+      const { from, to } = this.wordSpan(segment, words);
       for (let k = from; k <= to; k++) {
         const bits = written[k >>> 5] as number;
         if (bits === 0) k |= 31;
         else if ((bits & (1 << (k & 31))) !== 0) visit(grid + k * w, segment);
       }
     }
+  }
+
+  /**
+   * A segment's word indexes in the bitmaps: from the first word starting in it (`whole`) or
+   * holding its first byte (`cut`), to the last word ending in it (`whole`) or holding its last
+   * byte (`cut`).
+   */
+  private wordSpan(segment: LoadSegment, words: 'whole' | 'cut'): { from: number; to: number } {
+    const { grid } = this.state as NonNullable<PlanComparison['state']>;
+    const w = this.w;
+    const shift = w === 8 ? 3 : 2;
+    const end = segment.offset + segment.memorySize;
+    const from = (words === 'whole' ? segment.offset + w - 1 - grid : segment.offset - grid) >> shift;
+    const to = (words === 'whole' ? end - w - grid : end - 1 - grid) >> shift;
+    return { from, to };
   }
 }
 

@@ -1,4 +1,4 @@
-import { AddressNames, ElfError, type ElfFile, hex, type SymbolName, wordHalves, wordMask } from '../../elf/index.js';
+import { AddressNames, ElfError, type ElfFile, hex, hostWordView, type SymbolName, wordHalves, wordMask } from '../../elf/index.js';
 import { apply } from './apply.js';
 import { finalWriteIndexes } from './final-writes.js';
 import { type Image, imageFor } from './image.js';
@@ -121,9 +121,8 @@ function compareWords(plan: Plan, snapshot: MemorySnapshot, expected: Image, wal
   let compared = 0;
   walk((offset) => {
     compared++;
-    const kind = context.kindAt(offset);
-    if (kind === undefined) return;
-    const index = RUN_DIFFERENCE_KINDS.indexOf(kind);
+    const index = context.kindCode(offset);
+    if (index < 0) return;
     byKind[index] = (byKind[index] as number) + 1;
     if (differing === offsets.length) {
       const wider = new Uint32Array(2 * differing);
@@ -182,24 +181,40 @@ export function plannedWords(plan: Plan): WordWalk {
   return (visit) => forEachPlannedWord(plan, visit);
 }
 
+/** Every word from layout offset `from` on, a word size apart, up to `to` (excluded). */
+export interface WordStretch {
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
- * The words `walk` visits compared as `compareSegments` and `comparePlannedWords` compare them,
- * as counts: a runtime that misses every word of a library must not cost an object, nor a bigint,
- * per word. Only the `limit` differing words of lowest address are described.
+ * The words `walk` visits, or those of the stretches, compared as `compareSegments` and
+ * `comparePlannedWords` compare them, as counts: a runtime that misses every word of a library
+ * must not cost an object, nor a bigint, per word. Only the `limit` differing words of lowest
+ * address are described.
  */
-export function tallyDifferences(plan: Plan, snapshot: MemorySnapshot, expected: Image, walk: WordWalk, limit: number): DifferenceTally {
+export function tallyDifferences(
+  plan: Plan,
+  snapshot: MemorySnapshot,
+  expected: Image,
+  words: WordWalk | readonly WordStretch[],
+  limit: number,
+): DifferenceTally {
   const context = new ComparisonContext(plan, snapshot, expected);
   // By index in DIFFERENCE_KINDS: counting through the record's string keys costs more than the comparison.
   const counts = new Float64Array(DIFFERENCE_KINDS.length);
   const lowest = new LowestOffsets(limit);
-  walk((offset) => {
-    const kind = context.kindAt(offset);
-    // A model's memory, never a program that ran on: no word is overwritten.
-    if (kind === undefined || kind === 'overwritten') return;
-    const index = DIFFERENCE_KINDS.indexOf(kind);
-    counts[index] = (counts[index] as number) + 1;
-    lowest.add(offset);
-  });
+  if (typeof words === 'function') {
+    words((offset) => {
+      const kind = context.kindCode(offset);
+      // A model's memory, never a program that ran on: no word is overwritten.
+      if (kind < 0 || kind >= DIFFERENCE_KINDS.length) return;
+      counts[kind] = (counts[kind] as number) + 1;
+      lowest.add(offset);
+    });
+  } else {
+    context.tallyStretches(words, counts, lowest);
+  }
   const byKind = countByKind([], DIFFERENCE_KINDS);
   let count = 0;
   DIFFERENCE_KINDS.forEach((kind, index) => {
@@ -432,6 +447,11 @@ class ComparisonContext {
 
   /** How the word at a layout offset differs, or undefined when it is as planned. */
   kindAt(offset: number): DifferenceKind | undefined {
+    return RUN_DIFFERENCE_KINDS[this.kindCode(offset)];
+  }
+
+  /** `kindAt` as an index in RUN_DIFFERENCE_KINDS, -1 where the word is as planned. */
+  kindCode(offset: number): number {
     if (!this.readActual(offset)) {
       const vaddr = this.plan.layout.start + BigInt(offset);
       throw new ElfError('BAD_DUMP', `Invalid memory snapshot: the word at ${hex(vaddr)} (run-time ${hex(this.runTime(vaddr))}) was not read`);
@@ -439,9 +459,77 @@ class ComparisonContext {
     const actualLow = this.low;
     const actualHigh = this.high;
     // Where the plan's image holds no word, the plan's word is the snapshot's own.
-    if (!this.readImage(this.expected, offset)) return undefined;
-    if (this.low === actualLow && this.high === actualHigh) return undefined;
+    if (!this.readImage(this.expected, offset)) return -1;
+    if (this.low === actualLow && this.high === actualHigh) return -1;
     return this.classify(offset, actualLow, actualHigh, this.low, this.high);
+  }
+
+  /**
+   * Counts the words of the stretches that differ by kind (index in DIFFERENCE_KINDS) into
+   * `counts` and adds their offsets to `lowest`. Blocks the snapshot and the plan's image hold
+   * alike are passed over by the engine's own comparison; the words of the others are read from
+   * host-order views where the memories have them (`differingWords`), else through `kindCode`.
+   */
+  tallyStretches(stretches: readonly WordStretch[], counts: Float64Array, lowest: LowestOffsets): void {
+    const w = this.w;
+    const expected = this.expected;
+    const original = this.original;
+    const alike = original.origin === expected.origin && original.bytes.length === expected.bytes.length && !this.ranOn;
+    const plan = alike ? hostWordView(expected.bytes, this.little) : undefined;
+    const file = alike ? hostWordView(original.bytes, this.little) : undefined;
+    const expectedBytes = Buffer.from(expected.bytes.buffer, expected.bytes.byteOffset, expected.bytes.length);
+    const offsets = new Uint32Array(COMPARED_AT_ONCE / 4);
+    const kinds = new Int8Array(COMPARED_AT_ONCE / 4);
+    for (const { from, to } of stretches) {
+      const range = this.ranges.find((candidate) => from >= candidate.start && to <= candidate.start + candidate.bytes.length);
+      const held = range !== undefined && from >= expected.origin && to <= expected.origin + expected.bytes.length;
+      const actualBytes = held ? Buffer.from(range.bytes.buffer, range.bytes.byteOffset, range.bytes.length) : undefined;
+      const actualStart = held ? range.start : 0;
+      const actual = held ? hostWordView(range.bytes, this.little) : undefined;
+      const views: WordViews | undefined =
+        actual !== undefined && plan !== undefined && file !== undefined && (from - actualStart) % 4 === 0 && (from - expected.origin) % 4 === 0
+          ? {
+              actual,
+              plan,
+              file,
+              actualStart,
+              imageOrigin: expected.origin,
+              lo: this.lowAt >>> 2,
+              hi: this.highAt >>> 2,
+              wide: w === 8,
+              baseLow: this.baseLow,
+              baseHigh: this.baseHigh,
+            }
+          : undefined;
+      // Words whose neighbours the range and the image hold.
+      const firstInside = held ? Math.max(actualStart, expected.origin) + w : 0;
+      const lastInside = held ? Math.min(actualStart + (range as SnapshotRange).bytes.length, expected.origin + expected.bytes.length) - 2 * w : -1;
+      for (let block = from; block < to; block += COMPARED_AT_ONCE) {
+        const end = Math.min(block + COMPARED_AT_ONCE, to);
+        if (
+          actualBytes !== undefined &&
+          actualBytes.compare(expectedBytes, block - expected.origin, end - expected.origin, block - actualStart, end - actualStart) === 0
+        )
+          continue;
+        if (views !== undefined && block >= firstInside && end - w <= lastInside) {
+          const found = differingWords(views, block, end, w, offsets, kinds);
+          for (let i = 0; i < found; i++) {
+            const offset = offsets[i] as number;
+            const kind = kinds[i] as number;
+            this.tallyWord(offset, kind < 0 ? this.kindCode(offset) : kind, counts, lowest);
+          }
+        } else {
+          for (let offset = block; offset + w <= end; offset += w) this.tallyWord(offset, this.kindCode(offset), counts, lowest);
+        }
+      }
+    }
+  }
+
+  private tallyWord(offset: number, kind: number, counts: Float64Array, lowest: LowestOffsets): void {
+    // A model's memory, never a program that ran on: no word is overwritten.
+    if (kind < 0 || kind >= DIFFERENCE_KINDS.length) return;
+    counts[kind] = (counts[kind] as number) + 1;
+    lowest.add(offset);
   }
 
   /** The differing word at a layout offset, named. */
@@ -464,33 +552,33 @@ class ComparisonContext {
     };
   }
 
-  private classify(offset: number, actualLow: number, actualHigh: number, expectedLow: number, expectedHigh: number): DifferenceKind {
+  /** As an index in RUN_DIFFERENCE_KINDS; `tallyMarked` applies the same rules to words read from views. */
+  private classify(offset: number, actualLow: number, actualHigh: number, expectedLow: number, expectedHigh: number): number {
     const w = this.w;
     if (this.plusBase(expectedLow, expectedHigh, actualLow, actualHigh)) {
       // One base too many next to an unrelocated word is where that word's relocation landed.
-      if (this.leftUnrelocated(offset - w) || this.leftUnrelocated(offset + w)) return 'shifted';
-      return this.inPlan(offset) ? 'relocated twice' : 'other';
+      if (this.leftUnrelocated(offset - w) || this.leftUnrelocated(offset + w)) return SHIFTED;
+      return this.inPlan(offset) ? RELOCATED_TWICE : OTHER;
     }
-    if (this.plannedAs(offset - w, actualLow, actualHigh) || this.plannedAs(offset + w, actualLow, actualHigh)) return 'shifted';
+    if (this.plannedAs(offset - w, actualLow, actualHigh) || this.plannedAs(offset + w, actualLow, actualHigh)) return SHIFTED;
     this.readWord(this.original, offset);
     if (this.low === actualLow && this.high === actualHigh) {
-      return this.gotExtraBase(offset - w) || this.gotExtraBase(offset + w) ? 'shifted' : 'unrelocated';
+      return this.gotExtraBase(offset - w) || this.gotExtraBase(offset + w) ? SHIFTED : UNRELOCATED;
     }
-    return this.ranOn && this.insideImage(joinWord(actualLow, actualHigh)) ? 'overwritten' : 'other';
+    return this.ranOn && this.insideImage(joinWord(actualLow, actualHigh)) ? OVERWRITTEN : OTHER;
   }
 
   /** Whether the plan writes the word at `offset` and means it to hold `(low, high)`. */
   private plannedAs(offset: number, low: number, high: number): boolean {
+    // The word first where the image holds it: the index of planned offsets is built only once one matches.
+    if (this.readImage(this.expected, offset)) return this.low === low && this.high === high && this.inPlan(offset);
     if (!this.inPlan(offset)) return false;
     this.readWord(this.expected, offset);
     return this.low === low && this.high === high;
   }
 
-  /** Whether `(low, high)` is `(expectedLow, expectedHigh)` plus the base, wrapping at the word size. */
   private plusBase(expectedLow: number, expectedHigh: number, low: number, high: number): boolean {
-    const sum = expectedLow + this.baseLow;
-    if (low !== sum >>> 0) return false;
-    return this.w === 4 ? high === 0 : high === (expectedHigh + this.baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0;
+    return plusBase(expectedLow, expectedHigh, low, high, this.baseLow, this.baseHigh, this.w === 8);
   }
 
   /** An address of the loaded image at the snapshot's base. */
@@ -502,8 +590,7 @@ class ComparisonContext {
 
   private inPlan(offset: number): boolean {
     this.plannedCache ??= plannedOffsetsOf(this.plan);
-    const at = offset - this.plannedCache.first;
-    return offset >= 0 && at >= 0 && ((this.plannedCache.bits[at >>> 3] ?? 0) & (1 << (at & 7))) !== 0;
+    return inPlanned(this.plannedCache, offset);
   }
 
   private leftUnrelocated(offset: number): boolean {
@@ -565,4 +652,103 @@ class ComparisonContext {
   private runTime(vaddr: bigint): bigint {
     return (this.snapshot.base + vaddr) & this.mask;
   }
+}
+
+/** Bytes of the snapshot and the plan's image compared at once before their words are. */
+const COMPARED_AT_ONCE = 512;
+
+// Indexes in RUN_DIFFERENCE_KINDS (the first four are DIFFERENCE_KINDS).
+const UNRELOCATED = 0;
+const RELOCATED_TWICE = 1;
+const SHIFTED = 2;
+const OTHER = 3;
+const OVERWRITTEN = 4;
+
+function inPlanned(planned: PlannedOffsets, offset: number): boolean {
+  const at = offset - planned.first;
+  return offset >= 0 && at >= 0 && ((planned.bits[at >>> 3] ?? 0) & (1 << (at & 7))) !== 0;
+}
+
+/** Whether `(low, high)` is `(expectedLow, expectedHigh)` plus the base, wrapping at the word size. */
+function plusBase(expectedLow: number, expectedHigh: number, low: number, high: number, baseLow: number, baseHigh: number, wide: boolean): boolean {
+  const sum = expectedLow + baseLow;
+  if (low !== sum >>> 0) return false;
+  return wide ? high === (expectedHigh + baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : high === 0;
+}
+
+/** Whether the word of a host-order view at 32-bit index `at` (halves at `lo`, `hi`) is `(low, high)`. */
+function wordIs(words: Uint32Array, at: number, lo: number, hi: number, wide: boolean, low: number, high: number): boolean {
+  return words[at + lo] === low && (!wide || words[at + hi] === high);
+}
+
+/** Host-order views of a snapshot range and of the plan's and the file's images (one origin), for `differingWords`. */
+interface WordViews {
+  readonly actual: Uint32Array;
+  readonly plan: Uint32Array;
+  readonly file: Uint32Array;
+  /** Layout offsets of `actual[0]` and of `plan[0]` and `file[0]`. */
+  readonly actualStart: number;
+  readonly imageOrigin: number;
+  /** Indexes of a word's halves among its 32-bit words. */
+  readonly lo: number;
+  readonly hi: number;
+  readonly wide: boolean;
+  readonly baseLow: number;
+  readonly baseHigh: number;
+}
+
+/**
+ * The words of [from, end) (layout offsets, a word size apart, their neighbours inside the views)
+ * that differ from the plan: each one's offset into `offsets` and its kind into `kinds`, or -1
+ * where `classify` must decide. A word showing none of classify's signatures but its last two is
+ * decided here: the file's word is unrelocated, anything else other. Returns how many. Apart and
+ * small, so that the engine optimises it soon: a run may miss a million words.
+ */
+function differingWords(views: WordViews, from: number, end: number, w: number, offsets: Uint32Array, kinds: Int8Array): number {
+  const { actual, plan, file, lo, hi, wide, baseLow, baseHigh } = views;
+  const step = w >>> 2;
+  let found = 0;
+  for (
+    let offset = from, a = (from - views.actualStart) >>> 2, e = (from - views.imageOrigin) >>> 2;
+    offset + w <= end;
+    offset += w, a += step, e += step
+  ) {
+    const low = actual[a + lo] as number;
+    const high = wide ? (actual[a + hi] as number) : 0;
+    if (wordIs(plan, e, lo, hi, wide, low, high)) continue;
+    let kind = -1;
+    // Not the plan's word plus the base, nor a neighbour's planned word, ...
+    if (
+      !plusBaseAt(plan, e, lo, hi, wide, low, high, baseLow, baseHigh) &&
+      !wordIs(plan, e - step, lo, hi, wide, low, high) &&
+      !wordIs(plan, e + step, lo, hi, wide, low, high)
+    ) {
+      if (!wordIs(file, e, lo, hi, wide, low, high)) kind = OTHER;
+      // ... and for the file's word, no neighbour holding its planned word plus the base.
+      else if (
+        !plusBaseAt(plan, e - step, lo, hi, wide, actual[a - step + lo] as number, wide ? (actual[a - step + hi] as number) : 0, baseLow, baseHigh) &&
+        !plusBaseAt(plan, e + step, lo, hi, wide, actual[a + step + lo] as number, wide ? (actual[a + step + hi] as number) : 0, baseLow, baseHigh)
+      )
+        kind = UNRELOCATED;
+    }
+    offsets[found] = offset;
+    kinds[found] = kind;
+    found++;
+  }
+  return found;
+}
+
+/** Whether `(low, high)` is the word of `plan` at 32-bit index `e` plus the base. */
+function plusBaseAt(
+  plan: Uint32Array,
+  e: number,
+  lo: number,
+  hi: number,
+  wide: boolean,
+  low: number,
+  high: number,
+  baseLow: number,
+  baseHigh: number,
+): boolean {
+  return plusBase(plan[e + lo] as number, wide ? (plan[e + hi] as number) : 0, low, high, baseLow, baseHigh, wide);
 }
