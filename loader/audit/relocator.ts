@@ -31,6 +31,7 @@ import {
 import type { FileContext } from './file-context.js';
 import { EntryReader, fileTables, insideOtherTable } from './file-tables.js';
 import { loadConflicts } from './load-conflicts.js';
+import { ANY_ENTRY, isRelativeBy, type RelativePattern, type RelativeRuns, relativeRunsOf, type Stretches } from './relative-runs.js';
 import type { EntryClass } from './relocation-classes.js';
 import type { EntrySizeRule, Handling, RuntimeModel, Step } from './runtime-model.js';
 
@@ -138,6 +139,10 @@ class Run {
   private cached: LoadSegment;
   private cachedIndex = 0;
   private halted: Halt | undefined;
+  /** The stretches applyWithinSegment asked for last: asked again for every entry that is not relative. */
+  private stretches:
+    | { readonly runs: RelativeRuns; readonly pattern: RelativePattern; readonly segment: LoadSegment; readonly found: Stretches }
+    | undefined;
 
   constructor(
     private readonly context: FileContext,
@@ -417,41 +422,35 @@ class Run {
           : OP_SET;
     const overlaps = table.source === SOURCE_JMPREL ? this.walked.filter((range) => range.kind !== 'jmprel') : [];
     const { decode, typeFor } = this.model.relative;
-    const byArch = decode === 'arch';
-    const decoder = this.context.decoder;
-    const relativeType = typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType;
-    const typeMask = w === 4 ? 0xff : 0xffffffff;
+    // The psABI's decoding, or the generic ELF32_R_TYPE/ELF64_R_TYPE against the relative type.
+    const pattern: RelativePattern =
+      mode === 'relative'
+        ? ANY_ENTRY
+        : decode === 'arch'
+          ? this.context.decoder.relative
+          : { lowMask: w === 4 ? 0xff : 0xffffffff, low: typeFor?.[this.context.arch.name] ?? this.context.arch.relativeType, highMask: 0, high: 0 };
+    const runs = relativeRunsOf({ words, count: table.count, perEntry, low, high, field, isRela }, this.startLow, this.startHigh);
     this.writes.reserve(to - from);
-    const walk: EntryWalk = {
-      words,
-      perEntry,
-      low,
-      high,
-      field,
-      isRela,
-      op,
-      source: table.source,
-      relative: mode === 'relative',
-      byArch,
-      decoder,
-      relativeType,
-      typeMask,
-    };
     for (let index = from; index < to; index++) {
       if (overlaps.length > 0) {
         const entryAddress = table.vaddr + BigInt(index * stride);
         if (overlaps.some((range) => entryAddress >= range.vaddr && entryAddress < range.vaddr + range.size)) continue;
       } else {
-        index = this.applyWithinSegment(walk, index, to);
+        index = this.applyWithinSegment(runs, pattern, index, to, op, table.source);
         if (index === to) return;
+        const passed = this.passNonRelative(runs, pattern, table, index, to);
+        if (this.halted !== undefined) return;
+        if (passed > index) {
+          index = passed - 1;
+          continue;
+        }
       }
       const at = index * perEntry;
       const offsetLow = words[at + low] as number;
       const offsetHigh = w === 8 ? (words[at + high] as number) : 0;
       const infoLow = words[at + field + low] as number;
       const infoHigh = w === 8 ? (words[at + field + high] as number) : 0;
-      // The psABI's decoding, or the generic ELF32_R_TYPE/ELF64_R_TYPE against the relative type.
-      if (mode === 'relative' || (byArch ? decoder.isRelative(infoLow, infoHigh) : (infoLow & typeMask) >>> 0 === relativeType)) {
+      if (isRelativeBy(pattern, infoLow, infoHigh)) {
         const addendLow = isRela ? (words[at + 2 * field + low] as number) : 0;
         const addendHigh = isRela && w === 8 ? (words[at + 2 * field + high] as number) : 0;
         if (!this.push(offsetLow, offsetHigh, op, addendLow, addendHigh, table.source, index) && this.halted !== undefined) return;
@@ -465,27 +464,53 @@ class Run {
   /**
    * Applies entries from `from` on for as long as each is relative and writes the segment the
    * last write went to, which the model lets it write; returns the first entry it leaves to the
-   * caller. The common case, apart from push's checks.
+   * caller. The common case, apart from push's checks: the stretch is found once for every model
+   * (relative-runs.ts) and copied as columns.
    */
-  private applyWithinSegment(walk: EntryWalk, from: number, to: number): number {
+  private applyWithinSegment(runs: RelativeRuns, pattern: RelativePattern, from: number, to: number, op: number, source: number): number {
     const segment = this.cached;
     if (!segment.writable && this.model.textRelocations === 'fault') return from;
-    const before = this.writes.count;
-    const end = applyRelative(
-      walk,
-      from,
-      to,
-      this.writes,
-      this.startLow,
-      this.startHigh,
-      segment.offset,
-      segment.offset + segment.memorySize - this.w,
-    );
-    if (this.writes.count > before && this.cachedIndex !== this.lastTouched) {
+    let stretches = this.stretches;
+    if (stretches?.runs !== runs || stretches.pattern !== pattern || stretches.segment !== segment) {
+      const found = runs.stretches(pattern, segment.offset, segment.offset + segment.memorySize - this.w);
+      stretches = this.stretches = { runs, pattern, segment, found };
+    }
+    const end = stretches.found.end(from, to);
+    if (end === from) return from;
+    runs.copy(this.writes, from, end, op, source);
+    if (this.cachedIndex !== this.lastTouched) {
       this.touched.add(this.cachedIndex);
       this.lastTouched = this.cachedIndex;
     }
     return end;
+  }
+
+  /**
+   * Handles the entries from `from` on that the model does not call relative, up to the first it
+   * does, as `nonRelative` handles each: by their types, counted once for every model
+   * (relative-runs.ts). Returns where they end; `from` where the entry is relative, or where they
+   * run past `to` and are left to the caller one by one.
+   */
+  private passNonRelative(runs: RelativeRuns, pattern: RelativePattern, table: Table, from: number, to: number): number {
+    const stretch = runs.nonRelative(pattern, this.context.decoder, from);
+    if (stretch.end === from || stretch.end > to) return from;
+    // The first entry of a type it stops at stops it; what it counted before is not reported.
+    let stopAt: { readonly index: number; readonly name: string } | undefined;
+    for (const { type, first } of stretch.types) {
+      const { name, handling } = this.handlingOf(type);
+      if (handling === 'trap' && (stopAt === undefined || first < stopAt.index)) stopAt = { index: first, name };
+    }
+    if (stopAt !== undefined) {
+      this.stop('refuses', `stops at ${table.name.toLowerCase()}#${stopAt.index}: ${stopAt.name}`);
+      return from;
+    }
+    if (table.source === SOURCE_JMPREL) this.leftAlone.relative += stretch.relative;
+    for (const { type, count } of stretch.types) {
+      const { name, entryClass, handling } = this.handlingOf(type);
+      if (handling === 'left') this.leftAlone[entryClass] += count;
+      else if (handling === 'applied') this.applied.set(name, (this.applied.get(name) ?? 0) + count);
+    }
+    return stretch.end;
   }
 
   private nonRelative(table: Table, index: number, infoLow: number, infoHigh: number): void {
@@ -713,71 +738,6 @@ class Run {
     }
     return names;
   }
-}
-
-/** What the hot loop over a REL/RELA table needs, decided once per table. */
-interface EntryWalk {
-  /** The entries as host-order 32-bit words (Table.words), `perEntry` words each. */
-  readonly words: Uint32Array;
-  readonly perEntry: number;
-  /** Word indexes of a field's low and high halves, and the words of a field. */
-  readonly low: number;
-  readonly high: number;
-  readonly field: number;
-  readonly isRela: boolean;
-  readonly op: number;
-  readonly source: number;
-  /** Every entry is applied as relative (a trusted DT_RELACOUNT head). */
-  readonly relative: boolean;
-  readonly byArch: boolean;
-  readonly decoder: FileContext['decoder'];
-  readonly relativeType: number;
-  readonly typeMask: number;
-}
-
-/**
- * Entries [from, to) applied as relative writes for as long as each is relative and its word lies
- * in [first, last] (layout offsets, `last` the last offset a whole word starts at); returns the
- * first entry that is not, or `to`. Apart from the class, so that V8 compiles the loop on its own;
- * the caller has reserved room for every entry.
- */
-function applyRelative(
-  walk: EntryWalk,
-  from: number,
-  to: number,
-  writes: WriteList,
-  startLow: number,
-  startHigh: number,
-  first: number,
-  last: number,
-): number {
-  const { words, perEntry, low, high, field, isRela, op, source, relative, byArch, decoder, relativeType, typeMask } = walk;
-  const wide = field === 2;
-  const { targets, kinds, addendLow, addendHigh, sources, entries } = writes;
-  let count = writes.count;
-  let index = from;
-  for (let at = from * perEntry; index < to; index++, at += perEntry) {
-    const infoLow = words[at + field + low] as number;
-    const infoHigh = wide ? (words[at + field + high] as number) : 0;
-    if (!relative && !(byArch ? decoder.isRelative(infoLow, infoHigh) : (infoLow & typeMask) >>> 0 === relativeType)) break;
-    const offsetHigh = wide ? (words[at + high] as number) : 0;
-    let offset = (words[at + low] as number) - startLow;
-    let borrow = 0;
-    if (offset < 0) {
-      offset += TWO_32;
-      borrow = 1;
-    }
-    if (offsetHigh - startHigh - borrow !== 0 || offset < first || offset > last) break;
-    targets[count] = offset;
-    kinds[count] = op;
-    addendLow[count] = isRela ? (words[at + 2 * field + low] as number) : 0;
-    addendHigh[count] = isRela && wide ? (words[at + 2 * field + high] as number) : 0;
-    sources[count] = source;
-    entries[count] = index;
-    count++;
-  }
-  writes.count = count;
-  return index;
 }
 
 function popcount(value: number): number {
