@@ -44,6 +44,6 @@ export {
   typeName,
 } from './relocations.js';
 export { countRelrAddresses, decodeRelr, forEachRelrEntry, type RelrAddress, RelrAddresses, setBitIndexes } from './relr.js';
-export { encodeRelr, encodeRelrOffsets } from './relr-encoding.js';
+export { encodeRelr, encodeRelrOffsets, type RelrWords } from './relr-encoding.js';
 export { readString, type SectionHeader, SHDR_SIZE } from './section-headers.js';
 export { AddressNames, type SymbolEntry, type SymbolName, SymbolTable } from './symbols.js';

@@ -96,12 +96,12 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
   }
   // An unaligned relative entry stays in the table it came from: REL or RELA, per the psABI.
   otherBytes += unaligned * (context.arch.abiTable === 'rel' ? 2 : 3) * w;
-  const relrBytes = relr.length * w;
+  const relrBytes = relr.count * w;
   return {
     tables: costs,
     localGotWords,
     totalBytes: costs.reduce((sum, table) => sum + table.bytes, 0),
-    packed: { relative: distinct, relrBytes, relrEntries: relr.length, unaligned, otherBytes, totalBytes: relrBytes + otherBytes },
+    packed: { relative: distinct, relrBytes, relrEntries: relr.count, unaligned, otherBytes, totalBytes: relrBytes + otherBytes },
     pages: pageCost(context, reading),
   };
 }

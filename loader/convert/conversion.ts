@@ -1,4 +1,4 @@
-import { type ElfFile, hex, readRelocationInfo, type TableKind } from '../../elf/index.js';
+import { type ElfFile, hex, type RelocationTable, type TableKind } from '../../elf/index.js';
 import { type Plan, SOURCES } from '../model/index.js';
 import { type Proof, provePlanned } from './equivalence.js';
 import { refuse } from './errors.js';
@@ -52,22 +52,22 @@ export function converted(
   output: PatchedFile,
   notes: readonly string[],
 ): Conversion {
-  const after = output.asElf();
+  const { proof, planAfter } = provePlanned(planned, output.asElf(), output);
   return {
     command,
     changed: true,
     unchangedBecause: undefined,
     output,
     before,
-    after: tableSizes(after),
+    after: tableSizes(planAfter.info.tables),
     fileBytes: { before: output.input.bytes.length, after: output.size },
-    proof: provePlanned(planned, after, output),
+    proof,
     notes,
   };
 }
 
-export function tableSizes(elf: ElfFile): TableSize[] {
-  return readRelocationInfo(elf).tables.map((table) => ({ kind: table.kind, bytes: Number(table.size), entries: table.count }));
+export function tableSizes(tables: readonly RelocationTable[]): TableSize[] {
+  return tables.map((table) => ({ kind: table.kind, bytes: Number(table.size), entries: table.count }));
 }
 
 export function totalBytes(tables: readonly TableSize[]): number {

@@ -2,7 +2,7 @@ import { DT_NULL, type ElfFile, hex, PT_LOAD, TABLE_TAGS } from '../../elf/index
 import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
 import { memoryBytes } from './memory.js';
 import type { PatchedFile } from './patched-file.js';
-import { forEachNonRelative } from './tables.js';
+import { nonRelativeIndexes } from './tables.js';
 import { allTags } from './tags.js';
 
 /**
@@ -41,11 +41,14 @@ export const PROOF_BASES: Readonly<Record<4 | 8, readonly bigint[]>> = {
  * the input's, at the same file offsets, so only the rest is compared.
  */
 export function proveEquivalent(before: ElfFile, after: ElfFile, output?: PatchedFile): Proof {
-  return provePlanned(plan(before), after, output);
+  return provePlanned(plan(before), after, output).proof;
 }
 
-/** The proof with the input's plan already made (a plan depends on nothing but the file). */
-export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedFile): Proof {
+/**
+ * The proof with the input's plan already made (a plan depends on nothing but the file), and the
+ * output's plan it made, for what else the caller reports of the output.
+ */
+export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedFile): { proof: Proof; planAfter: Plan } {
   const started = performance.now();
   const before = planBefore.elf;
   const planAfter = plan(after);
@@ -104,10 +107,13 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
     }
   }
   const others = otherRelocations(planBefore);
-  if (!sameRelocations(others, otherRelocations(planAfter))) fail('the relocations startup code skips are not the same');
+  const othersAfter = otherRelocations(planAfter);
+  if (!sameList(others.shape, othersAfter.shape) || !others.bytes.equals(othersAfter.bytes))
+    fail('the relocations startup code skips are not the same');
   if (!sameList(otherDynamicEntries(planBefore), otherDynamicEntries(planAfter))) fail('dynamic entries besides the relocation tables differ');
   const describingBytes = excluded.reduce((sum, [from, to]) => sum + (to - from), 0);
-  return { bases, relocatedWords, identicalBytes, describingBytes, otherRelocations: others.length, milliseconds: performance.now() - started };
+  const milliseconds = performance.now() - started;
+  return { proof: { bases, relocatedWords, identicalBytes, describingBytes, otherRelocations: others.count, milliseconds }, planAfter };
 }
 
 /** Each segment of the input with the output's segment at the same address, which must match it. */
@@ -302,30 +308,31 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 
 /**
  * The entries startup code skips or leaves to resolvers (IRELATIVE, symbolic ones): every REL/RELA
- * entry that is not relative, in table order, as views of their bytes (r_offset, r_info and
- * r_addend: equal bytes are equal fields). Read from the tables' bytes, not as an object per entry.
+ * entry that is not relative, in table order, as their bytes end to end (r_offset, r_info and
+ * r_addend: equal bytes are equal fields), with each table's entry size and count (a REL and a
+ * RELA entry never match). Copied a run of consecutive entries at a time, not an object per entry.
  */
-function otherRelocations(planned: Plan): Uint8Array[] {
-  const entries: Uint8Array[] = [];
-  for (const table of planned.info.tables) {
-    if (table.kind === 'relr') continue;
+function otherRelocations(planned: Plan): { bytes: Buffer; shape: number[]; count: number } {
+  const tables = planned.info.tables.filter((table) => table.kind !== 'relr');
+  const indexes = tables.map((table) => nonRelativeIndexes(planned, table));
+  const bytes = Buffer.alloc(tables.reduce((sum, table, i) => sum + (indexes[i] as Uint32Array).length * table.entrySize, 0));
+  const shape: number[] = [];
+  let at = 0;
+  tables.forEach((table, i) => {
+    const others = indexes[i] as Uint32Array;
+    if (others.length > 0) shape.push(table.entrySize, others.length);
     const { view, entrySize } = table;
-    forEachNonRelative(planned, table, (at) => entries.push(new Uint8Array(view.buffer, view.byteOffset + at, entrySize)));
-  }
-  return entries;
-}
-
-/** The same entries in the same order; a REL and a RELA entry never match (their sizes differ). */
-function sameRelocations(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as Uint8Array;
-    const y = b[i] as Uint8Array;
-    // A few bytes each: a loop, where a Buffer per entry would cost more than the comparison.
-    if (x.length !== y.length) return false;
-    for (let at = 0; at < x.length; at++) if (x[at] !== y[at]) return false;
-  }
-  return true;
+    const entries = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    for (let first = 0; first < others.length; ) {
+      let end = first + 1;
+      while (end < others.length && others[end] === (others[end - 1] as number) + 1) end++;
+      const from = (others[first] as number) * entrySize;
+      bytes.set(entries.subarray(from, from + (end - first) * entrySize), at);
+      at += (end - first) * entrySize;
+      first = end;
+    }
+  });
+  return { bytes, shape, count: indexes.reduce((sum, others) => sum + others.length, 0) };
 }
 
 const TABLE_TAG_SET = new Set<bigint>(Object.values(TABLE_TAGS).flatMap(allTags));
@@ -336,6 +343,6 @@ function otherDynamicEntries(planned: Plan): bigint[] {
     .flatMap((entry) => [entry.tag, entry.value]);
 }
 
-function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {
+function sameList<T extends bigint | number>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }

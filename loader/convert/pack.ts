@@ -10,14 +10,14 @@ import { PatchedFile } from './patched-file.js';
 import { type Reclaim, reclaimable, writeReclaim } from './reclaim.js';
 
 import { SectionEdits, sectionAt } from './sections.js';
-import { entryIsRelative, refuseWritesIntoRewritten } from './tables.js';
+import { nonRelativeIndexes, refuseWritesIntoRewritten } from './tables.js';
 import { allTags } from './tags.js';
 import { WordUse } from './word-use.js';
 
 /** What stays in one REL/RELA table: the entries RELR cannot hold, in their order. */
 interface Remaining {
   readonly table: RelocationTable;
-  readonly kept: number[];
+  readonly kept: Uint32Array;
   /** Relative entries among the kept ones, and how many of them lead the table (DT_RELACOUNT). */
   readonly relative: number;
   readonly leadingRelative: number;
@@ -43,7 +43,7 @@ export function pack(elf: ElfFile): Conversion {
   const tables = planned.info.tables;
   const relTables = tables.filter((table) => table.kind !== 'relr');
   const oldRelr = tables.find((table) => table.kind === 'relr');
-  const before = tableSizes(elf);
+  const before = tableSizes(tables);
   const w = planned.layout.wordSize;
 
   const { packable, targets, addends, packed, unaligned, shared } = choose(planned, use, relTables);
@@ -58,9 +58,9 @@ export function pack(elf: ElfFile): Conversion {
   }
   refuseWritesIntoRewritten(planned, use, tables);
 
-  const remaining = relTables.map((table) => remainingOf(elf, planned, table, packable.get(table) as Uint8Array));
+  const remaining = relTables.map((table) => remainingOf(planned, table, packable.get(table) as Uint8Array));
   const words = encodeRelrOffsets(planned.layout.start, targets, w);
-  const relrBytes = words.length * w;
+  const relrBytes = words.count * w;
   const place = placeRelr(elf, remaining, oldRelr, relrBytes);
 
   const dynamic = rewriteDynamic(elf, planned.info.dynamic, dynamicEdits(remaining, place, relrBytes, w));
@@ -73,19 +73,22 @@ export function pack(elf: ElfFile): Conversion {
   const writer = new ElfWriter(output, elf.reader.endian, w);
   for (const { table, kept } of remaining) {
     let at = table.fileOffset;
-    for (const index of kept) {
-      const from = table.fileOffset + index * table.entrySize;
-      output.setBytes(at, elf.bytes.subarray(from, from + table.entrySize));
-      at += table.entrySize;
+    // The kept entries a run of consecutive ones at a time: symbolic entries follow one another.
+    for (let first = 0; first < kept.length; ) {
+      let end = first + 1;
+      while (end < kept.length && kept[end] === (kept[end - 1] as number) + 1) end++;
+      const from = table.fileOffset + (kept[first] as number) * table.entrySize;
+      const length = (end - first) * table.entrySize;
+      output.setBytes(at, elf.bytes.subarray(from, from + length));
+      at += length;
+      first = end;
     }
     output.fill(at, Math.min(size, table.fileOffset + Number(table.size)));
   }
   if (oldRelr !== undefined) output.fill(oldRelr.fileOffset, Math.min(size, oldRelr.fileOffset + Number(oldRelr.size)));
   if (reclaim !== undefined) writeReclaim(writer, sections, elf, reclaim);
-  words.forEach((word, i) => {
-    writer.word(place.fileOffset + i * w, word);
-  });
-  writeAddends(writer, addends);
+  for (let i = 0; i < words.count; i++) writer.wordHalves(place.fileOffset + i * w, words.low[i] as number, words.high[i] as number);
+  output.setWords(addends.at, addends.low, addends.high, addends.count, w, writer.little);
   writeDynamic(writer, dynamic);
   sections.write(writer, end);
 
@@ -121,7 +124,7 @@ interface Choice {
   readonly packable: Map<RelocationTable, Uint8Array>;
   /** Layout offsets of every word RELR relocates (the packed entries' and an old RELR table's), sorted. */
   readonly targets: Float64Array;
-  /** The words that must hold their RELA addend: file offsets, and the values as 32-bit halves. */
+  /** The words that must hold their RELA addend: file offsets, and the values as 32-bit halves (a bigint per word would cost more than the rest of packing a large library). */
   readonly addends: { readonly count: number; readonly at: Float64Array; readonly low: Uint32Array; readonly high: Uint32Array };
   readonly packed: number;
   readonly unaligned: number;
@@ -130,25 +133,32 @@ interface Choice {
 
 function choose(planned: Plan, use: WordUse, relTables: readonly RelocationTable[]): Choice {
   const { writes, layout, elf } = planned;
+  const { count, sources, targets: writeTargets, kinds, entries, addendLow, addendHigh } = writes;
   const w = layout.wordSize;
   const packable = new Map(relTables.map((table) => [table, new Uint8Array(table.count)]));
-  const bySource = new Map(relTables.map((table) => [table.kind === 'rel' ? SOURCE_REL : SOURCE_RELA, table]));
-  const targets = new Float64Array(writes.count);
-  const addends = { count: 0, at: new Float64Array(writes.count), low: new Uint32Array(writes.count), high: new Uint32Array(writes.count) };
+  // Each source's marks looked up once rather than per write: there is at most one table of a kind.
+  const marksOf = (kind: RelocationTable['kind']): Uint8Array | undefined => {
+    const table = relTables.find((candidate) => candidate.kind === kind);
+    return table === undefined ? undefined : packable.get(table);
+  };
+  const relMarks = marksOf('rel');
+  const relaMarks = marksOf('rela');
+  const targets = new Float64Array(count);
+  const addends = { count: 0, at: new Float64Array(count), low: new Uint32Array(count), high: new Uint32Array(count) };
   let found = 0;
   let packed = 0;
   let unaligned = 0;
   let shared = 0;
   let segment = layout.segments[0] as LoadSegment;
-  for (let i = 0; i < writes.count; i++) {
-    const source = writes.sources[i] as number;
-    const target = writes.targets[i] as number;
+  for (let i = 0; i < count; i++) {
+    const source = sources[i] as number;
+    const target = writeTargets[i] as number;
     if (source === SOURCE_RELR) {
       targets[found++] = target;
       continue;
     }
-    const table = bySource.get(source);
-    if (table === undefined) continue;
+    const marks = source === SOURCE_RELA ? relaMarks : source === SOURCE_REL ? relMarks : undefined;
+    if (marks === undefined) continue;
     if (!use.aligned(target)) {
       unaligned++;
       continue;
@@ -157,13 +167,13 @@ function choose(planned: Plan, use: WordUse, relTables: readonly RelocationTable
       shared++;
       continue;
     }
-    (packable.get(table) as Uint8Array)[writes.entries[i] as number] = 1;
+    marks[entries[i] as number] = 1;
     targets[found++] = target;
     packed++;
-    if (writes.kinds[i] !== SET_BASE_PLUS_ADDEND) continue;
+    if (kinds[i] !== SET_BASE_PLUS_ADDEND) continue;
     if (target < segment.offset || target + w > segment.offset + segment.memorySize) segment = segmentOf(layout, target, w);
-    const low = writes.addendLow[i] as number;
-    const high = w === 8 ? (writes.addendHigh[i] as number) : 0;
+    const low = addendLow[i] as number;
+    const high = w === 8 ? (addendHigh[i] as number) : 0;
     const at = fileOffsetOf(segment, target, w);
     if (at !== undefined) {
       addends.at[addends.count] = at;
@@ -174,7 +184,7 @@ function choose(planned: Plan, use: WordUse, relTables: readonly RelocationTable
     if (memoryWord(elf, layout, target) !== joinWord(low, high)) {
       throw refuse(
         'ADDEND_IN_NOBITS',
-        `Invalid ELF rela#${writes.entries[i]} for packing: its addend ${hex(joinWord(low, high))} must be stored in the word at ` +
+        `Invalid ELF rela#${entries[i]} for packing: its addend ${hex(joinWord(low, high))} must be stored in the word at ` +
           `${hex(layout.start + BigInt(target))}, past p_filesz of PT_LOAD ${segment.header.index} (memory the file does not hold, such as .bss): ` +
           'RELR keeps the addend in the word',
       );
@@ -189,18 +199,22 @@ function sorted(targets: Float64Array): Float64Array {
   return targets;
 }
 
-function remainingOf(elf: ElfFile, planned: Plan, table: RelocationTable, packable: Uint8Array): Remaining {
-  const kept: number[] = [];
-  let relative = 0;
+function remainingOf(planned: Plan, table: RelocationTable, packable: Uint8Array): Remaining {
+  const others = nonRelativeIndexes(planned, table);
+  // Packed entries are relative, so every other one is kept: the relative ones that lead are
+  // those before the first entry that is not relative.
+  const firstOther = others.length === 0 ? table.count : (others[0] as number);
+  const kept = new Uint32Array(table.count + 1);
+  let count = 0;
   let leadingRelative = 0;
+  // No branch that the packed entries, which may all come first, leave without feedback.
   for (let index = 0; index < table.count; index++) {
-    if (packable[index] === 1) continue;
-    const isRelative = entryIsRelative(elf, planned, table, index);
-    if (isRelative) relative++;
-    if (isRelative && leadingRelative === kept.length) leadingRelative++;
-    kept.push(index);
+    const keep = (packable[index] as number) ^ 1;
+    kept[count] = index;
+    count += keep;
+    leadingRelative += index < firstOther ? keep : 0;
   }
-  return { table, kept, relative, leadingRelative };
+  return { table, kept: kept.subarray(0, count), relative: count - others.length, leadingRelative };
 }
 
 /** The ABI's table first: it is the one a linker would have shrunk. */
@@ -294,9 +308,4 @@ function sectionEdits(
   }
   if (!relrDone) edits.add({ ...relrFields, name: '.relr.dyn' });
   return edits;
-}
-
-/** The addends as halves: a bigint per word would cost more than the rest of packing a large library. */
-function writeAddends(writer: ElfWriter, addends: Choice['addends']): void {
-  for (let i = 0; i < addends.count; i++) writer.wordHalves(addends.at[i] as number, addends.low[i] as number, addends.high[i] as number);
 }

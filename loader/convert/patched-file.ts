@@ -96,6 +96,30 @@ export class PatchedFile {
     this.setUint32(little ? at + 4 : at, high, little);
   }
 
+  /**
+   * Stores `count` words, given as file offsets and 32-bit halves. A word that holds its value
+   * already is left alone and its chunk stays the input's, not to be written or compared again:
+   * linkers often store a RELA addend in its word too, as pack does.
+   */
+  setWords(at: Float64Array, low: Uint32Array, high: Uint32Array, count: number, wordSize: 4 | 8, little: boolean): void {
+    const { state, view } = this;
+    const lowAt = wordSize === 8 && !little ? 4 : 0;
+    const highAt = 4 - lowAt;
+    for (let i = 0; i < count; i++) {
+      const where = at[i] as number;
+      const first = where >>> CHUNK_BITS;
+      const last = (where + wordSize - 1) >>> CHUNK_BITS;
+      if (state[first] === ABSENT) this.present(first);
+      if (state[last] === ABSENT) this.present(last);
+      const lowValue = low[i] as number;
+      const highValue = high[i] as number;
+      if (view.getUint32(where + lowAt, little) === lowValue && (wordSize === 4 || view.getUint32(where + highAt, little) === highValue)) continue;
+      if (state[first] !== WRITTEN || state[last] !== WRITTEN) this.writable(where, where + wordSize);
+      view.setUint32(where + lowAt, lowValue, little);
+      if (wordSize === 8) view.setUint32(where + highAt, highValue, little);
+    }
+  }
+
   setBytes(at: number, bytes: Uint8Array): void {
     this.writable(at, at + bytes.length);
     this.bytes.set(bytes, at);

@@ -35,16 +35,22 @@ export function entryIsRelative(elf: ElfFile, planned: Plan, table: RelocationTa
 }
 
 /**
- * Calls `visit` with the offset in `table.view` of each entry that is not relative (IRELATIVE,
- * symbolic: what startup code leaves to others), judged as the plan judges them, from r_info's
- * halves: a table of a library holds hundreds of thousands of entries.
+ * The indexes of a REL/RELA table's entries that are not relative (IRELATIVE, symbolic: what
+ * startup code leaves to others), ascending, judged as the plan judges them, from r_info's halves:
+ * a library's table holds hundreds of thousands of entries.
  */
-export function forEachNonRelative(planned: Plan, table: RelocationTable, visit: (at: number) => void): void {
+export function nonRelativeIndexes(planned: Plan, table: RelocationTable): Uint32Array {
   const { words, step, infoLow, infoHigh, highMask: wide } = tableWords(planned.elf.reader, table);
   const { lowMask, low, highMask, high } = planned.info.decoder.relative;
+  // One slot to spare: every index is stored and kept only when it counts, with no branch that a
+  // table of relative entries first would leave without feedback for the compiled loop.
+  const indexes = new Uint32Array(table.count + 1);
+  let count = 0;
   for (let index = 0, at = 0; index < table.count; index++, at += step) {
     const infoLowHalf = words[at + infoLow] as number;
     const infoHighHalf = (words[at + infoHigh] as number) & wide;
-    if ((infoLowHalf & lowMask) >>> 0 !== low || (infoHighHalf & highMask) >>> 0 !== high) visit(index * table.entrySize);
+    indexes[count] = index;
+    count += (infoLowHalf & lowMask) >>> 0 !== low || (infoHighHalf & highMask) >>> 0 !== high ? 1 : 0;
   }
+  return indexes.subarray(0, count);
 }

@@ -54,7 +54,7 @@ interface TablePlace {
 export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
   const planned = plan(elf);
   refuseTextRelocations(planned);
-  const before = tableSizes(elf);
+  const before = tableSizes(planned.info.tables);
   const relr = tableOf(planned, 'relr');
   if (relr === undefined || relr.count === 0) {
     return unchanged('unpack', elf, before, 'it has no RELR table');

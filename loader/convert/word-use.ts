@@ -9,9 +9,9 @@ import {
   relocationTable,
   stopAtFirstError,
 } from '../../elf/index.js';
-import type { Plan } from '../model/index.js';
+import { type Plan, splitWord, TWO_32 } from '../model/index.js';
 import { refuse } from './errors.js';
-import { forEachNonRelative } from './tables.js';
+import { nonRelativeIndexes } from './tables.js';
 
 /**
  * How many relocations write each word of the image, saturating at 2: every planned relative
@@ -31,7 +31,7 @@ export class WordUse {
     this.wordShift = w === 8 ? 3 : 2;
     this.misalign = Number(layout.start % BigInt(w));
     this.counts = new Uint8Array((layout.size >>> this.wordShift) + 2);
-    for (let i = 0; i < writes.count; i++) this.mark(writes.targets[i] as number);
+    this.markAll(writes.targets, writes.count);
     const elf = planned.elf;
     for (const table of planned.info.tables) {
       if (table.kind !== 'relr') this.markSkipped(planned, table);
@@ -45,6 +45,20 @@ export class WordUse {
     return (offset + this.misalign) >>> this.wordShift;
   }
 
+  /** Counts a write at each of `targets`: one loop over the plan's writes, which may be a million. */
+  private markAll(targets: Uint32Array, count: number): void {
+    const { counts, misalign, wordShift } = this;
+    const lastByte = (1 << wordShift) - 1;
+    for (let i = 0; i < count; i++) {
+      const offset = (targets[i] as number) + misalign;
+      const first = offset >>> wordShift;
+      counts[first] = counts[first] === 0 ? 1 : 2;
+      // An unaligned write covers the next word as well.
+      const last = (offset + lastByte) >>> wordShift;
+      if (last !== first) counts[last] = counts[last] === 0 ? 1 : 2;
+    }
+  }
+
   private mark(offset: number): void {
     const first = this.wordOf(offset);
     const last = this.wordOf(offset + (1 << this.wordShift) - 1);
@@ -56,12 +70,24 @@ export class WordUse {
     if (offset >= 0n && offset < BigInt(planned.layout.size)) this.mark(Number(offset));
   }
 
+  /** r_offset read as halves: a bigint per entry would cost more than the rest of the table's marks. */
   private markSkipped(planned: Plan, table: RelocationTable): void {
-    const { little, wordSize } = planned.elf.reader;
-    const { view } = table;
-    forEachNonRelative(planned, table, (at) => {
-      this.markAddress(planned, wordSize === 8 ? view.getBigUint64(at, little) : BigInt(view.getUint32(at, little)));
-    });
+    const { little, lowAt, highAt, wordSize } = planned.elf.reader;
+    const { view, entrySize } = table;
+    const [startLow, startHigh] = splitWord(planned.layout.start);
+    const size = planned.layout.size;
+    const indexes = nonRelativeIndexes(planned, table);
+    for (let i = 0; i < indexes.length; i++) {
+      const at = (indexes[i] as number) * entrySize;
+      let offset = view.getUint32(at + lowAt, little) - startLow;
+      let borrow = 0;
+      if (offset < 0) {
+        offset += TWO_32;
+        borrow = 1;
+      }
+      const high = wordSize === 8 ? view.getUint32(at + highAt, little) : 0;
+      if (high - startHigh - borrow === 0 && offset < size) this.mark(offset);
+    }
   }
 
   /** Whether the word(s) under a write at this layout offset are written by it alone. */
