@@ -63,7 +63,8 @@ export class RelativeRuns {
     const key = `${pattern.lowMask}:${pattern.low}:${pattern.highMask}:${pattern.high}:${first}:${last}`;
     let stretches = this.byTest.get(key);
     if (stretches === undefined) {
-      stretches = new Stretches(this, pattern, first, last);
+      const { fields, startLow, startHigh } = this;
+      stretches = new Stretches(fields.count, (from) => stretchEnd(fields, pattern, startLow, startHigh, first, last, from));
       this.byTest.set(key, stretches);
     }
     return stretches;
@@ -115,29 +116,27 @@ export class RelativeRuns {
   }
 }
 
-/** Stretches of relative entries by one test, writing one segment. */
+/** Where stretches of entries (or writes) that one test accepts end: each found once, by `scan`, for every run asking. */
 export class Stretches {
-  /** For each entry, where the stretch from it ends, or -1 until found. */
-  private readonly ends: Int32Array;
+  /** For each entry, one past where the stretch from it ends, or 0 until found. */
+  private readonly ends: Uint32Array;
 
+  /** `scan(from)`: the first entry from `from` on that the test refuses, or the count. */
   constructor(
-    private readonly runs: RelativeRuns,
-    private readonly pattern: RelativePattern,
-    private readonly first: number,
-    private readonly last: number,
+    count: number,
+    private readonly scan: (from: number) => number,
   ) {
-    this.ends = new Int32Array(runs.fields.count).fill(-1);
+    this.ends = new Uint32Array(count);
   }
 
-  /** The first entry of [from, to) that is not relative by the test or writes outside the segment, or `to`. */
+  /** The first entry of [from, to) that the test refuses, or `to`. */
   end(from: number, to: number): number {
     const ends = this.ends;
-    let end = ends[from] as number;
+    let end = (ends[from] as number) - 1;
     if (end < 0) {
-      const { runs } = this;
-      end = stretchEnd(runs.fields, this.pattern, runs.startLow, runs.startHigh, this.first, this.last, from);
+      end = this.scan(from);
       // Every entry of the stretch ends it at the same place.
-      ends.fill(end, from, end === from ? from + 1 : end);
+      ends.fill(end + 1, from, end === from ? from + 1 : end);
     }
     return end < to ? end : to;
   }

@@ -12,7 +12,6 @@ import {
   ElfError,
   hex,
   PT_LOAD,
-  setBitIndexes,
   TABLE_TAGS,
 } from '../../elf/index.js';
 import {
@@ -33,6 +32,7 @@ import { EntryReader, fileTables, insideOtherTable } from './file-tables.js';
 import { loadConflicts } from './load-conflicts.js';
 import { ANY_ENTRY, isRelativeBy, type RelativePattern, type RelativeRuns, relativeRunsOf, type Stretches } from './relative-runs.js';
 import type { EntryClass } from './relocation-classes.js';
+import { type RelrWrites, relrWritesOf } from './relr-writes.js';
 import type { EntrySizeRule, Handling, RuntimeModel, Step } from './runtime-model.js';
 
 /** `word += base` */
@@ -558,91 +558,37 @@ class Run {
     if (this.model.relr === 'none') return;
     const table = this.findTable('relr');
     if (table === undefined || table.count === 0) return;
-    const w = this.w;
-    const wide = w === 8;
-    const { words } = table;
-    const lowAt = this.context.elf.reader.lowAt >>> 2;
-    const highAt = this.context.elf.reader.highAt >>> 2;
-    const field = w >>> 2;
-    const bitsPerEntry = w * 8 - 1;
+    const reader = this.context.elf.reader;
+    const fields = { words: table.words, count: table.count, low: reader.lowAt >>> 2, high: reader.highAt >>> 2, field: this.w >>> 2 };
     // `seed` relocates where[k] for bit k: the same walk started one word later.
-    const shift = this.model.relr === 'seed' ? w : 0;
-    const indexes = new Uint8Array(64);
-    // Room for every write at once: a million-word table must not grow its arrays step by step.
-    let total = 0;
-    for (let at = 0; at < table.count * field; at += field) {
-      const low = words[at + lowAt] as number;
-      total += (low & 1) === 0 ? 1 : popcount(low >>> 1) + (wide ? popcount(words[at + highAt] as number) : 0);
-    }
-    this.writes.reserve(total);
-    let whereLow = 0;
-    let whereHigh = 0;
-    let addressSeen = false;
-    for (let entry = 0, at = 0; entry < table.count; entry++, at += field) {
-      const low = words[at + lowAt] as number;
-      const high = wide ? (words[at + highAt] as number) : 0;
-      if ((low & 1) === 0) {
-        addressSeen = true;
-        if (!this.push(low, high, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry) && this.halted !== undefined) return;
-        const next = low + w;
-        whereLow = next >>> 0;
-        whereHigh = wide && next >= TWO_32 ? (high + 1) >>> 0 : high;
-        continue;
-      }
-      if (!addressSeen) this.leadingBitmap(entry);
-      if (this.halted !== undefined) return;
-      const count = setBitIndexes(((low >>> 1) | ((high & 1) << 31)) >>> 0, high >>> 1, indexes);
-      if (this.bitmapWithinSegment(whereLow, whereHigh, shift, indexes, count, entry)) {
-        const advanced = whereLow + bitsPerEntry * w;
-        whereLow = advanced >>> 0;
-        whereHigh = wide ? (whereHigh + Math.floor(advanced / TWO_32)) >>> 0 : 0;
-        continue;
-      }
-      for (let i = 0; i < count; i++) {
-        const sum = whereLow + (indexes[i] as number) * w + shift;
-        const placed = this.push(sum >>> 0, wide ? (whereHigh + Math.floor(sum / TWO_32)) >>> 0 : 0, OP_ADD_BASE, 0, 0, SOURCE_RELR, entry);
-        if (!placed && this.halted !== undefined) return;
-      }
-      const advanced = whereLow + bitsPerEntry * w;
-      whereLow = advanced >>> 0;
-      whereHigh = wide ? (whereHigh + Math.floor(advanced / TWO_32)) >>> 0 : 0;
+    const decoded = relrWritesOf({ ...fields, shift: this.model.relr === 'seed' ? this.w : 0 }, this.startLow, this.startHigh);
+    // Entries before the first address are bitmaps: the first one meets the model's rule for them.
+    if (decoded.leadingBitmap) this.leadingBitmap(0);
+    if (this.halted !== undefined) return;
+    this.writes.reserve(decoded.count);
+    for (let i = 0; i < decoded.count; i++) {
+      i = this.relrWithinSegment(decoded, i);
+      if (i === decoded.count) return;
+      const placed = this.push(decoded.addressLow(i), decoded.addressHigh(i), OP_ADD_BASE, 0, 0, SOURCE_RELR, decoded.entry(i));
+      if (!placed && this.halted !== undefined) return;
     }
   }
 
   /**
-   * The words of a bitmap written at once when every word it can name lies in the segment the
-   * last write went to, which the model lets it write (the common case, without push's checks
-   * per word); false, nothing written, otherwise.
+   * Applies the decoded RELR writes from `from` on for as long as each lands in the segment the
+   * last write went to, which the model lets it write; returns the first it leaves to the caller.
    */
-  private bitmapWithinSegment(whereLow: number, whereHigh: number, shift: number, indexes: Uint8Array, count: number, entry: number): boolean {
-    const w = this.w;
+  private relrWithinSegment(decoded: RelrWrites, from: number): number {
     const segment = this.cached;
-    if (!segment.writable && this.model.textRelocations === 'fault') return false;
-    let offset = whereLow - this.startLow;
-    let borrow = 0;
-    if (offset < 0) {
-      offset += TWO_32;
-      borrow = 1;
-    }
-    const reach = (w * 8 - 1) * w + shift;
-    if ((w === 8 ? whereHigh : 0) - this.startHigh - borrow !== 0 || offset < segment.offset || offset + reach > segment.offset + segment.memorySize)
-      return false;
-    const { targets, kinds, addendLow, addendHigh, sources, entries } = this.writes;
-    let at = this.writes.count;
-    for (let i = 0; i < count; i++, at++) {
-      targets[at] = offset + (indexes[i] as number) * w + shift;
-      kinds[at] = OP_ADD_BASE;
-      addendLow[at] = 0;
-      addendHigh[at] = 0;
-      sources[at] = SOURCE_RELR;
-      entries[at] = entry;
-    }
-    this.writes.count = at;
-    if (count > 0 && this.cachedIndex !== this.lastTouched) {
+    if (!segment.writable && this.model.textRelocations === 'fault') return from;
+    const end = decoded.stretches(segment.offset, segment.offset + segment.memorySize - this.w).end(from, decoded.count);
+    if (end === from) return from;
+    decoded.copy(this.writes, from, end, OP_ADD_BASE, SOURCE_RELR);
+    if (this.cachedIndex !== this.lastTouched) {
       this.touched.add(this.cachedIndex);
       this.lastTouched = this.cachedIndex;
     }
-    return true;
+    return end;
   }
 
   private leadingBitmap(entry: number): void {
@@ -738,10 +684,4 @@ class Run {
     }
     return names;
   }
-}
-
-function popcount(value: number): number {
-  let bits = value - ((value >>> 1) & 0x55555555);
-  bits = (bits & 0x33333333) + ((bits >>> 2) & 0x33333333);
-  return Math.imul((bits + (bits >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
