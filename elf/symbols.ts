@@ -1,5 +1,6 @@
 import { SHF_ALLOC, SHF_TLS, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB } from './constants.js';
 import { hex } from './errors.js';
+import { hostWords } from './host-words.js';
 import type { ElfReader } from './reader.js';
 import { readString, type SectionHeader } from './section-headers.js';
 
@@ -67,23 +68,33 @@ export class SymbolTable {
       const start = reader.range(table.offset, table.size, `symbol table (section ${table.index})`);
       const stringStart = reader.range(strings.offset, strings.size, `string table (section ${strings.index})`);
       this.strings = reader.bytes.subarray(stringStart, stringStart + Number(strings.size));
-      const { view, little } = reader;
-      // Elf64_Sym: name, info, other, shndx, value, size; Elf32_Sym: name, value, size, info, other, shndx.
-      const [infoAt, otherAt, shndxAt, valueAt, sizeAt] = is64 ? [4, 5, 6, 8, 16] : [12, 13, 14, 4, 8];
-      for (let at = start + entrySize; at + entrySize <= start + Number(table.size); at += entrySize) {
-        const info = view.getUint8(at + infoAt);
+      const { little } = reader;
+      // The entries as host-order 32-bit words (a view where the file's order is the host's): a
+      // library has tens of thousands of symbols, and a DataView read costs several loads each.
+      const words = hostWords(reader.bytes.subarray(start + entrySize, start + (total + 1) * entrySize), little);
+      // Elf64_Sym: name, info/other/shndx, value, size; Elf32_Sym: name, value, size, info/other/shndx (words).
+      const [packedAt, valueAt, sizeAt] = is64 ? [1, 2, 4] : [3, 1, 2];
+      const lowAt = reader.lowAt >>> 2;
+      const highAt = reader.highAt >>> 2;
+      const perEntry = entrySize >>> 2;
+      const names = this.strings;
+      for (let at = 0; at < total * perEntry; at += perEntry) {
+        // info, other and shndx in file order: a little-endian word holds info lowest.
+        const packed = words[at + packedAt] as number;
+        const info = little ? packed & 0xff : packed >>> 24;
         const kind = info & 0xf;
-        if (kind === STT_SECTION || kind === STT_FILE || view.getUint16(at + shndxAt, little) === 0) continue;
-        const nameOffset = view.getUint32(at, little);
-        const first = nameOffset < this.strings.length ? (this.strings[nameOffset] as number) : 0;
+        const shndx = little ? packed >>> 16 : packed & 0xffff;
+        if (kind === STT_SECTION || kind === STT_FILE || shndx === 0) continue;
+        const nameOffset = words[at] as number;
+        const first = nameOffset < names.length ? (names[nameOffset] as number) : 0;
         if (first === 0 || first === 0x24 /* $ */) continue;
         this.nameOffsets[count] = nameOffset;
-        this.valueLows[count] = view.getUint32(at + valueAt + reader.lowAt, little);
-        this.valueHighs[count] = is64 ? view.getUint32(at + valueAt + reader.highAt, little) : 0;
-        this.sizeLows[count] = view.getUint32(at + sizeAt + reader.lowAt, little);
-        this.sizeHighs[count] = is64 ? view.getUint32(at + sizeAt + reader.highAt, little) : 0;
+        this.valueLows[count] = words[at + valueAt + lowAt] as number;
+        this.valueHighs[count] = is64 ? (words[at + valueAt + highAt] as number) : 0;
+        this.sizeLows[count] = words[at + sizeAt + lowAt] as number;
+        this.sizeHighs[count] = is64 ? (words[at + sizeAt + highAt] as number) : 0;
         this.infos[count] = info;
-        this.others[count] = view.getUint8(at + otherAt);
+        this.others[count] = little ? (packed >>> 8) & 0xff : (packed >>> 16) & 0xff;
         count++;
       }
     }

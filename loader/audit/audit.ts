@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ElfError, type ElfFile, hex, readElf, readElfFile } from '../../elf/index.js';
-import { addressNamesOf, type Difference, expectedImage, type Plan, WriteList } from '../model/index.js';
+import { addressNamesOf, type Difference, type Plan, WriteList } from '../model/index.js';
 import { type CarriedRuntime, carriedRuntime } from './carried-runtime.js';
 import { costReport } from './cost.js';
 import { type FileContext, fileContext } from './file-context.js';
@@ -47,7 +47,7 @@ export function auditElf(elf: ElfFile, file: string, options: AuditOptions = {})
   const context = fileContext(elf);
   const base = options.base ?? defaultBase(context);
   const planned = context.problems[0] ?? (context.reading as Plan);
-  const expected = planned instanceof ElfError ? undefined : new PlanComparison(planned, expectedImage(planned, base), base);
+  const expected = planned instanceof ElfError ? undefined : new PlanComparison(planned, base);
   const names = new Names(context);
   const models = (options.runtimes ?? RUNTIMES.map((model) => model.name)).map(runtime);
   const comparison = {

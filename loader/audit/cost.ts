@@ -84,11 +84,15 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
     if (table.format !== 'relr') {
       const entries = new EntryReader(context, table);
       let kept = 0;
-      for (let index = 0; index < entries.count; index++) {
-        if (insideOtherTable(tables, table, index)) continue;
-        const isRelative = entries.isRelative(index);
-        if (table.kind === 'jmprel' && isRelative) relative++;
-        if (!isRelative || table.kind === 'jmprel') kept++;
+      if (table.kind === 'jmprel') {
+        for (let index = 0; index < entries.count; index++) {
+          if (insideOtherTable(tables, table, index)) continue;
+          if (entries.isRelative(index)) relative++;
+          kept++;
+        }
+      } else {
+        // Only DT_JMPREL entries can lie inside another table: the others kept are those not relative.
+        for (let index = entries.nextOther(0); index >= 0; index = entries.nextOther(index + 1)) kept++;
       }
       otherBytes += kept * table.entrySize;
     }

@@ -146,12 +146,25 @@ export class EntryReader {
     return this.relative[index] === 1;
   }
 
+  /** The first entry from `from` on that is not relative, or -1: the engine's own search over the flags. */
+  nextOther(from: number): number {
+    this.relative ??= this.relativeEntries();
+    return this.relative.indexOf(0, from);
+  }
+
   private relativeEntries(): Uint8Array {
     let flags = relativeOfTables.get(this.table);
     if (flags === undefined) {
-      const { decoder } = this.context;
+      const { lowMask, low, highMask, high } = this.context.decoder.relative;
+      const { words, perEntry, field } = this;
+      const lowAt = field + this.low;
+      const highAt = field + this.high;
+      const wide = field === 2;
       flags = new Uint8Array(this.count);
-      for (let index = 0; index < this.count; index++) flags[index] = decoder.isRelative(this.infoLow(index), this.infoHigh(index)) ? 1 : 0;
+      for (let index = 0, at = 0; index < this.count; index++, at += perEntry) {
+        const infoHigh = wide ? (words[at + highAt] as number) : 0;
+        flags[index] = ((words[at + lowAt] as number) & lowMask) >>> 0 === low && (infoHigh & highMask) >>> 0 === high ? 1 : 0;
+      }
       relativeOfTables.set(this.table, flags);
     }
     return flags;

@@ -26,8 +26,8 @@ export function entryHazards(context: FileContext, names: Names, judgedBy: reado
   for (const table of tables) {
     if (table.format === 'relr') continue;
     const entries = new EntryReader(context, table);
-    for (let index = 0; index < entries.count; index++) {
-      if (entries.isRelative(index) || insideOtherTable(tables, table, index)) continue;
+    for (let index = entries.nextOther(0); index >= 0; index = entries.nextOther(index + 1)) {
+      if (insideOtherTable(tables, table, index)) continue;
       const low = entries.infoLow(index);
       const high = entries.infoHigh(index);
       const { name, entryClass } = context.classifier.of(context.decoder.type(low, high));
@@ -96,14 +96,12 @@ export function relativeCountHazards(context: FileContext, names: Names): Hazard
     const table = fileTables(context).find((candidate: FileTable) => candidate.kind === kind);
     if (declared === undefined || table === undefined) continue;
     const items = new HazardItems();
-    let leading = 0;
     const entries = new EntryReader(context, table);
     const counted = declared < BigInt(entries.count) ? Number(declared) : entries.count;
-    for (let index = 0; index < counted; index++) {
-      if (entries.isRelative(index)) {
-        if (items.count === 0) leading++;
-        continue;
-      }
+    // Relative entries before the first that is not.
+    let leading = counted;
+    for (let index = entries.nextOther(0); index >= 0 && index < counted; index = entries.nextOther(index + 1)) {
+      if (items.count === 0) leading = index;
       items.add(() => ({ entry: `${kind}#${index}`, address: hex(entries.offset(index)), symbol: names.where(entries.offset(index)) }));
     }
     if (declared > BigInt(table.count)) {

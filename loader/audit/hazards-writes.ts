@@ -50,17 +50,25 @@ export function writeHazards(context: FileContext, run: Plan, names: Names): Haz
     const vaddr = vaddrOf(writes.targets[i] as number);
     return { entry: sourceOf(i), address: hex(vaddr), symbol: names.where(vaddr) };
   };
+  // The segment of the write before, as bounds, and whether it is read-only (outside every segment: not).
+  let segmentStart = 0;
+  let segmentEnd = 0;
+  let readOnly = false;
+  const { targets } = writes;
   for (let i = 0; i < writes.count; i++) {
-    const offset = writes.targets[i] as number;
-    if (segment === undefined || offset < segment.offset || offset >= segment.offset + segment.memorySize) segment = segmentOf(offset);
-    if (!(segment?.writable ?? true)) text.add(describe(i));
+    const offset = targets[i] as number;
+    if (segment === undefined || offset < segmentStart || offset >= segmentEnd) {
+      segment = segmentOf(offset);
+      segmentStart = segment?.offset ?? offset;
+      segmentEnd = segment === undefined ? offset + 1 : segment.offset + segment.memorySize;
+      readOnly = !(segment?.writable ?? true);
+    }
+    if (readOnly) text.add(describe(i));
     if ((startRemainder + offset) % w !== 0) misaligned.add(describe(i));
     const bit = offset - lowest;
     if ((seen[bit >>> 3] as number) & (1 << (bit & 7))) repeated.add(offset);
     seen[bit >>> 3] = (seen[bit >>> 3] as number) | (1 << (bit & 7));
-    if (relroSections.length > 0 && relroSections.some(([start, end]) => offset >= start && offset < end)) {
-      if (!relroRanges.some(([start, end]) => offset >= start && offset + w <= end)) relro.add(describe(i));
-    }
+    if (relroSections.length > 0 && inRange(relroSections, offset, 1) && !inRange(relroRanges, offset, w)) relro.add(describe(i));
   }
   const hazards: Hazard[] = [];
   const tags = sortedTags(context.dynamic, context.elf.reader.wordSize);
@@ -138,6 +146,15 @@ function twiceHazard(
         `${quantity(items.count, 'word is', 'words are')} relocated more than once, and a later write adds the base again: they hold the base twice, or once, depending on the order a runtime applies the tables in`,
       )
     : items.hazard('written-twice', 'warning', `${quantity(items.count, 'word is', 'words are')} set by more than one RELA entry: the last one wins`);
+}
+
+/** Whether `size` bytes at `offset` lie inside one of the ranges ([start, end) image offsets). */
+function inRange(ranges: readonly (readonly [number, number])[], offset: number, size: number): boolean {
+  for (let r = 0; r < ranges.length; r++) {
+    const [start, end] = ranges[r] as readonly [number, number];
+    if (offset >= start && offset + size <= end) return true;
+  }
+  return false;
 }
 
 /** The segment holding an image offset, by binary search over the sorted segments. */

@@ -1,4 +1,6 @@
 import {
+  apply,
+  checkBase,
   countByKind,
   DIFFERENCE_KINDS,
   type DifferenceTally,
@@ -34,13 +36,26 @@ export class PlanComparison {
   /** Bitmaps of the words the plan writes and those it or the current run writes, for `count`. */
   private marks: { readonly planned: Uint32Array; readonly written: Uint32Array } | undefined;
 
+  private expectedCache: Image | undefined;
+
   constructor(
     private readonly plan: Plan,
-    private readonly expected: Image,
     private readonly base: bigint,
   ) {
+    checkBase(base, plan.layout.wordSize);
     this.w = plan.layout.wordSize;
     this.writable = plan.layout.segments.filter((segment) => segment.writable);
+  }
+
+  /** The plan's memory at the base, made when a run first differs (most write what the plan writes): the file's image copied, not read again. */
+  private get expected(): Image {
+    if (this.expectedCache === undefined) {
+      const original = unrelocatedImage(this.plan);
+      const bytes = original.bytes.slice();
+      this.expectedCache = { ...original, bytes, view: new DataView(bytes.buffer) };
+      apply(this.plan, this.expectedCache, this.base);
+    }
+    return this.expectedCache;
   }
 
   /** The words where the run's memory differs from the plan's, counted by kind; the `limit` of lowest address described. */
