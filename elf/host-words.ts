@@ -20,11 +20,19 @@ export function hostWords(bytes: Uint8Array, little: boolean): Uint32Array {
   if (view !== undefined) return view;
   const count = bytes.length >>> 2;
   const words = new Uint32Array(bytes.slice(0, count * 4).buffer);
-  if (little !== HOST_LITTLE) {
-    for (let i = 0; i < count; i++) {
-      const word = words[i] as number;
-      words[i] = ((word >>> 24) | ((word >>> 8) & 0xff00) | ((word << 8) & 0xff0000) | (word << 24)) >>> 0;
-    }
-  }
+  swapUnlessHostOrder(words, count, little);
   return words;
+}
+
+/**
+ * Reverses the bytes of each of the first `count` words when `little` is not this machine's
+ * order: words read in the file's order become the host's, and words computed in the host's
+ * become the file's (the swap is its own inverse).
+ */
+export function swapUnlessHostOrder(words: Uint32Array, count: number, little: boolean): void {
+  if (little === HOST_LITTLE) return;
+  for (let i = 0; i < count; i++) {
+    const word = words[i] as number;
+    words[i] = ((word >>> 24) | ((word >>> 8) & 0xff00) | ((word << 8) & 0xff0000) | (word << 24)) >>> 0;
+  }
 }

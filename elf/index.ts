@@ -23,7 +23,7 @@ export { ElfError, type ElfErrorCode, hex } from './errors.js';
 export { type ElfFile, type RelocationInfo, readElf, readRelocationInfo, requireStaticPie } from './file.js';
 export { readElfFile } from './file-source.js';
 export type { ElfHeader } from './header.js';
-export { hostWords, hostWordView } from './host-words.js';
+export { hostWords, hostWordView, swapUnlessHostOrder } from './host-words.js';
 export { PHDR_SIZE, type ProgramHeader } from './program-headers.js';
 export { ElfReader, type Endian, type WordSize, wordHalves, wordMask } from './reader.js';
 export type { RelocationNames } from './relocation-names.js';
@@ -43,7 +43,7 @@ export {
   tableWords,
   typeName,
 } from './relocations.js';
-export { countRelrAddresses, decodeRelr, forEachRelrEntry, type RelrAddress, RelrAddresses, setBitIndexes } from './relr.js';
+export { countRelrAddresses, decodeRelr, type RelrAddress, RelrAddresses, RelrEntries, setBitIndexes } from './relr.js';
 export { encodeRelr, encodeRelrOffsets, type RelrWords } from './relr-encoding.js';
 export { readString, type SectionHeader, SHDR_SIZE } from './section-headers.js';
 export { AddressNames, type SymbolEntry, type SymbolName, SymbolTable } from './symbols.js';

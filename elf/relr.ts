@@ -71,16 +71,6 @@ export class RelrEntries {
   }
 }
 
-/** Calls `visit` with each entry's first word and mask of words (see RelrEntries), in table order. */
-export function forEachRelrEntry(
-  reader: ElfReader,
-  table: RelocationTable,
-  visit: (whereLow: number, whereHigh: number, maskLow: number, maskHigh: number, entry: number) => void,
-): void {
-  const entries = new RelrEntries(reader, table);
-  while (entries.next()) visit(entries.baseLow, entries.baseHigh, entries.maskLow, entries.maskHigh, entries.entry);
-}
-
 /** How many words a RELR table relocates, without decoding them. */
 export function countRelrAddresses(reader: ElfReader, table: RelocationTable): number {
   let count = 0;

@@ -1,5 +1,5 @@
 import { DT_NULL, type ElfFile, hex, PT_LOAD, TABLE_TAGS } from '../../elf/index.js';
-import { apply, type Image, imageFor, type LoadSegment, type Plan, plan } from '../model/index.js';
+import { apply, type Image, imageFor, type LoadSegment, type Plan, plan, SET_BASE_PLUS_ADDEND } from '../model/index.js';
 import { memoryBytes } from './memory.js';
 import type { PatchedFile } from './patched-file.js';
 import { nonRelativeIndexes } from './tables.js';
@@ -94,8 +94,13 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
       refill(imageBefore, planBefore);
       refill(imageAfter, planAfter);
     }
-    apply(planBefore, imageBefore, base);
-    apply(planAfter, imageAfter, base);
+    for (const [planned, image] of [
+      [planBefore, imageBefore],
+      [planAfter, imageAfter],
+    ] as const) {
+      // `word += 0` leaves the image as its file holds it: a plan of such writes alone changes nothing at base 0.
+      if (base !== 0n || planned.writes.kinds.subarray(0, planned.writes.count).includes(SET_BASE_PLUS_ADDEND)) apply(planned, image, base);
+    }
     for (const segment of planBefore.relocatedSegments) {
       const compared = forEachIncluded(segment, excluded, (from, to) => {
         const a = imageBefore.bytes.subarray(from - origin, to - origin);

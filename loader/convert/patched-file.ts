@@ -1,5 +1,5 @@
 import { closeSync, copyFileSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { type ElfFile, readElf } from '../../elf/index.js';
+import { type ElfFile, hostWordView, readElf } from '../../elf/index.js';
 
 /** Chunks copied on first write: small enough that scattered word writes copy little. */
 const CHUNK_BITS = 16;
@@ -117,6 +117,48 @@ export class PatchedFile {
       if (state[first] !== WRITTEN || state[last] !== WRITTEN) this.writable(where, where + wordSize);
       view.setUint32(where + lowAt, lowValue, little);
       if (wordSize === 8) view.setUint32(where + highAt, highValue, little);
+    }
+  }
+
+  /**
+   * Reads `count` words at file offsets (a negative one is passed over) into `low` and `high`, and
+   * with `zero` clears them: unpack moves a million words' values into its table this way. The
+   * chunks under a word are made ready when it leaves those of the word before; words are read
+   * and written in place where the file is in the host's order and the word 4-aligned.
+   */
+  takeWords(at: Float64Array, count: number, wordSize: 4 | 8, little: boolean, low: Uint32Array, high: Uint32Array, zero: boolean): void {
+    const { view } = this;
+    const words = hostWordView(this.bytes, little);
+    const lowAt = wordSize === 8 && !little ? 4 : 0;
+    const highAt = wordSize === 8 ? 4 - lowAt : 0;
+    const lowWord = lowAt >>> 2;
+    const highWord = highAt >>> 2;
+    let readyFrom = 0;
+    let readyTo = 0;
+    for (let i = 0; i < count; i++) {
+      const where = at[i] as number;
+      if (where < 0) continue;
+      if (where < readyFrom || where + wordSize > readyTo) {
+        readyFrom = (where >>> CHUNK_BITS) * CHUNK;
+        readyTo = Math.min(this.size, (((where + wordSize - 1) >>> CHUNK_BITS) + 1) * CHUNK);
+        if (zero) this.writable(readyFrom, readyTo);
+        else this.fillRange(readyFrom, readyTo);
+      }
+      // On ELF32 both halves are the one word: its high half reads as the low one and is cleared twice.
+      if (words !== undefined && (where & 3) === 0) {
+        const word = where >>> 2;
+        low[i] = words[word + lowWord] as number;
+        high[i] = wordSize === 8 ? (words[word + highWord] as number) : 0;
+        if (!zero) continue;
+        words[word + lowWord] = 0;
+        words[word + highWord] = 0;
+      } else {
+        low[i] = view.getUint32(where + lowAt, little);
+        high[i] = wordSize === 8 ? view.getUint32(where + highAt, little) : 0;
+        if (!zero) continue;
+        view.setUint32(where + lowAt, 0, little);
+        view.setUint32(where + highAt, 0, little);
+      }
     }
   }
 

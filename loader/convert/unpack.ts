@@ -9,9 +9,10 @@ import {
   SHT_REL,
   SHT_RELA,
   SHT_RELR,
+  swapUnlessHostOrder,
   TABLE_TAGS,
 } from '../../elf/index.js';
-import { type LoadSegment, type Plan, plan, SOURCE_RELR, splitWord } from '../model/index.js';
+import { type ImageLayout, type LoadSegment, type Plan, plan, SOURCE_RELR, splitWord } from '../model/index.js';
 import { type Conversion, converted, refuseTextRelocations, tableSizes, unchanged } from './conversion.js';
 import { type DynamicEdits, rewriteDynamic, writeDynamic } from './dynamic-edit.js';
 import { ElfWriter } from './elf-writer.js';
@@ -151,50 +152,99 @@ function relrTargets(planned: Plan, use: WordUse): Uint32Array {
   return targets.subarray(0, count);
 }
 
+/** Entries made per block: the words' offsets, values and entries for one block at a time, not for a million. */
+const BLOCK = 4096;
+
 /**
  * One relative entry per RELR word, in its order: r_offset the word's link-time address, and for
  * RELA r_addend its link-time value (file bytes, or zero past p_filesz), which `zeroWords` then
- * clears in the word. Words as 32-bit halves: a bigint per field of a million entries would cost
- * more than the rest of unpacking.
+ * clears in the word. Each block of entries is made as 32-bit words in the host's order, put in
+ * the file's, and stored with one copy: a bigint, or a DataView call, per field of a million
+ * entries would cost more than the rest of unpacking.
  */
 function writeEntries(writer: ElfWriter, planned: Plan, targets: Uint32Array, at: number, format: 'rel' | 'rela', zeroWords: boolean): void {
   const { elf, layout } = planned;
-  const { reader } = elf;
-  const { little, lowAt, highAt } = reader;
+  const { little, lowAt, highAt } = elf.reader;
   const output = writer.file;
   const w = layout.wordSize;
-  const entrySize = (format === 'rel' ? 2 : 3) * w;
-  const tableStart = at;
-  const tableEnd = at + targets.length * entrySize;
+  const rela = format === 'rela';
+  const entryWords = ((rela ? 3 : 2) * w) >>> 2;
   const [startLow, startHigh] = splitWord(layout.start);
   const [infoLow, infoHigh] = splitWord(relativeInfo(elf.arch));
-  const table = output.writableView(tableStart, tableEnd);
-  const put = (field: number, low: number, high: number): void => {
-    table.setUint32(field + lowAt, low, little);
-    if (w === 8) table.setUint32(field + highAt, high >>> 0, little);
-  };
-  let segment: LoadSegment | undefined;
-  for (let i = 0; i < targets.length; i++, at += entrySize) {
-    const target = targets[i] as number;
-    const low = startLow + target;
-    put(at, low >>> 0, startHigh + (low > 0xffffffff ? 1 : 0));
-    put(at + w, infoLow, infoHigh);
-    if (format === 'rel') continue;
-    if (segment === undefined || target < segment.offset || target + w > segment.offset + segment.memorySize) segment = segmentOf(layout, target, w);
-    const word = fileOffsetOf(segment, target, w);
-    if (word === undefined) {
-      // Memory past p_filesz, which the file does not hold and so cannot zero.
-      const [valueLow, valueHigh] = splitWord(memoryWord(elf, layout, target));
-      put(at + 2 * w, valueLow, valueHigh);
-      continue;
+  const offsets = new Float64Array(BLOCK);
+  const valueLow = new Uint32Array(BLOCK);
+  const valueHigh = new Uint32Array(BLOCK);
+  const block = new Uint32Array(BLOCK * entryWords);
+  const shape: EntryShape = { step: entryWords, field: w >>> 2, low: lowAt >>> 2, high: highAt >>> 2, startLow, startHigh, infoLow, infoHigh, rela };
+  for (let first = 0; first < targets.length; first += BLOCK) {
+    const count = Math.min(BLOCK, targets.length - first);
+    if (rela) {
+      const unbacked = wordOffsets(layout, targets, first, count, offsets);
+      output.takeWords(offsets, count, w, little, valueLow, valueHigh, zeroWords);
+      // Memory past p_filesz, which the file does not hold and so cannot zero: read apart.
+      for (let i = 0; unbacked > 0 && i < count; i++) {
+        if ((offsets[i] as number) >= 0) continue;
+        [valueLow[i], valueHigh[i]] = splitWord(memoryWord(elf, layout, targets[first + i] as number));
+      }
     }
-    // Read where it is about to be zeroed, the output's copy of the word, so that the input's
-    // segment is not held as well; the input's own where the new table lies over it.
-    const source = word + w > tableStart && word < tableEnd ? undefined : output;
-    const valueLow = source === undefined ? reader.wordLow(reader.range(word, w, 'relocated word')) : source.getUint32(word + lowAt, little);
-    const valueHigh = w === 4 ? 0 : source === undefined ? reader.wordHigh(word) : source.getUint32(word + highAt, little);
-    put(at + 2 * w, valueLow, valueHigh);
-    if (zeroWords) writer.wordHalves(word, 0, 0);
+    fillEntries(block, shape, targets, first, count, valueLow, valueHigh);
+    swapUnlessHostOrder(block, count * entryWords, little);
+    output.setBytes(at, new Uint8Array(block.buffer, 0, count * entryWords * 4));
+    at += count * entryWords * 4;
+  }
+}
+
+/** The file offset of each of `count` words (-1 for one past p_filesz); returns how many are past it. */
+function wordOffsets(layout: ImageLayout, targets: Uint32Array, first: number, count: number, offsets: Float64Array): number {
+  const w = layout.wordSize;
+  let segment = layout.segments[0] as LoadSegment;
+  let unbacked = 0;
+  for (let i = 0; i < count; i++) {
+    const target = targets[first + i] as number;
+    if (target < segment.offset || target + w > segment.offset + segment.memorySize) segment = segmentOf(layout, target, w);
+    const at = fileOffsetOf(segment, target, w) ?? -1;
+    offsets[i] = at;
+    unbacked += at < 0 ? 1 : 0;
+  }
+  return unbacked;
+}
+
+/** Where an entry's fields lie among its 32-bit words, and what a relative entry holds. */
+interface EntryShape {
+  readonly step: number;
+  /** Words per field, and the indexes of a field's low and high halves in it (the same on ELF32). */
+  readonly field: number;
+  readonly low: number;
+  readonly high: number;
+  readonly startLow: number;
+  readonly startHigh: number;
+  readonly infoLow: number;
+  readonly infoHigh: number;
+  readonly rela: boolean;
+}
+
+/** The loop of `writeEntries`, apart: its own small function is compiled sooner than the whole. */
+function fillEntries(
+  block: Uint32Array,
+  s: EntryShape,
+  targets: Uint32Array,
+  first: number,
+  count: number,
+  valueLow: Uint32Array,
+  valueHigh: Uint32Array,
+): void {
+  const { step, field, low, high, startLow, startHigh, infoLow, infoHigh, rela } = s;
+  for (let i = 0, at = 0; i < count; i++, at += step) {
+    const sum = startLow + (targets[first + i] as number);
+    // On ELF32 a field's high index is its low one: the high half (0) is stored first and then over.
+    block[at + high] = startHigh + (sum > 0xffffffff ? 1 : 0);
+    block[at + low] = sum;
+    block[at + field + high] = infoHigh;
+    block[at + field + low] = infoLow;
+    if (rela) {
+      block[at + 2 * field + high] = valueHigh[i] as number;
+      block[at + 2 * field + low] = valueLow[i] as number;
+    }
   }
 }
 

@@ -4,10 +4,10 @@ import {
   DT_PLTGOT,
   ElfError,
   type ElfFile,
-  forEachRelrEntry,
   hex,
   type RelocationInfo,
   type RelocationTable,
+  RelrEntries,
   readRelocationInfo,
   setBitIndexes,
   stopAtFirstError,
@@ -200,24 +200,25 @@ class PlanBuilder {
   addRelr(table: RelocationTable): number {
     const before = this.writes.count;
     const w = this.wordSize;
-    const writes = this.writes;
+    const cursor = new RelrEntries(this.elf.reader, table);
     const words = new Uint8Array(64);
-    forEachRelrEntry(this.elf.reader, table, (whereLow, whereHigh, maskLow, maskHigh, entry) => {
-      const count = setBitIndexes(maskLow, maskHigh, words);
-      if (count === 0) return;
+    while (cursor.next()) {
+      const { baseLow, baseHigh, maskLow, maskHigh, entry } = cursor;
+      if ((maskLow | maskHigh) === 0) continue;
       // One check for the whole run when it lies in the last segment written; else word by word,
       // which names the exact word that falls outside.
-      const span = ((words[count - 1] as number) + 1) * w;
-      const first = this.offsetInCachedSegment(whereLow, whereHigh, span);
+      const span = (maskHigh !== 0 ? 64 - Math.clz32(maskHigh) : 32 - Math.clz32(maskLow)) * w;
+      const first = this.offsetInCachedSegment(baseLow, baseHigh, span);
       if (first >= 0) {
-        for (let i = 0; i < count; i++) writes.pushAddBase(first + (words[i] as number) * w, SOURCE_RELR, entry);
-        return;
+        this.writes.count = addBits(this.writes, first, maskLow, maskHigh, w, entry);
+        continue;
       }
+      const count = setBitIndexes(maskLow, maskHigh, words);
       for (let i = 0; i < count; i++) {
-        const sum = whereLow + (words[i] as number) * w;
-        this.push(sum >>> 0, w === 8 ? (whereHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, ADD_BASE, 0, 0, SOURCE_RELR, entry);
+        const sum = baseLow + (words[i] as number) * w;
+        this.push(sum >>> 0, w === 8 ? (baseHigh + (sum > 0xffffffff ? 1 : 0)) >>> 0 : 0, ADD_BASE, 0, 0, SOURCE_RELR, entry);
       }
-    });
+    }
     return this.writes.count - before;
   }
 
@@ -272,6 +273,27 @@ class PlanBuilder {
     this.writes.push(offset, kind, addendLow, addendHigh, source, entry);
     return true;
   }
+}
+
+/**
+ * Plans the words of one RELR entry's mask (bit i: the word at `first` + i words), lowest first,
+ * into the room `writes` has; returns the new count, which the caller stores: kinds and addends
+ * are ADD_BASE's zeros already. A million addresses cost no call each.
+ */
+function addBits(writes: WriteList, first: number, maskLow: number, maskHigh: number, w: number, entry: number): number {
+  const { targets, sources, entries } = writes;
+  let slot = writes.count;
+  for (let mask = maskLow; mask !== 0; mask &= mask - 1) {
+    targets[slot] = first + (31 - Math.clz32(mask & -mask)) * w;
+    sources[slot] = SOURCE_RELR;
+    entries[slot++] = entry;
+  }
+  for (let mask = maskHigh; mask !== 0; mask &= mask - 1) {
+    targets[slot] = first + (63 - Math.clz32(mask & -mask)) * w;
+    sources[slot] = SOURCE_RELR;
+    entries[slot++] = entry;
+  }
+  return slot;
 }
 
 /** Entries planInSegment scans per call: few enough that both its results fit one number (see there). */
