@@ -239,6 +239,11 @@ class LowestOffsets {
     this.kept = new Uint32Array(Math.min(Math.max(2 * limit, 64), 1 << 16));
   }
 
+  /** Offsets from here up would not be kept. */
+  below(): number {
+    return this.limit <= 0 ? Number.NEGATIVE_INFINITY : this.ceiling;
+  }
+
   add(offset: number): void {
     if (this.limit <= 0 || offset >= this.ceiling) return;
     if (this.size === this.kept.length) this.trim();
@@ -512,11 +517,11 @@ class ComparisonContext {
         )
           continue;
         if (views !== undefined && block >= firstInside && end - w <= lastInside) {
-          const found = differingWords(views, block, end, w, offsets, kinds);
+          const found = differingWords(views, block, end, w, offsets, kinds, counts, lowest.below());
           for (let i = 0; i < found; i++) {
             const offset = offsets[i] as number;
-            const kind = kinds[i] as number;
-            this.tallyWord(offset, kind < 0 ? this.kindCode(offset) : kind, counts, lowest);
+            if ((kinds[i] as number) < 0) this.tallyWord(offset, this.kindCode(offset), counts, lowest);
+            else lowest.add(offset);
           }
         } else {
           for (let offset = block; offset + w <= end; offset += w) this.tallyWord(offset, this.kindCode(offset), counts, lowest);
@@ -699,12 +704,23 @@ interface WordViews {
 
 /**
  * The words of [from, end) (layout offsets, a word size apart, their neighbours inside the views)
- * that differ from the plan: each one's offset into `offsets` and its kind into `kinds`, or -1
- * where `classify` must decide. A word showing none of classify's signatures but its last two is
- * decided here: the file's word is unrelocated, anything else other. Returns how many. Apart and
- * small, so that the engine optimises it soon: a run may miss a million words.
+ * that differ from the plan. A word showing none of classify's signatures but its last two is
+ * decided here, the file's word unrelocated, anything else other, and counted into `counts`
+ * (by index in DIFFERENCE_KINDS); its offset goes into `offsets` only below `below`, with its
+ * kind into `kinds`. The others go there with the kind -1: `classify` decides them. Returns how
+ * many went there. Apart and small, so that the engine optimises it soon: a run may miss a
+ * million words.
  */
-function differingWords(views: WordViews, from: number, end: number, w: number, offsets: Uint32Array, kinds: Int8Array): number {
+function differingWords(
+  views: WordViews,
+  from: number,
+  end: number,
+  w: number,
+  offsets: Uint32Array,
+  kinds: Int8Array,
+  counts: Float64Array,
+  below: number,
+): number {
   const { actual, plan, file, lo, hi, wide, baseLow, baseHigh } = views;
   const step = w >>> 2;
   let found = 0;
@@ -730,6 +746,10 @@ function differingWords(views: WordViews, from: number, end: number, w: number, 
         !plusBaseAt(plan, e + step, lo, hi, wide, actual[a + step + lo] as number, wide ? (actual[a + step + hi] as number) : 0, baseLow, baseHigh)
       )
         kind = UNRELOCATED;
+    }
+    if (kind >= 0) {
+      counts[kind] = (counts[kind] as number) + 1;
+      if (offset >= below) continue;
     }
     offsets[found] = offset;
     kinds[found] = kind;
