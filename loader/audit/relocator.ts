@@ -561,7 +561,7 @@ class Run {
     const reader = this.context.elf.reader;
     const fields = { words: table.words, count: table.count, low: reader.lowAt >>> 2, high: reader.highAt >>> 2, field: this.w >>> 2 };
     // `seed` relocates where[k] for bit k: the same walk started one word later.
-    const decoded = relrWritesOf({ ...fields, shift: this.model.relr === 'seed' ? this.w : 0 }, this.startLow, this.startHigh);
+    const decoded = relrWritesOf({ ...fields, shift: this.model.relr === 'seed' ? this.w : 0 }, this.layout);
     // Entries before the first address are bitmaps: the first one meets the model's rule for them.
     if (decoded.leadingBitmap) this.leadingBitmap(0);
     if (this.halted !== undefined) return;
@@ -581,8 +581,8 @@ class Run {
   private relrWithinSegment(decoded: RelrWrites, from: number): number {
     const segment = this.cached;
     if (!segment.writable && this.model.textRelocations === 'fault') return from;
-    const end = decoded.stretches(segment.offset, segment.offset + segment.memorySize - this.w).end(from, decoded.count);
-    if (end === from) return from;
+    if (decoded.segmentOf(from) !== this.cachedIndex) return from;
+    const end = decoded.stretchEnd(from);
     decoded.copy(this.writes, from, end, OP_ADD_BASE, SOURCE_RELR);
     if (this.cachedIndex !== this.lastTouched) {
       this.touched.add(this.cachedIndex);
