@@ -99,24 +99,40 @@ export class PatchedFile {
   /**
    * Stores `count` words, given as file offsets and 32-bit halves. A word that holds its value
    * already is left alone and its chunk stays the input's, not to be written or compared again:
-   * linkers often store a RELA addend in its word too, as pack does.
+   * linkers often store a RELA addend in its word too, as pack does. Chunks are made present as
+   * in `takeWords`.
    */
   setWords(at: Float64Array, low: Uint32Array, high: Uint32Array, count: number, wordSize: 4 | 8, little: boolean): void {
-    const { state, view } = this;
+    const { view } = this;
+    const words = hostWordView(this.bytes, little);
     const lowAt = wordSize === 8 && !little ? 4 : 0;
-    const highAt = 4 - lowAt;
+    const highAt = wordSize === 8 ? 4 - lowAt : 0;
+    const lowWord = lowAt >>> 2;
+    const highWord = highAt >>> 2;
+    let readyFrom = 0;
+    let readyTo = 0;
     for (let i = 0; i < count; i++) {
       const where = at[i] as number;
-      const first = where >>> CHUNK_BITS;
-      const last = (where + wordSize - 1) >>> CHUNK_BITS;
-      if (state[first] === ABSENT) this.present(first);
-      if (state[last] === ABSENT) this.present(last);
+      if (where < readyFrom || where + wordSize > readyTo) {
+        readyFrom = (where >>> CHUNK_BITS) * CHUNK;
+        readyTo = Math.min(this.size, (((where + wordSize - 1) >>> CHUNK_BITS) + 1) * CHUNK);
+        this.fillRange(readyFrom, readyTo);
+      }
       const lowValue = low[i] as number;
-      const highValue = high[i] as number;
-      if (view.getUint32(where + lowAt, little) === lowValue && (wordSize === 4 || view.getUint32(where + highAt, little) === highValue)) continue;
-      if (state[first] !== WRITTEN || state[last] !== WRITTEN) this.writable(where, where + wordSize);
-      view.setUint32(where + lowAt, lowValue, little);
-      if (wordSize === 8) view.setUint32(where + highAt, highValue, little);
+      const highValue = wordSize === 8 ? (high[i] as number) : 0;
+      // On ELF32 both halves are the one word: the high half (0) is stored first and then over.
+      if (words !== undefined && (where & 3) === 0) {
+        const word = where >>> 2;
+        if (words[word + lowWord] === lowValue && (wordSize === 4 || words[word + highWord] === highValue)) continue;
+        this.writable(where, where + wordSize);
+        words[word + highWord] = highValue;
+        words[word + lowWord] = lowValue;
+      } else {
+        if (view.getUint32(where + lowAt, little) === lowValue && (wordSize === 4 || view.getUint32(where + highAt, little) === highValue)) continue;
+        this.writable(where, where + wordSize);
+        view.setUint32(where + highAt, highValue, little);
+        view.setUint32(where + lowAt, lowValue, little);
+      }
     }
   }
 

@@ -135,21 +135,21 @@ export function unpack(elf: ElfFile, options: UnpackOptions = {}): Conversion {
  */
 function relrTargets(planned: Plan, use: WordUse): Uint32Array {
   const { writes, layout } = planned;
-  const targets = new Uint32Array(writes.count);
-  let count = 0;
-  for (let i = 0; i < writes.count; i++) {
-    if (writes.sources[i] !== SOURCE_RELR) continue;
-    const target = writes.targets[i] as number;
+  // RELR is applied last: its writes end the plan's list, and their targets are a view of it.
+  let first = writes.count;
+  while (first > 0 && writes.sources[first - 1] === SOURCE_RELR) first--;
+  const targets = writes.targets.subarray(first, writes.count);
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i] as number;
     if (!use.single(target)) {
       throw refuse(
         'TABLE_CONFLICT',
-        `Invalid ELF relr#${writes.entries[i]} for unpacking: the word at ${hex(layout.start + BigInt(target))} is also written by another relocation, ` +
+        `Invalid ELF relr#${writes.entries[first + i]} for unpacking: the word at ${hex(layout.start + BigInt(target))} is also written by another relocation, ` +
           'and moving it out of RELR would change the order of those writes',
       );
     }
-    targets[count++] = target;
   }
-  return targets.subarray(0, count);
+  return targets;
 }
 
 /** Entries made per block: the words' offsets, values and entries for one block at a time, not for a million. */
