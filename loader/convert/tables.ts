@@ -34,12 +34,23 @@ export function entryIsRelative(elf: ElfFile, planned: Plan, table: RelocationTa
   return planned.info.decoder.isRelative(elf.reader.wordLow(at), elf.reader.wordHigh(at));
 }
 
+/** Each table's non-relative indexes, found once: pack asks for them when counting words, keeping entries and proving. */
+const nonRelative = new WeakMap<RelocationTable, Uint32Array>();
+
 /**
  * The indexes of a REL/RELA table's entries that are not relative (IRELATIVE, symbolic: what
  * startup code leaves to others), ascending, judged as the plan judges them, from r_info's halves:
  * a library's table holds hundreds of thousands of entries.
  */
 export function nonRelativeIndexes(planned: Plan, table: RelocationTable): Uint32Array {
+  const known = nonRelative.get(table);
+  if (known !== undefined) return known;
+  const indexes = scanNonRelative(planned, table);
+  nonRelative.set(table, indexes);
+  return indexes;
+}
+
+function scanNonRelative(planned: Plan, table: RelocationTable): Uint32Array {
   const { words, step, infoLow, infoHigh, highMask: wide } = tableWords(planned.elf.reader, table);
   const { lowMask, low, highMask, high } = planned.info.decoder.relative;
   // One slot to spare: every index is stored and kept only when it counts, with no branch that a
@@ -52,5 +63,6 @@ export function nonRelativeIndexes(planned: Plan, table: RelocationTable): Uint3
     indexes[count] = index;
     count += (infoLowHalf & lowMask) >>> 0 !== low || (infoHighHalf & highMask) >>> 0 !== high ? 1 : 0;
   }
-  return indexes.subarray(0, count);
+  // A copy of the few found: the table-sized scratch is not kept with them.
+  return indexes.slice(0, count);
 }
