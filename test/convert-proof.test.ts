@@ -3,7 +3,8 @@
  * byte changed where the program would see it, and pairs of synthetic files that relocate the same
  * words to the same value at base 0 but not at every base, where checking one base would pass.
  */
-import { type ElfFile, pack, proveEquivalent, readElf } from 'piekit';
+import { type ElfFile, pack, proveEquivalent, readElf, unpack } from 'piekit';
+import { readRelocationInfo } from 'piekit/elf';
 import { describe, expect, it } from 'vitest';
 import { DT_NULL } from './support/gabi.js';
 import { encodeWords, rInfo, type SyntheticElf, type Target, writeElf } from './synthetic/elf-writer.js';
@@ -71,6 +72,20 @@ describe('the equivalence proof', () => {
       bytes[at] = ((bytes[at] as number) ^ 1) & 0xff;
     });
     expect(() => proveEquivalent(input.elf, after)).toThrow(notEquivalent);
+  });
+
+  it('refuses an unpacked RELA entry whose addend is one off', () => {
+    const relr = written({ relr: [DATA, 0b111n] });
+    const conversion = unpack(relr.elf);
+    expect(conversion.changed).toBe(true);
+    const bytes = conversion.output.toBytes();
+    expect(proveEquivalent(relr.elf, readElf(bytes)).relocatedWords).toBe(3);
+    const rela = readRelocationInfo(readElf(bytes)).tables.find((table) => table.kind === 'rela');
+    if (rela === undefined) throw new Error('no RELA table');
+    // r_addend of the second entry, little-endian: its low byte.
+    const at = rela.fileOffset + rela.entrySize + 16;
+    bytes[at] = ((bytes[at] as number) + 1) & 0xff;
+    expect(() => proveEquivalent(relr.elf, readElf(bytes))).toThrow(notEquivalent);
   });
 
   it('compares at each base a word written twice: the same value at base 0 is not the same value everywhere', () => {

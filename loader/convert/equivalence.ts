@@ -78,33 +78,28 @@ export function provePlanned(planBefore: Plan, after: ElfFile, output?: PatchedF
 
   const { words: relocatedWords, linear } = sameRelocatedWords(planBefore, planAfter, excluded, fail);
   const bases = PROOF_BASES[planBefore.layout.wordSize];
-  // One image per file, refilled from its file for each base: a pristine copy of each would cost
-  // as much memory again as the relocated segments.
-  const imageBefore = imageFor(planBefore);
-  const imageAfter = imageFor(planAfter);
-  if (imageBefore.origin !== imageAfter.origin || imageBefore.bytes.length !== imageAfter.bytes.length) {
-    fail('its relocated segments span other addresses');
-  }
-  const origin = imageBefore.origin;
+  if (spanOf(planBefore).join() !== spanOf(planAfter).join()) fail('its relocated segments span other addresses');
   // Linear writes leave each relocated word c + base (mod 2^wordSize) for a constant c of its own,
   // every other byte as the file holds it: equal at base 0, equal at every base. Else the images
-  // are compared at each base.
+  // are compared at each base. At base 0 a plan whose writes all add the base leaves its memory
+  // as its file loads it: that side is read from the file, with no image.
+  const addsOnly = (planned: Plan): boolean => !planned.writes.kinds.subarray(0, planned.writes.count).includes(SET_BASE_PLUS_ADDEND);
+  // One image per file otherwise, refilled from its file for each base: a pristine copy of each
+  // would cost as much memory again as the relocated segments.
+  const imageBefore = linear && addsOnly(planBefore) ? undefined : imageFor(planBefore);
+  const imageAfter = linear && addsOnly(planAfter) ? undefined : imageFor(planAfter);
   for (const [round, base] of (linear ? [0n] : bases).entries()) {
-    if (round > 0) {
+    if (round > 0 && imageBefore !== undefined && imageAfter !== undefined) {
       refill(imageBefore, planBefore);
       refill(imageAfter, planAfter);
     }
-    for (const [planned, image] of [
-      [planBefore, imageBefore],
-      [planAfter, imageAfter],
-    ] as const) {
-      // `word += 0` leaves the image as its file holds it: a plan of such writes alone changes nothing at base 0.
-      if (base !== 0n || planned.writes.kinds.subarray(0, planned.writes.count).includes(SET_BASE_PLUS_ADDEND)) apply(planned, image, base);
-    }
+    if (imageBefore !== undefined) apply(planBefore, imageBefore, base);
+    if (imageAfter !== undefined) apply(planAfter, imageAfter, base);
     for (const segment of planBefore.relocatedSegments) {
+      const other = matching.get(segment) as LoadSegment;
       const compared = forEachIncluded(segment, excluded, (from, to) => {
-        const a = imageBefore.bytes.subarray(from - origin, to - origin);
-        const b = imageAfter.bytes.subarray(from - origin, to - origin);
+        const a = memoryAt(imageBefore, before, segment, from, to);
+        const b = memoryAt(imageAfter, after, other, from, to);
         if (!sameBytes(a, b))
           fail(`relocated memory at base ${hex(base)} differs at ${hex(planBefore.layout.start + BigInt(from + firstDifference(a, b)))}`);
       });
@@ -235,6 +230,17 @@ function overlapping(bits: Uint8Array, targets: Uint32Array, count: number, orig
 function anyBit(bits: Uint8Array, from: number, to: number): boolean {
   for (let at = Math.max(0, from); at < Math.min(to, bits.length * 8); at++) if (((bits[at >>> 3] as number) & (1 << (at & 7))) !== 0) return true;
   return false;
+}
+
+/** The layout offsets the plan's relocated segments span. */
+function spanOf(planned: Plan): [number, number] {
+  const segments = planned.relocatedSegments;
+  return [Math.min(...segments.map((segment) => segment.offset)), Math.max(...segments.map((segment) => segment.offset + segment.memorySize))];
+}
+
+/** Memory at layout offsets [from, to) of a segment: the image's, or without one as the file loads it. */
+function memoryAt(image: Image | undefined, elf: ElfFile, segment: LoadSegment, from: number, to: number): Uint8Array {
+  return image === undefined ? memoryBytes(elf, segment, from, to - from) : image.bytes.subarray(from - image.origin, to - image.origin);
 }
 
 /** The image as the plan found it: its segments' file bytes, then zeros (apply writes nothing between segments). */
