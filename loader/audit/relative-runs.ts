@@ -118,25 +118,25 @@ export class RelativeRuns {
 
 /** Where stretches of entries (or writes) that one test accepts end: each found once, by `scan`, for every run asking. */
 export class Stretches {
-  /** For each entry, one past where the stretch from it ends, or 0 until found. */
-  private readonly ends: Uint32Array;
+  /** For each entry, one past where the stretch from it ends, or 0 until found; made when a stretch is first found. */
+  private ends: Uint32Array | undefined;
 
   /** `scan(from)`: the first entry from `from` on that the test refuses, or the count. */
   constructor(
-    count: number,
+    private readonly count: number,
     private readonly scan: (from: number) => number,
-  ) {
-    this.ends = new Uint32Array(count);
-  }
+  ) {}
 
   /** The first entry of [from, to) that the test refuses, or `to`. */
   end(from: number, to: number): number {
-    const ends = this.ends;
-    let end = (ends[from] as number) - 1;
+    let end = (this.ends?.[from] ?? 0) - 1;
     if (end < 0) {
       end = this.scan(from);
-      // Every entry of the stretch ends it at the same place.
-      ends.fill(end + 1, from, end === from ? from + 1 : end);
+      // Every entry of the stretch ends it at the same place; an entry alone is found again at once.
+      if (end > from + 1) {
+        this.ends ??= new Uint32Array(this.count);
+        this.ends.fill(end + 1, from, end);
+      }
     }
     return end < to ? end : to;
   }
