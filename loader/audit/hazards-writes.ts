@@ -151,8 +151,9 @@ function twiceHazard(
 /** Whether `size` bytes at `offset` lie inside one of the ranges ([start, end) image offsets). */
 function inRange(ranges: readonly (readonly [number, number])[], offset: number, size: number): boolean {
   for (let r = 0; r < ranges.length; r++) {
-    const [start, end] = ranges[r] as readonly [number, number];
-    if (offset >= start && offset + size <= end) return true;
+    // Indexed rather than destructured: destructuring takes the iterator protocol until the loop is optimised.
+    const range = ranges[r] as readonly [number, number];
+    if (offset >= range[0] && offset + size <= range[1]) return true;
   }
   return false;
 }

@@ -509,20 +509,29 @@ class ComparisonContext {
       // Words whose neighbours the range and the image hold.
       const firstInside = held ? Math.max(actualStart, expected.origin) + w : 0;
       const lastInside = held ? Math.min(actualStart + (range as SnapshotRange).bytes.length, expected.origin + expected.bytes.length) - 2 * w : -1;
+      // A block after one that differed is read word by word at once: where runs miss most words,
+      // comparing first would only cost a call per block.
+      let afterDiffering = false;
       for (let block = from; block < to; block += COMPARED_AT_ONCE) {
         const end = Math.min(block + COMPARED_AT_ONCE, to);
+        const fast = views !== undefined && block >= firstInside && end - w <= lastInside;
         if (
+          !(fast && afterDiffering) &&
           actualBytes !== undefined &&
           actualBytes.compare(expectedBytes, block - expected.origin, end - expected.origin, block - actualStart, end - actualStart) === 0
-        )
+        ) {
+          afterDiffering = false;
           continue;
-        if (views !== undefined && block >= firstInside && end - w <= lastInside) {
+        }
+        if (fast) {
+          const decided = (counts[UNRELOCATED] as number) + (counts[OTHER] as number);
           const found = differingWords(views, block, end, w, offsets, kinds, counts, lowest.below());
           for (let i = 0; i < found; i++) {
             const offset = offsets[i] as number;
             if ((kinds[i] as number) < 0) this.tallyWord(offset, this.kindCode(offset), counts, lowest);
             else lowest.add(offset);
           }
+          afterDiffering = found > 0 || (counts[UNRELOCATED] as number) + (counts[OTHER] as number) !== decided;
         } else {
           for (let offset = block; offset + w <= end; offset += w) this.tallyWord(offset, this.kindCode(offset), counts, lowest);
         }
