@@ -4,7 +4,7 @@ import { type ElfFile, readElfFile } from '../../elf/index.js';
 import { PiekitError } from '../errors.js';
 import { type CarriedJudgement, describeJudgement, judgeByCarriedRuntime } from './carried-check.js';
 import type { Conversion } from './conversion.js';
-import { modeOf, writeAtomically, writeAtomicallyAsync } from './output.js';
+import { modeOf, writeAtomically } from './output.js';
 
 export interface ConvertFileOptions {
   /** Write OUT even when the runtime FILE carries would relocate it wrongly. */
@@ -48,7 +48,7 @@ export async function convertFileWhileCopying(
 ): Promise<CheckedConversion> {
   if (out === undefined) return convertFile(file, out, convert, options);
   refuseSameFile(file, out);
-  return writeAtomicallyAsync(out, modeOf(file), async (temporary) => {
+  return writeAtomically(out, modeOf(file), async (temporary) => {
     const copied = copyFile(file, temporary).then(
       () => undefined,
       (error: unknown) => error,

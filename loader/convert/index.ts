@@ -9,7 +9,7 @@ export { type Conversion, type TableSize, tableSizes, totalBytes } from './conve
 export { PROOF_BASES, type Proof, proveEquivalent } from './equivalence.js';
 export type { ConvertErrorCode } from './errors.js';
 export { type CheckedConversion, type ConvertFileOptions, convertFile, convertFileWhileCopying } from './files.js';
-export { modeOf, writeAtomically, writeAtomicallyAsync } from './output.js';
+export { modeOf, writeAtomically } from './output.js';
 export { pack } from './pack.js';
 export { PatchedFile } from './patched-file.js';
 export { conversionJson, renderConversion } from './report.js';

@@ -5,29 +5,25 @@ import { basename, dirname, join } from 'node:path';
 /**
  * Makes a file whole or not at all: `write` creates a temporary file in the same directory (so
  * that the rename stays within one file system and is atomic), which gets `mode` and is then
- * renamed over `path`. A failure removes the temporary file and leaves `path` as it was.
+ * renamed over `path`. A failure removes the temporary file and leaves `path` as it was. A `write`
+ * that waits on the file system returns a promise: the file is then made once it settles, and the
+ * promise handed back settles after that.
  */
-export function writeAtomically(path: string, mode: number, write: (temporary: string) => void): void {
+export function writeAtomically<T>(path: string, mode: number, write: (temporary: string) => T): T {
   const temporary = temporaryOf(path);
-  try {
-    write(temporary);
-    commit(temporary, mode, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-}
-
-/** `writeAtomically` for a `write` that waits on the file system; it hands back what `write` returned. */
-export async function writeAtomicallyAsync<T>(path: string, mode: number, write: (temporary: string) => Promise<T>): Promise<T> {
-  const temporary = temporaryOf(path);
-  try {
-    const result = await write(temporary);
+  const made = <R>(result: R): R => {
     commit(temporary, mode, path);
     return result;
-  } catch (error) {
+  };
+  const discarded = (error: unknown): never => {
     rmSync(temporary, { force: true });
     throw error;
+  };
+  try {
+    const result = write(temporary);
+    return (result instanceof Promise ? result.then(made, discarded) : made(result)) as T;
+  } catch (error) {
+    return discarded(error);
   }
 }
 
