@@ -55,48 +55,32 @@ export class SymbolTable {
     const is64 = reader.wordSize === 8;
     const entrySize = is64 ? 24 : 16;
     const total = usable ? Math.max(0, Math.floor(Number(table.size) / entrySize) - 1) : 0;
-    this.nameOffsets = new Uint32Array(total);
-    this.valueLows = new Uint32Array(total);
-    this.valueHighs = new Uint32Array(total);
-    this.sizeLows = new Uint32Array(total);
-    this.sizeHighs = new Uint32Array(total);
-    this.infos = new Uint8Array(total);
-    this.others = new Uint8Array(total);
+    const columns: SymbolColumns = {
+      nameOffsets: new Uint32Array(total),
+      valueLows: new Uint32Array(total),
+      valueHighs: new Uint32Array(total),
+      sizeLows: new Uint32Array(total),
+      sizeHighs: new Uint32Array(total),
+      infos: new Uint8Array(total),
+      others: new Uint8Array(total),
+    };
+    this.nameOffsets = columns.nameOffsets;
+    this.valueLows = columns.valueLows;
+    this.valueHighs = columns.valueHighs;
+    this.sizeLows = columns.sizeLows;
+    this.sizeHighs = columns.sizeHighs;
+    this.infos = columns.infos;
+    this.others = columns.others;
     this.strings = new Uint8Array(0);
     let count = 0;
     if (usable) {
       const start = reader.range(table.offset, table.size, `symbol table (section ${table.index})`);
       const stringStart = reader.range(strings.offset, strings.size, `string table (section ${strings.index})`);
       this.strings = reader.bytes.subarray(stringStart, stringStart + Number(strings.size));
-      const { little } = reader;
       // The entries as host-order 32-bit words (a view where the file's order is the host's): a
       // library has tens of thousands of symbols, and a DataView read costs several loads each.
-      const words = hostWords(reader.bytes.subarray(start + entrySize, start + (total + 1) * entrySize), little);
-      // Elf64_Sym: name, info/other/shndx, value, size; Elf32_Sym: name, value, size, info/other/shndx (words).
-      const [packedAt, valueAt, sizeAt] = is64 ? [1, 2, 4] : [3, 1, 2];
-      const lowAt = reader.lowAt >>> 2;
-      const highAt = reader.highAt >>> 2;
-      const perEntry = entrySize >>> 2;
-      const names = this.strings;
-      for (let at = 0; at < total * perEntry; at += perEntry) {
-        // info, other and shndx in file order: a little-endian word holds info lowest.
-        const packed = words[at + packedAt] as number;
-        const info = little ? packed & 0xff : packed >>> 24;
-        const kind = info & 0xf;
-        const shndx = little ? packed >>> 16 : packed & 0xffff;
-        if (kind === STT_SECTION || kind === STT_FILE || shndx === 0) continue;
-        const nameOffset = words[at] as number;
-        const first = nameOffset < names.length ? (names[nameOffset] as number) : 0;
-        if (first === 0 || first === 0x24 /* $ */) continue;
-        this.nameOffsets[count] = nameOffset;
-        this.valueLows[count] = words[at + valueAt + lowAt] as number;
-        this.valueHighs[count] = is64 ? (words[at + valueAt + highAt] as number) : 0;
-        this.sizeLows[count] = words[at + sizeAt + lowAt] as number;
-        this.sizeHighs[count] = is64 ? (words[at + sizeAt + highAt] as number) : 0;
-        this.infos[count] = info;
-        this.others[count] = little ? (packed >>> 8) & 0xff : (packed >>> 16) & 0xff;
-        count++;
-      }
+      const words = hostWords(reader.bytes.subarray(start + entrySize, start + (total + 1) * entrySize), reader.little);
+      count = keepSymbols(words, total, reader, this.strings, columns);
     }
     this.count = count;
     this.decoded = new Array<string | undefined>(count);
@@ -240,6 +224,60 @@ export class SymbolTable {
     this.byName = byName;
     return byName;
   }
+}
+
+interface SymbolColumns {
+  readonly nameOffsets: Uint32Array;
+  readonly valueLows: Uint32Array;
+  readonly valueHighs: Uint32Array;
+  readonly sizeLows: Uint32Array;
+  readonly sizeHighs: Uint32Array;
+  readonly infos: Uint8Array;
+  readonly others: Uint8Array;
+}
+
+/**
+ * The symbols SymbolTable keeps of `total` entries (host-order words, the null entry left out),
+ * their fields into `into`; returns how many. Apart, so that the engine compiles the loop on its own.
+ */
+function keepSymbols(
+  words: Uint32Array,
+  total: number,
+  reader: { readonly wordSize: 4 | 8; readonly little: boolean; readonly lowAt: number; readonly highAt: number },
+  names: Uint8Array,
+  into: SymbolColumns,
+): number {
+  const { little } = reader;
+  const is64 = reader.wordSize === 8;
+  // Elf64_Sym: name, info/other/shndx, value, size; Elf32_Sym: name, value, size, info/other/shndx (words).
+  const packedAt = is64 ? 1 : 3;
+  const valueAt = is64 ? 2 : 1;
+  const sizeAt = is64 ? 4 : 2;
+  const lowAt = reader.lowAt >>> 2;
+  const highAt = reader.highAt >>> 2;
+  const perEntry = is64 ? 6 : 4;
+  const { nameOffsets, valueLows, valueHighs, sizeLows, sizeHighs, infos, others } = into;
+  let count = 0;
+  for (let at = 0; at < total * perEntry; at += perEntry) {
+    // info, other and shndx in file order: a little-endian word holds info lowest.
+    const packed = words[at + packedAt] as number;
+    const info = little ? packed & 0xff : packed >>> 24;
+    const kind = info & 0xf;
+    const shndx = little ? packed >>> 16 : packed & 0xffff;
+    if (kind === STT_SECTION || kind === STT_FILE || shndx === 0) continue;
+    const nameOffset = words[at] as number;
+    const first = nameOffset < names.length ? (names[nameOffset] as number) : 0;
+    if (first === 0 || first === 0x24 /* $ */) continue;
+    nameOffsets[count] = nameOffset;
+    valueLows[count] = words[at + valueAt + lowAt] as number;
+    valueHighs[count] = is64 ? (words[at + valueAt + highAt] as number) : 0;
+    sizeLows[count] = words[at + sizeAt + lowAt] as number;
+    sizeHighs[count] = is64 ? (words[at + sizeAt + highAt] as number) : 0;
+    infos[count] = info;
+    others[count] = little ? (packed >>> 8) & 0xff : (packed >>> 16) & 0xff;
+    count++;
+  }
+  return count;
 }
 
 /** Symbols a sort key packs with their number: below 2^21, a number and a 32-bit distance fit a double's 53 bits. */

@@ -46,31 +46,8 @@ export interface CostReport {
 export function costReport(context: FileContext, reading: Plan): CostReport {
   const tables = fileTables(context);
   const w = context.elf.reader.wordSize;
-  const bySource = new Array<number>(SOURCES.length).fill(0);
-  const { writes, layout } = reading;
-  // Image offsets, not addresses: a library has hundreds of thousands of words, and offsets are
-  // numbers. The start's remainder modulo the word size decides alignment.
-  const startRemainder = Number(layout.start % BigInt(w));
-  const alignedOffsets = new Uint32Array(writes.count);
-  let alignedCount = 0;
-  let unaligned = 0;
-  let localGotWords = 0;
-  // Linkers mostly emit relocations in address order: then the offsets need no sort.
-  let ascending = true;
-  for (let i = 0; i < writes.count; i++) {
-    const source = writes.sources[i] as number;
-    bySource[source] = (bySource[source] ?? 0) + 1;
-    if (source === SOURCE_GOT) {
-      localGotWords++;
-      continue;
-    }
-    const offset = writes.targets[i] as number;
-    if ((startRemainder + offset) % w !== 0) unaligned++;
-    else {
-      if (alignedCount > 0 && offset < (alignedOffsets[alignedCount - 1] as number)) ascending = false;
-      alignedOffsets[alignedCount++] = offset;
-    }
-  }
+  const { layout } = reading;
+  const { bySource, alignedOffsets, alignedCount, unaligned, localGotWords, ascending } = countWrites(reading, w);
   const sorted = ascending ? alignedOffsets.subarray(0, alignedCount) : alignedOffsets.subarray(0, alignedCount).sort();
   let distinct = 0;
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[distinct - 1]) sorted[distinct++] = sorted[i] as number;
@@ -111,6 +88,40 @@ export function costReport(context: FileContext, reading: Plan): CostReport {
 }
 
 /**
+ * The plan's writes by source, and the offsets of the aligned ones other than the local GOT's, in
+ * write order. Apart, so that the engine compiles the loop on its own.
+ */
+function countWrites(reading: Plan, w: number) {
+  const { writes, layout } = reading;
+  const bySource = new Array<number>(SOURCES.length).fill(0);
+  // Image offsets, not addresses: a library has hundreds of thousands of words, and offsets are
+  // numbers. The start's remainder modulo the word size decides alignment.
+  const startRemainder = Number(layout.start % BigInt(w));
+  const alignedOffsets = new Uint32Array(writes.count);
+  let alignedCount = 0;
+  let unaligned = 0;
+  let localGotWords = 0;
+  // Linkers mostly emit relocations in address order: then the offsets need no sort.
+  let ascending = true;
+  const { sources, targets } = writes;
+  for (let i = 0; i < writes.count; i++) {
+    const source = sources[i] as number;
+    bySource[source] = (bySource[source] ?? 0) + 1;
+    if (source === SOURCE_GOT) {
+      localGotWords++;
+      continue;
+    }
+    const offset = targets[i] as number;
+    if ((startRemainder + offset) % w !== 0) unaligned++;
+    else {
+      if (alignedCount > 0 && offset < (alignedOffsets[alignedCount - 1] as number)) ascending = false;
+      alignedOffsets[alignedCount++] = offset;
+    }
+  }
+  return { bySource, alignedOffsets, alignedCount, unaligned, localGotWords, ascending };
+}
+
+/**
  * Pages written, per PT_LOAD, and how many PT_GNU_RELRO covers the way glibc's _dl_protect_relro
  * (elf/dl-reloc.c) protects them: from the page holding its start up to the page holding its end,
  * that last page excluded.
@@ -119,7 +130,6 @@ function pageCost(context: FileContext, reading: Plan): PageCost {
   const page = context.arch.pageSize;
   const pageSize = Number(page);
   const { writes, layout } = reading;
-  const w = layout.wordSize;
   // Pages counted from the one holding the layout's start, in numbers.
   const firstPage = layout.start / page;
   const startInPage = Number(layout.start % page);
@@ -127,26 +137,7 @@ function pageCost(context: FileContext, reading: Plan): PageCost {
   const relro = context.elf.programHeaders
     .filter((header) => header.type === PT_GNU_RELRO && header.vaddr >= firstPage * page)
     .map((header) => [relativePage(header.vaddr), relativePage(header.vaddr + header.memsz)] as const);
-  // Pages written, one flag per page of the layout for each segment written (-1: none holds the word).
-  const pageCount = Math.floor((startInPage + layout.size + w) / pageSize) + 1;
-  const pages = new Map<number, Uint8Array>();
-  let cursor = -1;
-  let flags: Uint8Array | undefined;
-  for (let i = 0; i < writes.count; i++) {
-    const offset = writes.targets[i] as number;
-    const current = layout.segments[cursor];
-    if (flags === undefined || current === undefined || offset < current.offset || offset >= current.offset + current.memorySize) {
-      cursor = layout.segments.findIndex((segment) => offset >= segment.offset && offset < segment.offset + segment.memorySize);
-      flags = pages.get(cursor);
-      if (flags === undefined) {
-        flags = new Uint8Array(pageCount);
-        pages.set(cursor, flags);
-      }
-    }
-    // A word that straddles a page boundary dirties both pages.
-    flags[Math.floor((startInPage + offset) / pageSize)] = 1;
-    flags[Math.floor((startInPage + offset + w - 1) / pageSize)] = 1;
-  }
+  const pages = pagesWritten(writes, layout, startInPage, pageSize);
   const inRelro = (pageNumber: number): boolean => relro.some(([start, end]) => pageNumber >= start && pageNumber < end);
   const segments = [...pages]
     .sort(([a], [b]) => a - b)
@@ -172,4 +163,34 @@ function pageCost(context: FileContext, reading: Plan): PageCost {
     inRelro: segments.reduce((sum, segment) => sum + segment.inRelro, 0),
     segments,
   };
+}
+
+/**
+ * Pages written, one flag per page of the layout (counted from the one holding its start) for
+ * each segment written, by index in the layout (-1: none holds the word). Apart, so that the
+ * engine compiles the loop on its own.
+ */
+function pagesWritten(writes: Plan['writes'], layout: Plan['layout'], startInPage: number, pageSize: number): Map<number, Uint8Array> {
+  const w = layout.wordSize;
+  const pageCount = Math.floor((startInPage + layout.size + w) / pageSize) + 1;
+  const pages = new Map<number, Uint8Array>();
+  let cursor = -1;
+  let flags: Uint8Array | undefined;
+  const { targets } = writes;
+  for (let i = 0; i < writes.count; i++) {
+    const offset = targets[i] as number;
+    const current = layout.segments[cursor];
+    if (flags === undefined || current === undefined || offset < current.offset || offset >= current.offset + current.memorySize) {
+      cursor = layout.segments.findIndex((segment) => offset >= segment.offset && offset < segment.offset + segment.memorySize);
+      flags = pages.get(cursor);
+      if (flags === undefined) {
+        flags = new Uint8Array(pageCount);
+        pages.set(cursor, flags);
+      }
+    }
+    // A word that straddles a page boundary dirties both pages.
+    flags[Math.floor((startInPage + offset) / pageSize)] = 1;
+    flags[Math.floor((startInPage + offset + w - 1) / pageSize)] = 1;
+  }
+  return pages;
 }
