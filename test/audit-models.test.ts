@@ -6,7 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { plan, readElf, readElfFile } from 'piekit';
-import { type AuditReport, auditBytes, fileContext, type RuntimeName, runModel, runtime } from 'piekit/audit';
+import { type AuditReport, auditBytes, auditElf, fileContext, modelImage, type RuntimeName, runModel, runtime, snapshotOf } from 'piekit/audit';
+import { compareSegments } from 'piekit/verify';
 import { describe, expect, it } from 'vitest';
 import { DT_MIPS_LOCAL_GOTNO, DT_PLTGOT, DT_RELAENT, DT_RELASZ, DT_RELRENT } from './support/gabi.js';
 import { encodeWords, rInfo, type SyntheticElf, type Target, writeElf } from './synthetic/elf-writer.js';
@@ -37,6 +38,44 @@ describe('the spec record', () => {
       expect(Buffer.from(b.targets.buffer, 0, b.count * 4).equals(Buffer.from(a.targets.buffer, 0, a.count * 4)), file).toBe(true);
       expect(Buffer.from(b.kinds.subarray(0, b.count)).equals(Buffer.from(a.kinds.subarray(0, a.count))), file).toBe(true);
     }
+  });
+});
+
+describe("the audit's comparison", () => {
+  // The audit finds a run's differing words a block at a time and tells most apart from word
+  // views; verify's comparison takes every word through its classification one by one.
+  it("counts each model's differing words by kind as verify classifies the model's memory, on every sample of every architecture", () => {
+    const files = sampleFiles();
+    expect(files.length).toBeGreaterThan(60);
+    const seen = { unrelocated: 0, shifted: 0, other: 0, runs: 0 };
+    for (const file of files) {
+      const elf = readElfFile(file);
+      const planned = plan(elf);
+      // Words of read-only segments (text relocations) are the audit's alone: verify compares the writable segments.
+      if (planned.textRelocations.length > 0) continue;
+      const report = auditElf(elf, file);
+      const context = fileContext(elf);
+      const base = BigInt(report.base);
+      const writable = planned.layout.segments.filter((segment) => segment.writable);
+      for (const judged of report.runtimes) {
+        if (judged.differences === null) continue;
+        const run = runModel(context, runtime(judged.runtime));
+        if (run.status !== 'runs') continue;
+        const verified = compareSegments(planned, snapshotOf(modelImage(context, run, base), writable, base));
+        const { overwritten, ...byKind } = verified.counts;
+        expect(overwritten, `${file} ${judged.runtime}`).toBe(0);
+        expect(judged.differences, `${file} ${judged.runtime}`).toEqual(byKind);
+        expect(judged.differingWords, `${file} ${judged.runtime}`).toBe(verified.differing);
+        seen.unrelocated += byKind.unrelocated;
+        seen.shifted += byKind.shifted;
+        seen.other += byKind.other;
+        seen.runs++;
+      }
+    }
+    expect(seen.runs).toBeGreaterThan(500);
+    expect(seen.unrelocated).toBeGreaterThan(0);
+    expect(seen.shifted).toBeGreaterThan(0);
+    expect(seen.other).toBeGreaterThan(0);
   });
 });
 
