@@ -176,9 +176,27 @@ export class EntryReader {
   }
 }
 
-/** Whether a DT_JMPREL entry lies inside the REL/RELA table of the file (GNU ld may cover .rela.plt with DT_RELASZ). */
+const insideOfTables = new WeakMap<FileTable, { readonly tables: readonly FileTable[]; readonly inside: Uint8Array }>();
+
+/**
+ * Whether a DT_JMPREL entry lies inside the REL/RELA table of the file (GNU ld may cover .rela.plt
+ * with DT_RELASZ): found once per table for every entry, since every model that leaves the table
+ * unwalked, the hazards and the costs ask about each.
+ */
 export function insideOtherTable(tables: readonly FileTable[], table: FileTable, index: number): boolean {
   if (table.kind !== 'jmprel') return false;
-  const address = table.vaddr + BigInt(index * table.entrySize);
-  return tables.some((other) => other.kind !== 'jmprel' && other.kind !== 'relr' && address >= other.vaddr && address < other.vaddr + other.size);
+  let known = insideOfTables.get(table);
+  if (known?.tables !== tables) {
+    const inside = new Uint8Array(table.count);
+    for (let entry = 0; entry < table.count; entry++) {
+      const address = table.vaddr + BigInt(entry * table.entrySize);
+      const covered = tables.some(
+        (other) => other.kind !== 'jmprel' && other.kind !== 'relr' && address >= other.vaddr && address < other.vaddr + other.size,
+      );
+      inside[entry] = covered ? 1 : 0;
+    }
+    known = { tables, inside };
+    insideOfTables.set(table, known);
+  }
+  return known.inside[index] === 1;
 }
