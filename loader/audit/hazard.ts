@@ -1,5 +1,3 @@
-export { count } from '../wording.js';
-
 /** How much a hazard matters: `error` makes `piekit audit` exit 1, the others are reported. */
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];

@@ -1,7 +1,8 @@
 import { type ArchName, DT_RELACOUNT, DT_RELCOUNT, hex } from '../../elf/index.js';
+import { count } from '../wording.js';
 import type { FileContext } from './file-context.js';
 import { EntryReader, type FileTable, fileTables, insideOtherTable, sortedTags } from './file-tables.js';
-import { count, type Hazard, HazardItems, type Severity } from './hazard.js';
+import { type Hazard, HazardItems, type Severity } from './hazard.js';
 import type { Names } from './names.js';
 import { ENTRY_CLASSES, type EntryClass } from './relocation-classes.js';
 import type { Handling, RuntimeModel } from './runtime-model.js';

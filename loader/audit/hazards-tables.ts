@@ -1,7 +1,8 @@
 import { hex, setBitIndexes } from '../../elf/index.js';
+import { count } from '../wording.js';
 import type { FileContext } from './file-context.js';
 import { type FileTable, fileTables } from './file-tables.js';
-import { count, type Hazard, HazardItems, simpleHazard } from './hazard.js';
+import { type Hazard, HazardItems, simpleHazard } from './hazard.js';
 import type { Names } from './names.js';
 
 const ENTRY_TAG = { rel: 'DT_RELENT', rela: 'DT_RELAENT', relr: 'DT_RELRENT' } as const;

@@ -1,9 +1,9 @@
 import { DF_TEXTREL, DT_FLAGS, DT_TEXTREL, hex, PT_GNU_RELRO } from '../../elf/index.js';
 import { ADD_BASE, describeSource, type LoadSegment, type Plan } from '../model/index.js';
-import { quantity } from '../wording.js';
+import { count, quantity } from '../wording.js';
 import type { FileContext } from './file-context.js';
 import { sortedTags } from './file-tables.js';
-import { count, type Hazard, HazardItems, simpleHazard } from './hazard.js';
+import { type Hazard, HazardItems, simpleHazard } from './hazard.js';
 import type { Names } from './names.js';
 
 /**

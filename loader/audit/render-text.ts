@@ -1,7 +1,7 @@
 import { DIFFERENCE_KINDS } from '../model/index.js';
-import { columns, quantity } from '../wording.js';
+import { columns, count, quantity } from '../wording.js';
 import type { CostReport } from './cost.js';
-import { count, type Hazard, SEVERITIES } from './hazard.js';
+import { type Hazard, SEVERITIES } from './hazard.js';
 import type { AuditReport, RuntimeReport } from './report.js';
 
 /** Words shown per breaking runtime in the text report; --json lists up to the audit's limit. */

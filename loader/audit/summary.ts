@@ -1,5 +1,5 @@
-import { columns } from '../wording.js';
-import { count, SEVERITIES, type Severity } from './hazard.js';
+import { columns, count } from '../wording.js';
+import { SEVERITIES, type Severity } from './hazard.js';
 import type { FileOutcome, SkipReason } from './path-audit.js';
 import { RUNTIME_STATUSES, type RuntimeStatus } from './report.js';
 import { RUNTIME_NAMES, type RuntimeName } from './runtime-model.js';
