@@ -46,12 +46,14 @@ export const PF_W = 2;
 export const PF_R = 4;
 
 /** sh_flags */
+export const SHF_WRITE = 1n;
 export const SHF_ALLOC = 2n;
 export const SHF_EXECINSTR = 4n;
 export const SHF_TLS = 0x400n;
 
 /** sh_type */
 export const SHT_NULL = 0;
+export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
 export const SHT_STRTAB = 3;
 export const SHT_RELA = 4;

@@ -15,6 +15,7 @@ export {
   sampleFormats,
   type Toolchain,
 } from './architectures.js';
+export { constantDataRanges, type FileRange, inConstantData } from './constant-data.js';
 export * from './constants.js';
 export { collectErrors, type Diagnostics, stopAtFirstError } from './diagnostics.js';
 export type { DynamicEntry, DynamicSection } from './dynamic.js';

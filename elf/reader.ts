@@ -76,21 +76,42 @@ export class ElfReader {
 
   /**
    * Whether the file holds `pattern` within its bytes [from, to) (clipped to the file; the whole
-   * file by default). Bytes of a file read lazily that are not present yet are searched through a
-   * window of their own, so that a search does not keep a 130 MB library in memory.
+   * file by default).
    */
   includes(pattern: Uint8Array, from = 0, to = this.bytes.length): boolean {
+    return this.includesEach([pattern], from, to)[0] === true;
+  }
+
+  /**
+   * Which of `patterns` the file holds within its bytes [from, to), each searched for in one pass
+   * over them. Bytes of a file read lazily that are not present yet are searched through a window
+   * of their own, so that a search does not keep a 130 MB library in memory, nor read it twice.
+   */
+  includesEach(patterns: readonly Uint8Array[], from = 0, to = this.bytes.length): boolean[] {
     const { source, bytes } = this;
+    const found = patterns.map(() => false);
     const end = Math.min(to, bytes.length);
-    if (from >= end) return false;
-    const needle = Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length);
-    if (source === undefined || source.isPresent(from, end)) return Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from).includes(needle);
-    const window = Buffer.alloc(Math.min(SEARCH_WINDOW, end - from) + pattern.length);
+    if (from >= end) return found;
+    const needles = patterns.map((pattern) => Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length));
+    /** Searches `within` for the patterns not found yet; true once all are. */
+    const search = (within: Buffer): boolean => {
+      needles.forEach((needle, index) => {
+        if (!found[index] && within.includes(needle)) found[index] = true;
+      });
+      return found.every((each) => each);
+    };
+    if (source === undefined || source.isPresent(from, end)) {
+      search(Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from));
+      return found;
+    }
+    // Windows overlap by the longest pattern, so that one lying across two is seen whole.
+    const longest = Math.max(0, ...patterns.map((pattern) => pattern.length));
+    const window = Buffer.alloc(Math.min(SEARCH_WINDOW, end - from) + longest);
     for (let start = from; start < end; start += SEARCH_WINDOW) {
       const copied = source.copy(start, window.subarray(0, Math.min(window.length, end - start)));
-      if (window.subarray(0, copied).includes(needle)) return true;
+      if (search(window.subarray(0, copied))) break;
     }
-    return false;
+    return found;
   }
 
   /**

@@ -17,8 +17,10 @@ import { missing, requireCommand, requireFile, requireX86_64Host } from './suppo
 import { scratchDirectory } from './support/scratch.js';
 
 const LDCONFIG = '/usr/sbin/ldconfig';
-/** Debian's s390x ldconfig (glibc 2.36), fetched by scripts/fetch-shipped. */
-const LDCONFIG_S390X = join(import.meta.dirname, '..', 'build', 'shipped', 'ldconfig-s390x');
+/** Debian's static-PIEs of other architectures, fetched by scripts/fetch-shipped. */
+const SHIPPED = join(import.meta.dirname, '..', 'build', 'shipped');
+/** Debian's s390x ldconfig (glibc 2.36). */
+const LDCONFIG_S390X = join(SHIPPED, 'ldconfig-s390x');
 const PROGRAM = '#include <stdio.h>\nint main(int argc, char **argv) { printf("%s %d\\n", argv[0], argc); return 0; }\n';
 
 async function audit(...args: string[]) {
@@ -73,6 +75,28 @@ describe.concurrent('the runtime a file carries', () => {
     expect(musl.status).toBe(1);
     expect(musl.report.hazards.find((candidate) => candidate.id === 'entries-symbolic')?.severity).toBe('error');
   });
+
+  // GNU ld puts .rodata in the code segment on arm64 and s390x: glibc's strings are found there too.
+  for (const [name, emulator] of [
+    ['ldconfig-arm64', 'qemu-aarch64'],
+    ['ldconfig-s390x', 'qemu-s390x'],
+  ] as const) {
+    it(`Debian's ${name}, its constant data in the code segment: glibc, the release it prints itself under ${emulator}`, async (context) => {
+      const file = join(SHIPPED, name);
+      if (!existsSync(file)) missing(context, `${file}, fetched by scripts/fetch-shipped`);
+      await requireCommand(context, emulator, 'qemu-user');
+      const release = /\) (2\.\d+)$/m.exec((await execa(emulator, [file, '--version'])).stdout)?.[1];
+      expect(release).toBeDefined();
+      const { status, report } = await auditJson(file);
+      expect(status).toBe(0);
+      expect(report.carried).toMatchObject({ family: 'glibc', version: release, judgedBy: [`glibc-${release}`], otherReleases: [] });
+      expect(report.carried.evidence).toEqual(expect.arrayContaining(['string "GLIBC_TUNABLES"', `version string ${release}`]));
+      // Known to carry a glibc that applies RELR, the file packs without --force.
+      const packed = await execa('node', [CLI, 'pack', file, '-o', scratch.at(`${name}-packed`)], { reject: false });
+      expect(packed.exitCode, packed.stderr).toBe(0);
+      expect(packed.stdout).toContain(`it carries glibc ${release}: glibc-${release} relocates it as planned`);
+    });
+  }
 
   for (const relr of [false, true]) {
     it(`a glibc static-PIE (${relr ? 'RELR' : 'RELA'}), and its stripped copy: glibc, exit 0`, async (context) => {

@@ -1,7 +1,7 @@
 // The reader's index does not export these two; a file whose tables piekit refuses is still audited.
 import { findDynamicHeader, readDynamic } from '../../elf/dynamic.js';
-import { DT_INIT, ElfError, type ElfFile, PF_X, PT_LOAD, PT_NOTE, SymbolTable } from '../../elf/index.js';
-import { hasDumpHook } from '../verify/dump-hook.js';
+import { constantDataRanges, DT_INIT, ElfError, type ElfFile, inConstantData, PT_NOTE, SymbolTable } from '../../elf/index.js';
+import { dumpMarker } from '../verify/dump-hook.js';
 import type { RuntimeName } from './runtime-model.js';
 import { runtime } from './runtimes.js';
 
@@ -29,12 +29,12 @@ interface Signature {
   readonly symbols: readonly string[];
   /** Symbol names containing one of these (Zig names functions by their module path). */
   readonly symbolParts?: readonly string[];
-  /** Any one of these byte strings in the loaded, non-executable segments: what a stripped file keeps. */
+  /** Any one of these byte strings in the file's constant data (`constantDataRanges`): what a stripped file keeps. */
   readonly strings: readonly string[];
   /** When this holds, the strings are no evidence: they show the language, not the startup code. */
   readonly stringsUnless?: (elf: ElfFile) => boolean;
-  /** Other evidence, found by a check of its own. */
-  readonly marker?: { readonly found: (elf: ElfFile) => boolean; readonly evidence: string };
+  /** Other bytes of its constant data, which evidence names its own way. */
+  readonly marker?: { readonly bytes: () => Uint8Array; readonly evidence: string };
   /** An ELF note (owner, type) the runtime's start files carry. */
   readonly note?: { readonly owner: string; readonly type: number; readonly name: string };
   /** Its releases that piekit models, newest first. */
@@ -63,7 +63,7 @@ const SIGNATURES: readonly Signature[] = [
     family: 'piekit',
     symbols: ['pk_start_c', 'piekit_after_relocation'],
     strings: [],
-    marker: { found: hasDumpHook, evidence: 'the dump hook marker (startup/piekit.h)' },
+    marker: { bytes: dumpMarker, evidence: 'the dump hook marker (startup/piekit.h)' },
     releases: ['spec'],
   },
   {
@@ -102,20 +102,18 @@ const VERSION_PATTERNS: Partial<Record<RuntimeFamily, readonly RegExp[]>> = {
  * `symbols` when the caller has the file's symbol table already.
  */
 export function carriedRuntime(elf: ElfFile, symbols: SymbolTable = new SymbolTable(elf)): CarriedRuntime {
-  const data = loadedData(elf);
+  const present = literalsPresent(elf);
   const notes = noteKeys(elf);
   for (const signature of SIGNATURES) {
     const evidence = [
       ...signature.symbols.filter((name) => symbols.has(name)).map((name) => `symbol ${name}`),
       ...(signature.symbolParts === undefined ? [] : partsFound(symbols, signature.symbolParts)),
       ...(signature.note !== undefined && notes.has(`${signature.note.owner}/${signature.note.type}`) ? [`note ${signature.note.name}`] : []),
-      ...(signature.marker?.found(elf) === true ? [signature.marker.evidence] : []),
-      ...(signature.stringsUnless?.(elf) === true ? [] : signature.strings)
-        .filter((text) => data.some((bytes) => bytes.includes(text)))
-        .map((text) => `string "${text}"`),
+      ...(signature.marker !== undefined && present.has(latin1(signature.marker.bytes())) ? [signature.marker.evidence] : []),
+      ...(signature.stringsUnless?.(elf) === true ? [] : signature.strings).filter((text) => present.has(text)).map((text) => `string "${text}"`),
     ];
     if (evidence.length === 0) continue;
-    const version = versionOf(signature.family, data);
+    const version = versionOf(signature.family, elf);
     const supported = signature.releases.filter((name) => supports(name, elf));
     const judgedBy = version === null ? supported.slice(0, 1) : [releaseFor(signature.family, version, supported)];
     return {
@@ -162,26 +160,34 @@ function releaseFor(family: RuntimeFamily, version: string, releases: readonly R
   return releases.find((name) => asNumber(name.slice(family.length + 1)) <= wanted) ?? releases.at(-1);
 }
 
-function versionOf(family: RuntimeFamily, data: readonly Buffer[]): string | null {
-  for (const pattern of VERSION_PATTERNS[family] ?? []) {
-    for (const bytes of data) {
-      const match = pattern.exec(bytes.toString('latin1'));
+function versionOf(family: RuntimeFamily, elf: ElfFile): string | null {
+  const patterns = VERSION_PATTERNS[family] ?? [];
+  if (patterns.length === 0) return null;
+  const texts = constantDataRanges(elf).map(([from, to]) => {
+    const start = elf.reader.range(from, to - from, 'constant data');
+    return latin1(elf.bytes.subarray(start, start + to - from));
+  });
+  for (const pattern of patterns) {
+    for (const text of texts) {
+      const match = pattern.exec(text);
       if (match?.[1] !== undefined) return match[1];
     }
   }
   return null;
 }
 
-/** The file bytes of the PT_LOADs without PF_X (read-only data and the initialised writable data); all of them when none is. */
-function loadedData(elf: ElfFile): Buffer[] {
-  const loads = elf.programHeaders.filter((header) => header.type === PT_LOAD && header.filesz > 0n);
-  const data = loads.filter((header) => (header.flags & PF_X) === 0);
-  return (data.length > 0 ? data : loads).flatMap((header) => {
-    const size = BigInt(elf.bytes.length) - header.offset < header.filesz ? BigInt(elf.bytes.length) - header.offset : header.filesz;
-    if (header.offset >= BigInt(elf.bytes.length) || size <= 0n) return [];
-    const start = elf.reader.range(header.offset, size, `PT_LOAD ${header.index} file bytes`);
-    return [Buffer.from(elf.bytes.buffer, elf.bytes.byteOffset + start, Number(size))];
-  });
+/** Every signature's strings and markers the file's constant data holds, found in one pass over it. */
+function literalsPresent(elf: ElfFile): Set<string> {
+  const literals = SIGNATURES.flatMap((signature) => [
+    ...(signature.marker === undefined ? [] : [signature.marker.bytes()]),
+    ...signature.strings.map((text) => Buffer.from(text, 'latin1')),
+  ]);
+  const found = inConstantData(elf, literals);
+  return new Set(literals.filter((_, index) => found[index]).map(latin1));
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
 /** `owner/type` of every note in the PT_NOTE segments (gABI "Note Section": namesz, descsz, type, name, desc, 4-byte aligned). */
