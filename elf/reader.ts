@@ -1,4 +1,5 @@
 import { ElfError, hex } from './errors.js';
+import { markFound } from './multi-search.js';
 
 export type Endian = 'little' | 'big';
 export type WordSize = 4 | 8;
@@ -92,24 +93,17 @@ export class ElfReader {
     const found = patterns.map(() => false);
     const end = Math.min(to, bytes.length);
     if (from >= end) return found;
-    const needles = patterns.map((pattern) => Buffer.from(pattern.buffer, pattern.byteOffset, pattern.length));
-    /** Searches `within` for the patterns not found yet; true once all are. */
-    const search = (within: Buffer): boolean => {
-      needles.forEach((needle, index) => {
-        if (!found[index] && within.includes(needle)) found[index] = true;
-      });
-      return found.every((each) => each);
-    };
     if (source === undefined || source.isPresent(from, end)) {
-      search(Buffer.from(bytes.buffer, bytes.byteOffset + from, end - from));
+      markFound(bytes.subarray(from, end), patterns, found);
       return found;
     }
     // Windows overlap by the longest pattern, so that one lying across two is seen whole.
     const longest = Math.max(0, ...patterns.map((pattern) => pattern.length));
-    const window = Buffer.alloc(Math.min(SEARCH_WINDOW, end - from) + longest);
+    const window = new Uint8Array(Math.min(SEARCH_WINDOW, end - from) + longest);
     for (let start = from; start < end; start += SEARCH_WINDOW) {
       const copied = source.copy(start, window.subarray(0, Math.min(window.length, end - start)));
-      if (search(window.subarray(0, copied))) break;
+      markFound(window.subarray(0, copied), patterns, found);
+      if (found.every((each) => each)) break;
     }
     return found;
   }
