@@ -7,7 +7,6 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,7 +32,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from './support/cli.js';
 import { compilerNote } from './support/samples.js';
-import { scratchDirectory } from './support/scratch.js';
+import { privateTemporaryDirectory, scratchDirectory } from './support/scratch.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -129,6 +128,7 @@ function functionAddress(elf: Elf, name: string): bigint {
 // ---------------------------------------------------------------------------------------------
 
 const scratch = scratchDirectory('gdb-test');
+const temporary = privateTemporaryDirectory(scratch);
 
 function processGone(pid: number | undefined): boolean {
   return pid !== undefined && !existsSync(`/proc/${pid}`);
@@ -532,25 +532,23 @@ setInterval(() => {}, 1000);
 
 describe('launching qemu', () => {
   it('names the Debian package when the emulator is missing, and leaves no directory', async () => {
-    const before = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
+    const before = await readdir(temporary.path);
     const error = await launchQemuSession({ qemu: 'qemu-piekit-none', program: '/bin/true' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PiekitError);
     expect(error).toMatchObject({ code: 'ENVIRONMENT' });
     expect((error as Error).message).toContain('qemu-piekit-none');
     expect((error as Error).message).toContain('qemu-user');
-    const after = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
-    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    expect((await readdir(temporary.path)).filter((name) => !before.includes(name))).toEqual([]);
   });
 
   it('says so when the emulator cannot be started, and leaves no directory', async () => {
-    const before = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
+    const before = await readdir(temporary.path);
     // A directory is found but cannot be executed: spawn fails with EACCES, not ENOENT.
-    const error = await launchQemuSession({ qemu: os.tmpdir(), program: '/bin/true' }).catch((caught: unknown) => caught);
+    const error = await launchQemuSession({ qemu: scratch.path, program: '/bin/true' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GdbRemoteError);
     expect(error).toMatchObject({ code: 'SPAWN_FAILED' });
-    expect((error as Error).message).toContain(`cannot start ${os.tmpdir()}`);
-    const after = (await readdir(os.tmpdir())).filter((name) => name.startsWith('piekit-gdb-'));
-    expect(after.filter((name) => !before.includes(name))).toEqual([]);
+    expect((error as Error).message).toContain(`cannot start ${scratch.path}`);
+    expect((await readdir(temporary.path)).filter((name) => !before.includes(name))).toEqual([]);
   });
 
   it("fails early, with qemu's message, when qemu exits before listening", async () => {

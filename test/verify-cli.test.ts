@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { readElfFile } from 'piekit';
@@ -15,7 +14,7 @@ import { hasDumpHook } from 'piekit/verify';
 import { beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { CLI } from './support/cli.js';
 import { requireCommand, requireToolchain, requireX86_64Host } from './support/environment.js';
-import { scratchDirectory } from './support/scratch.js';
+import { privateTemporaryDirectory, scratchDirectory } from './support/scratch.js';
 import { IGNORE_RELA_FLAGS } from './support/variants.js';
 
 /** A freestanding program for piekit's stub: `never` is never called, main spins when asked to. */
@@ -61,7 +60,8 @@ int main(int argc, char **argv, char **envp) {
 `;
 
 const scratch = scratchDirectory('verify-cli');
-const gdbDirectoriesBefore = new Set<string>();
+// The CLI's GDB-stub sessions make their socket directories here, where no other file's do.
+const temporary = privateTemporaryDirectory(scratch);
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
@@ -69,7 +69,6 @@ beforeAll(async () => {
   await writeFile(scratch.at('crasher.c'), CRASHER);
   await writeFile(scratch.at('overwriter.c'), OVERWRITER);
   await writeFile(scratch.at('never.c'), '#include "piekit.h"\n__attribute__((used, noinline)) void never(void) { piekit_print("never\\n"); }\n');
-  for (const name of await readdir(tmpdir())) if (name.startsWith('piekit-gdb-')) gdbDirectoriesBefore.add(name);
 });
 
 async function piekit(args: readonly string[], env: Record<string, string> = {}) {
@@ -380,7 +379,6 @@ describe('cleanup', () => {
 
   it('leaves no qemu process and no socket directory behind', async () => {
     expect(await leftoverQemu()).toEqual([]);
-    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('piekit-gdb-') && !gdbDirectoriesBefore.has(name));
-    expect(after).toEqual([]);
+    expect((await readdir(temporary.path)).filter((name) => name.startsWith('piekit-gdb-'))).toEqual([]);
   });
 });

@@ -38,3 +38,29 @@ export function scratchDirectory(name: string): Scratch {
     subdirectory: (prefix) => mkdtemp(join(made(), `${prefix}-`)),
   };
 }
+
+/**
+ * Points TMPDIR, which os.tmpdir() and child processes read, at a directory of the file's own
+ * inside `scratch` while its tests run, so that what is left there is theirs: other test files
+ * running at the same time make temporary files of their own, which a look at the shared
+ * directory would count. Call it after `scratchDirectory`, whose directory it needs.
+ */
+export function privateTemporaryDirectory(scratch: Scratch): { readonly path: string } {
+  let path = '';
+  let saved: string | undefined;
+  beforeAll(async () => {
+    path = await scratch.subdirectory('tmp');
+    saved = process.env.TMPDIR;
+    process.env.TMPDIR = path;
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  });
+  return {
+    get path() {
+      if (path === '') throw new Error('the private temporary directory is used before its hooks ran');
+      return path;
+    },
+  };
+}
