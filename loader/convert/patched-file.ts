@@ -1,5 +1,5 @@
 import { closeSync, copyFileSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { type ElfFile, hostWordView, readElf } from '../../elf/index.js';
+import { type ElfFile, hostWordView, readElf, wordHalves } from '../../elf/index.js';
 
 /** Chunks copied on first write: small enough that scattered word writes copy little. */
 const CHUNK_BITS = 16;
@@ -105,8 +105,7 @@ export class PatchedFile {
   setWords(at: Float64Array, low: Uint32Array, high: Uint32Array, count: number, wordSize: 4 | 8, little: boolean): void {
     const { view } = this;
     const words = hostWordView(this.bytes, little);
-    const lowAt = wordSize === 8 && !little ? 4 : 0;
-    const highAt = wordSize === 8 ? 4 - lowAt : 0;
+    const { lowAt, highAt } = wordHalves(wordSize, little);
     const lowWord = lowAt >>> 2;
     const highWord = highAt >>> 2;
     let readyFrom = 0;
@@ -114,8 +113,7 @@ export class PatchedFile {
     for (let i = 0; i < count; i++) {
       const where = at[i] as number;
       if (where < readyFrom || where + wordSize > readyTo) {
-        readyFrom = (where >>> CHUNK_BITS) * CHUNK;
-        readyTo = Math.min(this.size, (((where + wordSize - 1) >>> CHUNK_BITS) + 1) * CHUNK);
+        [readyFrom, readyTo] = this.chunksHolding(where, wordSize);
         this.fillRange(readyFrom, readyTo);
       }
       const lowValue = low[i] as number;
@@ -145,8 +143,7 @@ export class PatchedFile {
   takeWords(at: Float64Array, count: number, wordSize: 4 | 8, little: boolean, low: Uint32Array, high: Uint32Array, zero: boolean): void {
     const { view } = this;
     const words = hostWordView(this.bytes, little);
-    const lowAt = wordSize === 8 && !little ? 4 : 0;
-    const highAt = wordSize === 8 ? 4 - lowAt : 0;
+    const { lowAt, highAt } = wordHalves(wordSize, little);
     const lowWord = lowAt >>> 2;
     const highWord = highAt >>> 2;
     let readyFrom = 0;
@@ -155,8 +152,7 @@ export class PatchedFile {
       const where = at[i] as number;
       if (where < 0) continue;
       if (where < readyFrom || where + wordSize > readyTo) {
-        readyFrom = (where >>> CHUNK_BITS) * CHUNK;
-        readyTo = Math.min(this.size, (((where + wordSize - 1) >>> CHUNK_BITS) + 1) * CHUNK);
+        [readyFrom, readyTo] = this.chunksHolding(where, wordSize);
         if (zero) this.writable(readyFrom, readyTo);
         else this.fillRange(readyFrom, readyTo);
       }
@@ -176,6 +172,11 @@ export class PatchedFile {
         view.setUint32(where + highAt, 0, little);
       }
     }
+  }
+
+  /** The whole chunks holding bytes [at, at + size): the words that follow within them need no chunk made ready. */
+  private chunksHolding(at: number, size: number): [number, number] {
+    return [(at >>> CHUNK_BITS) * CHUNK, Math.min(this.size, (((at + size - 1) >>> CHUNK_BITS) + 1) * CHUNK)];
   }
 
   setBytes(at: number, bytes: Uint8Array): void {
